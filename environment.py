@@ -1,0 +1,54 @@
+"""behave hooks: the run's lifecycle. Resources are created here once and cleaned up here.
+
+Sections: run (before_all/after_all), feature, scenario, step. The hooks only call the
+package; what they do is in temporal_acceptance.harness.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.harness import Run
+from temporal_acceptance.reporting.attach import attach_text
+from temporal_acceptance.reporting.config import effective_config_yaml
+
+# ---------------------------------------------------------------- run
+
+
+def before_all(context: Any) -> None:
+    try:
+        context.run = Run.from_userdata(context.config.userdata)
+        context.run.ensure_up()
+    except UserError as exc:
+        # One line, no traceback: behave would otherwise print a stack for a config typo.
+        print(f"error: {exc.line()}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+
+
+def after_all(context: Any) -> None:
+    run = getattr(context, "run", None)
+    if run is None:
+        return
+    endpoints = run.endpoints
+    print(
+        f"\nstack left running for inspection: UI {endpoints.ui_url}, "
+        f"frontend {endpoints.temporal_address}; stop it with `temporal-acceptance down`",
+        file=sys.stderr,
+    )
+
+
+# ---------------------------------------------------------------- scenario
+
+
+def before_scenario(context: Any, scenario: Any) -> None:
+    del scenario
+    context.query_log = None
+
+
+def after_scenario(context: Any, scenario: Any) -> None:
+    if scenario.status == "failed":
+        attach_text(
+            "effective configuration (redacted)", effective_config_yaml(context.run.stack), "yaml"
+        )

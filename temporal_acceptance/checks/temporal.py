@@ -1,0 +1,115 @@
+"""Checks made through Temporal's own APIs: health, namespaces, task-queue pollers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import (
+    DescribeTaskQueueRequest,
+    ListNamespacesRequest,
+    ListWorkflowExecutionsRequest,
+    RegisterNamespaceRequest,
+)
+from temporalio.client import Client
+from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient
+
+T = TypeVar("T")
+
+WORKFLOW_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
+# Namespaces keep closed workflows this long: enough for a sprint review, not forever.
+RETENTION = timedelta(days=3)
+
+
+def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from synchronous code, on a private event loop in a
+    helper thread, so it never disturbs an event loop the caller (behave) owns."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            result.append(asyncio.run(_awaited(factory)))
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=runner, name="temporal-check", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+async def _awaited(factory: Callable[[], Awaitable[T]]) -> T:
+    return await factory()
+
+
+async def frontend_serving(address: str, timeout: float = 3.0) -> bool:
+    """gRPC health of the frontend's WorkflowService: True when SERVING."""
+    client = await ServiceClient.connect(
+        ConnectConfig(target_host=address, connect_timeout=timedelta(seconds=timeout))
+    )
+    return await client.check_health(service=WORKFLOW_SERVICE, timeout=timedelta(seconds=timeout))
+
+
+async def connect(address: str, namespace: str, identity: str = "temporal-acceptance") -> Client:
+    return await Client.connect(address, namespace=namespace, identity=identity)
+
+
+async def register_namespace(client: Client, namespace: str) -> bool:
+    """Register `namespace`; False when it already existed."""
+    try:
+        await client.workflow_service.register_namespace(
+            RegisterNamespaceRequest(
+                namespace=namespace,
+                workflow_execution_retention_period=Duration(
+                    seconds=int(RETENTION.total_seconds())
+                ),
+                description="registered by temporal-acceptance",
+            )
+        )
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.ALREADY_EXISTS:
+            return False
+        raise
+    return True
+
+
+async def namespace_usable(client: Client, namespace: str) -> bool:
+    """True once the frontend's namespace cache serves `namespace` (a visibility list call
+    goes through the cache, unlike DescribeNamespace which reads the database)."""
+    await client.workflow_service.list_workflow_executions(
+        ListWorkflowExecutionsRequest(namespace=namespace, page_size=1)
+    )
+    return True
+
+
+async def list_namespaces(client: Client) -> list[str]:
+    response = await client.workflow_service.list_namespaces(ListNamespacesRequest(page_size=100))
+    return [ns.namespace_info.name for ns in response.namespaces]
+
+
+async def poller_identities(
+    client: Client, namespace: str, task_queue: str, kind: str = "workflow"
+) -> list[str]:
+    """Identities of the workers polling `task_queue` for workflow or activity tasks."""
+    queue_type = (
+        TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY
+        if kind == "activity"
+        else TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+    )
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=queue_type,
+        )
+    )
+    return [poller.identity for poller in response.pollers]

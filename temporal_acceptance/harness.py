@@ -1,0 +1,68 @@
+"""What a behave run holds for its whole life: settings, the stack, one event loop and one
+Temporal client. environment.py creates it; steps reach it as `context.run`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from temporalio.client import Client
+
+from temporal_acceptance.checks.temporal import connect
+from temporal_acceptance.reporting.attach import register_secret
+from temporal_acceptance.settings import Settings
+from temporal_acceptance.stack.base import START_ORDER, Endpoints, Stack
+from temporal_acceptance.stack.factory import make_stack
+
+T = TypeVar("T")
+
+# userdata keys that tune the harness rather than the deployment.
+HARNESS_KEYS = ("keep_stack",)
+
+
+@dataclass
+class Run:
+    settings: Settings
+    stack: Stack
+    loop: asyncio.AbstractEventLoop
+    started_stack: bool = False
+    _client: Client | None = None
+    _endpoints: Endpoints | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @classmethod
+    def from_userdata(cls, userdata: Mapping[str, str]) -> Run:
+        settings = Settings.load({k: v for k, v in userdata.items() if k not in HARNESS_KEYS})
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+        return cls(settings, make_stack(settings), loop)
+
+    def ensure_up(self) -> None:
+        """Bring the stack up (reusing a running one); remember whether we started it."""
+        if self.stack.supports_disruption:
+            self.started_stack = not all(self.stack.status(s).healthy for s in START_ORDER)
+            self.stack.up()
+        self._endpoints = None
+        register_secret(self.endpoints.postgres_password)
+
+    @property
+    def endpoints(self) -> Endpoints:
+        if self._endpoints is None:
+            self._endpoints = self.stack.endpoints()
+        return self._endpoints
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the run's single event loop (from a sync step or hook)."""
+        return self.loop.run_until_complete(coro)
+
+    async def client(self) -> Client:
+        """The run's Temporal client, connected on first use (one per run, one loop)."""
+        if self._client is None:
+            self._client = await connect(self.endpoints.temporal_address, self.endpoints.namespace)
+        return self._client

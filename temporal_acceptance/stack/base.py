@@ -1,0 +1,174 @@
+"""The Stack interface every target implements; steps never ask which target they run on."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from psycopg.conninfo import make_conninfo
+
+from temporal_acceptance.errors import NotSupportedOnTarget, UserError
+from temporal_acceptance.provision.binaries import SchemaVersions, known_schema
+from temporal_acceptance.secrets import Secret
+from temporal_acceptance.settings import Settings
+from temporal_acceptance.stack.logs import LogLine
+
+
+class Service(StrEnum):
+    POSTGRES = "postgres"
+    TEMPORAL = "temporal"
+    UI = "ui"
+
+    @classmethod
+    def parse(cls, name: str) -> Service:
+        aliases = {"postgresql": "postgres", "temporal-server": "temporal", "web": "ui"}
+        key = aliases.get(name.strip().lower(), name.strip().lower())
+        try:
+            return cls(key)
+        except ValueError:
+            raise UserError(
+                f"unknown service {name!r}", f"use one of: {', '.join(s.value for s in cls)}"
+            ) from None
+
+
+# Start order; stop order is the reverse.
+START_ORDER = (Service.POSTGRES, Service.TEMPORAL, Service.UI)
+
+TEMPORAL_DATABASE = "temporal"
+VISIBILITY_DATABASE = "temporal_visibility"
+APP_DATABASE = "acceptance_app"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """How to reach the deployment. The password is a Secret and never prints."""
+
+    temporal_address: str
+    namespace: str
+    ui_url: str
+    postgres_host: str
+    postgres_port: int
+    postgres_user: str
+    postgres_password: Secret
+
+    def conninfo(self, database: str, password: Secret | None = None) -> str:
+        """A libpq connection string (holds the password: never log it)."""
+        return make_conninfo(
+            host=self.postgres_host,
+            port=str(self.postgres_port),
+            user=self.postgres_user,
+            password=(password or self.postgres_password).reveal(),
+            dbname=database,
+            connect_timeout="5",
+            application_name="temporal-acceptance",
+        )
+
+    def display_dsn(self, database: str) -> str:
+        return (
+            f"postgresql://{self.postgres_user}:***@{self.postgres_host}:"
+            f"{self.postgres_port}/{database}"
+        )
+
+
+@dataclass(frozen=True)
+class DataStore:
+    """A database connection the Temporal server is configured with (no password)."""
+
+    name: str
+    host: str
+    port: int
+    database: str
+    user: str
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.user}@{self.host}:{self.port}/{self.database}"
+
+
+@dataclass
+class ServiceStatus:
+    service: Service
+    running: bool
+    healthy: bool
+    detail: str = ""
+    pid: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        state = "healthy" if self.healthy else ("running, not healthy" if self.running else "down")
+        pid = f" pid {self.pid}" if self.pid else ""
+        detail = f" — {self.detail}" if self.detail else ""
+        return f"{self.service.value:<9} {state}{pid}{detail}"
+
+
+class Stack(abc.ABC):
+    """A Temporal + PostgreSQL deployment the suite can observe and (maybe) disrupt."""
+
+    target: str = "abstract"
+    supports_disruption: bool = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # -- lifecycle ---------------------------------------------------------------
+    @abc.abstractmethod
+    def up(self) -> None:
+        """Bring every service up and healthy; harmless when already up."""
+
+    @abc.abstractmethod
+    def down(self, purge: bool = False) -> None:
+        """Stop every service; keep the data unless purge is True."""
+
+    @abc.abstractmethod
+    def stop(self, service: Service) -> None: ...
+
+    @abc.abstractmethod
+    def start(self, service: Service) -> None:
+        """Start one service and wait until it is healthy."""
+
+    @abc.abstractmethod
+    def kill(self, service: Service) -> None:
+        """Kill a service abruptly (SIGKILL), as a crash would."""
+
+    def restart(self, service: Service) -> None:
+        self.stop(service)
+        self.start(service)
+
+    # -- observation -------------------------------------------------------------
+    @abc.abstractmethod
+    def status(self, service: Service) -> ServiceStatus: ...
+
+    def healthy(self, service: Service) -> bool:
+        return self.status(service).healthy
+
+    @abc.abstractmethod
+    def logs(
+        self, service: Service, since: datetime | None = None, until: datetime | None = None
+    ) -> list[LogLine]: ...
+
+    @abc.abstractmethod
+    def endpoints(self) -> Endpoints: ...
+
+    @abc.abstractmethod
+    def datastores(self) -> list[DataStore]:
+        """The connection strings the Temporal server actually runs with."""
+
+    def effective_config(self) -> dict[str, Any]:
+        """What the deployment runs with, secrets redacted (for the report)."""
+        return {"target": self.target, "settings": self.settings.describe()}
+
+    def expected_schema(self) -> SchemaVersions:
+        """The schema versions the deployed Temporal release expects."""
+        return known_schema(self.settings.temporal_version)
+
+    def versions(self) -> dict[str, str]:
+        return {
+            "temporal_server": self.settings.temporal_version,
+            "ui_server": self.settings.ui_version,
+            "postgres_major": str(self.settings.postgres_major),
+        }
+
+    def _unsupported(self, operation: str) -> NotSupportedOnTarget:
+        return NotSupportedOnTarget(operation, self.target)

@@ -1,0 +1,19 @@
+"""Pick the Stack implementation for a target."""
+
+from __future__ import annotations
+
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.provision.progress import Say, stderr_say
+from temporal_acceptance.settings import Settings
+from temporal_acceptance.stack.base import Stack
+
+
+def make_stack(settings: Settings, say: Say = stderr_say) -> Stack:
+    if settings.target == "native":
+        from temporal_acceptance.stack.native.stack import NativeStack  # noqa: PLC0415
+
+        return NativeStack(settings, say)
+    raise UserError(
+        f"the {settings.target} target is not available yet",
+        "use target=native",
+    )

@@ -1,0 +1,140 @@
+"""Service log lines with timestamps and levels, read back by time window.
+
+Each service writes its own format; this module knows them all so steps and the report can
+ask "what did PostgreSQL and Temporal log during this scenario?" A line without its own
+timestamp (a continuation, a stack trace) takes the timestamp of the line before it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+# PostgreSQL with log_line_prefix = '%m [%p] ': "2026-11-25 14:30:00.123 UTC [42] LOG:  ..."
+_PG = re.compile(
+    r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) (?P<tz>[A-Z]{2,5}|[+-]\d\d)\s"
+    r"(?:\[\d+\]\s)?(?P<level>[A-Z]+):"
+)
+# Go's log package (UI server): "2026/11/25 14:30:00 message" (local time).
+_GOLOG = re.compile(r"^(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?)\s")
+# ISO-8601 at line start (Python worker logs, echo): "2026-11-25T14:30:00.123+00:00 ..."
+_ISO = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
+_LEVEL_WORD = re.compile(r"\b(?P<level>DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|PANIC|CRITICAL)\b")
+
+_PG_LEVELS = {
+    "LOG": "info",
+    "STATEMENT": "info",
+    "DETAIL": "info",
+    "HINT": "info",
+    "CONTEXT": "info",
+    "WARNING": "warn",
+    "ERROR": "error",
+    "FATAL": "fatal",
+    "PANIC": "fatal",
+}
+
+
+@dataclass(frozen=True)
+class LogLine:
+    ts: datetime
+    service: str
+    level: str  # debug, info, warn, error, fatal, or "" when unknown
+    text: str
+
+    def render(self) -> str:
+        return f"{self.ts.isoformat(timespec='milliseconds')} [{self.service}] {self.text}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.level in ("error", "fatal")
+
+
+def _aware(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def _normalise_level(word: str) -> str:
+    word = word.lower()
+    return {"warning": "warn", "critical": "fatal", "panic": "fatal", "dpanic": "fatal"}.get(
+        word, word
+    )
+
+
+def parse_line(raw: str) -> tuple[datetime | None, str]:
+    """(timestamp or None, level or '') for one raw log line of any known format."""
+    stripped = raw.strip()
+    if stripped.startswith("{"):
+        try:
+            record = json.loads(stripped)
+        except json.JSONDecodeError:
+            record = None
+        if isinstance(record, dict) and "ts" in record:
+            ts_value = record["ts"]
+            if isinstance(ts_value, int | float):
+                ts = datetime.fromtimestamp(float(ts_value), UTC)
+            else:
+                ts = _aware(datetime.fromisoformat(str(ts_value).replace("Z", "+00:00")))
+            return ts, _normalise_level(str(record.get("level", "")))
+    if match := _PG.match(raw):
+        tz = match["tz"]
+        ts = datetime.fromisoformat(match["ts"])
+        ts = _aware(ts) if tz in ("UTC", "GMT") else ts.astimezone(UTC)
+        return ts, _PG_LEVELS.get(match["level"], "")
+    if match := _GOLOG.match(raw):
+        ts = datetime.strptime(match["ts"].split(".")[0], "%Y/%m/%d %H:%M:%S").astimezone(UTC)
+        level = _LEVEL_WORD.search(raw)
+        return ts, _normalise_level(level["level"]) if level else ""
+    if match := _ISO.match(raw):
+        ts = datetime.fromisoformat(match["ts"].replace("Z", "+00:00"))
+        ts = ts.astimezone(UTC) if ts.tzinfo else ts.astimezone().astimezone(UTC)
+        level = _LEVEL_WORD.search(raw)
+        return ts, _normalise_level(level["level"]) if level else ""
+    return None, ""
+
+
+def parse_lines(lines: Iterable[str], service: str) -> Iterator[LogLine]:
+    last_ts: datetime | None = None
+    last_level = ""
+    for raw in lines:
+        text = raw.rstrip("\n")
+        if not text.strip():
+            continue
+        ts, level = parse_line(text)
+        if ts is None:
+            if last_ts is None:
+                continue  # preamble before any timestamp: no window can claim it
+            ts, level = last_ts, last_level
+        last_ts, last_level = ts, level
+        yield LogLine(ts, service, level, text)
+
+
+def window(
+    lines: Iterable[LogLine], since: datetime | None = None, until: datetime | None = None
+) -> list[LogLine]:
+    return [
+        line
+        for line in lines
+        if (since is None or line.ts >= _aware(since))
+        and (until is None or line.ts <= _aware(until))
+    ]
+
+
+def read_log(
+    path: Path, service: str, since: datetime | None = None, until: datetime | None = None
+) -> list[LogLine]:
+    if not path.is_file():
+        return []
+    with path.open(errors="replace") as handle:
+        return window(parse_lines(handle, service), since, until)
+
+
+def tail(path: Path, count: int = 15) -> str:
+    """The last lines of a log file, for error messages."""
+    if not path.is_file():
+        return f"(no log at {path})"
+    lines = path.read_text(errors="replace").splitlines()[-count:]
+    return "\n".join(lines) if lines else f"(empty log {path})"

@@ -1,0 +1,151 @@
+"""Detached service processes: started into their own session, tracked by pid file.
+
+The pid file also records the process start time (from /proc), so a recycled pid is never
+mistaken for our service after a reboot or crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporal_acceptance.errors import UserError, WaitTimeout
+from temporal_acceptance.stack.logs import tail
+from temporal_acceptance.waiting import wait_until
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """An unprivileged account to run a service as (PostgreSQL refuses to run as root)."""
+
+    user: str
+    uid: int
+    gid: int
+
+
+def proc_start_time(pid: int, proc: Path = Path("/proc")) -> str | None:
+    """Field 22 of /proc/<pid>/stat (start time in clock ticks), or None if gone/zombie."""
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    state, start = fields[0], fields[19]
+    return None if state in ("Z", "X") else start
+
+
+def _reap(pid: int) -> None:
+    """Collect an exited child so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+@dataclass
+class ManagedProcess:
+    name: str
+    pid_file: Path
+    log_file: Path
+    stop_signal: signal.Signals = signal.SIGTERM
+
+    def pid(self) -> int | None:
+        """The live pid of this service, or None."""
+        try:
+            pid_text, start = self.pid_file.read_text().split()
+            pid = int(pid_text)
+        except (FileNotFoundError, ValueError):
+            return None
+        _reap(pid)
+        return pid if proc_start_time(pid) == start else None
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def start(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        run_as: RunAs | None = None,
+    ) -> int:
+        if (existing := self.pid()) is not None:
+            return existing
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            try:
+                process = subprocess.Popen(
+                    list(argv),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=dict(env) if env is not None else None,
+                    cwd=cwd,
+                    start_new_session=True,
+                    user=run_as.uid if run_as else None,
+                    group=run_as.gid if run_as else None,
+                    extra_groups=[] if run_as else None,
+                )
+            except OSError as exc:
+                raise UserError(
+                    f"could not start {self.name} ({argv[0]}): {exc.strerror}",
+                    "check the binary exists and is executable",
+                ) from exc
+        start = proc_start_time(process.pid)
+        if start is None:
+            raise UserError(
+                f"{self.name} exited immediately after start",
+                f"see {self.log_file}:\n{tail(self.log_file)}",
+            )
+        tmp = self.pid_file.with_suffix(".tmp")
+        tmp.write_text(f"{process.pid} {start}\n")
+        tmp.replace(self.pid_file)
+        return process.pid
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the service to stop; SIGKILL it if it has not exited within `timeout`."""
+        pid = self.pid()
+        if pid is None:
+            self._forget()
+            return
+        self._signal(pid, self.stop_signal)
+        if not self._wait_gone(timeout):
+            self._signal(pid, signal.SIGKILL)
+            self._wait_gone(10.0)
+        self._forget()
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, as a crash or OOM kill would."""
+        pid = self.pid()
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        self._signal(pid, signal.SIGKILL)
+        self._wait_gone(10.0)
+        self._forget()
+
+    def _signal(self, pid: int, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+    def _wait_gone(self, timeout: float) -> bool:
+        try:
+            wait_until(
+                lambda: self.pid() is None,
+                what=f"{self.name} to exit",
+                timeout=timeout,
+                max_delay=0.2,
+            )
+        except WaitTimeout:
+            return False
+        return True
+
+    def _forget(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.pid_file.unlink()

@@ -1,0 +1,281 @@
+"""The native target: real PostgreSQL, temporal-server and UI server processes on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import psycopg
+import yaml
+
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.ports import require_free
+from temporal_acceptance.provision.binaries import Binaries, SchemaVersions, provision_all
+from temporal_acceptance.provision.progress import Say, format_elapsed, stderr_say
+from temporal_acceptance.secrets import Secret, redact
+from temporal_acceptance.settings import Settings
+from temporal_acceptance.stack.base import (
+    APP_DATABASE,
+    START_ORDER,
+    DataStore,
+    Endpoints,
+    Service,
+    ServiceStatus,
+    Stack,
+)
+from temporal_acceptance.stack.logs import LogLine, read_log
+from temporal_acceptance.stack.native.layout import Layout
+from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
+from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
+from temporal_acceptance.stack.native.temporal import (
+    NativeTemporal,
+    TemporalPorts,
+    datastores_from_config,
+    render_config,
+)
+from temporal_acceptance.stack.native.ui import NativeUi
+
+
+class NativeStack(Stack):
+    target = "native"
+
+    def __init__(
+        self, settings: Settings, say: Say = stderr_say, env: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(settings)
+        self.say = say
+        self.env = os.environ if env is None else env
+        self.layout = Layout(settings.state_dir)
+        self.ports = TemporalPorts(settings.temporal_port)
+        self.binaries: Callable[[], Binaries] = cache(
+            lambda: provision_all(self.settings, self.env, self.say)
+        )
+        host = settings.host
+        self.postgres = NativePostgres(
+            lambda: self.binaries().postgres,
+            settings.postgres_major,
+            self.layout,
+            host,
+            settings.postgres_port,
+            settings.postgres_user,
+        )
+        self.temporal = NativeTemporal(
+            self.binaries,
+            self.layout,
+            host,
+            self.ports,
+            settings.postgres_port,
+            settings.postgres_user,
+            settings.namespace,
+        )
+        self.ui = NativeUi(
+            lambda: self.binaries().ui_server,
+            self.layout,
+            host,
+            settings.ui_port,
+            self.temporal.address,
+            settings.namespace,
+        )
+
+    # -- helpers -----------------------------------------------------------------
+    def _process(self, service: Service) -> ManagedProcess:
+        return {
+            Service.POSTGRES: self.postgres.process,
+            Service.TEMPORAL: self.temporal.process,
+            Service.UI: self.ui.process,
+        }[service]
+
+    def _password(self) -> Secret:
+        return self.layout.password()
+
+    def _run_as(self) -> RunAs | None:
+        return service_account()
+
+    def _ports_of(self, service: Service) -> list[tuple[int, str, str]]:
+        settings = self.settings
+        if service is Service.POSTGRES:
+            return [(settings.postgres_port, "PostgreSQL", "TACC_POSTGRES_PORT")]
+        if service is Service.UI:
+            return [(settings.ui_port, "Temporal UI", "TACC_UI_PORT")]
+        return [
+            (port, f"Temporal {role}", "TACC_TEMPORAL_PORT (other roles follow it)")
+            for role, port in self.ports.all().items()
+        ]
+
+    def _check_ports(self, service: Service) -> None:
+        for port, purpose, setting in self._ports_of(service):
+            require_free(port, purpose, setting, self.settings.host)
+
+    def _record(self) -> None:
+        recorded = self.layout.recorded()
+        recorded.update(
+            {
+                "postgres_major": self.settings.postgres_major,
+                "temporal_version": self.settings.temporal_version,
+                "ui_version": self.settings.ui_version,
+                "ports": {
+                    "postgres": self.settings.postgres_port,
+                    "temporal": self.settings.temporal_port,
+                    "ui": self.settings.ui_port,
+                },
+            }
+        )
+        self.layout.record(recorded)
+
+    # -- lifecycle ---------------------------------------------------------------
+    def up(self) -> None:
+        started = time.monotonic()
+        self.layout.create()
+        self.postgres.check_data_major()
+        self.binaries()
+        for service in START_ORDER:
+            self.start(service)
+        self._record()
+        self.say(f"✓ native stack up in {format_elapsed(time.monotonic() - started)}")
+
+    def start(self, service: Service) -> None:
+        self.layout.create()
+        step_started = time.monotonic()
+        if self._process(service).running():
+            self._wait_healthy(service)
+            return
+        self._check_ports(service)
+        password = self._password()
+        if service is Service.POSTGRES:
+            run_as = self._run_as()
+            if self.postgres.initialise(password, run_as):
+                self.say(f"  initialised PostgreSQL {self.settings.postgres_major} data")
+            self.postgres.start(password, run_as)
+            self._ensure_databases(password)
+        elif service is Service.TEMPORAL:
+            for change in self.temporal.ensure_schema(password, self.binaries().schema):
+                self.say(f"  schema {change}")
+            self.temporal.start(password)
+        else:
+            self.ui.start()
+        self.say(f"  {service.value} up ({format_elapsed(time.monotonic() - step_started)})")
+
+    def _wait_healthy(self, service: Service) -> None:
+        password = self._password()
+        if service is Service.POSTGRES:
+            self.postgres.wait_ready(password, 30.0)
+        elif service is Service.TEMPORAL:
+            self.temporal.wait_serving(30.0)
+        else:
+            self.ui.start(timeout=30.0)
+
+    def _ensure_databases(self, password: Secret) -> None:
+        """The workload's application database, separate from Temporal's own."""
+        with psycopg.connect(
+            self.endpoints().conninfo("postgres", password), autocommit=True
+        ) as conn:
+            exists = conn.execute(
+                "select 1 from pg_database where datname = %s", (APP_DATABASE,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'create database "{APP_DATABASE}"')
+
+    def stop(self, service: Service) -> None:
+        {
+            Service.POSTGRES: self.postgres.stop,
+            Service.TEMPORAL: self.temporal.stop,
+            Service.UI: self.ui.stop,
+        }[service]()
+
+    def kill(self, service: Service) -> None:
+        self._process(service).kill()
+
+    def down(self, purge: bool = False) -> None:
+        started = time.monotonic()
+        for service in reversed(START_ORDER):
+            self.stop(service)
+        if purge:
+            self._purge()
+        self.say(
+            f"✓ native stack down in {format_elapsed(time.monotonic() - started)}"
+            + (" (data deleted)" if purge else " (data kept)")
+        )
+
+    def _purge(self) -> None:
+        root = self.layout.root
+        if not root.exists():
+            return
+        if not (self.layout.stack_file.exists() or self.layout.pg_data.exists()):
+            raise UserError(
+                f"{root} does not look like a temporal-acceptance state directory",
+                "refusing to delete it; check the state_dir setting",
+            )
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(root)
+
+    # -- observation -------------------------------------------------------------
+    def status(self, service: Service) -> ServiceStatus:
+        process = self._process(service)
+        pid = process.pid()
+        if pid is None:
+            return ServiceStatus(service, running=False, healthy=False, detail="not running")
+        try:
+            if service is Service.POSTGRES:
+                healthy = self.postgres.ping(self._password())
+                detail = f"{self.settings.host}:{self.settings.postgres_port}"
+            elif service is Service.TEMPORAL:
+                healthy = self.temporal.serving()
+                detail = f"frontend {self.temporal.address} SERVING"
+            else:
+                healthy = self.ui.healthy()
+                detail = self.ui.url
+        except Exception as exc:  # any failure to answer is "not healthy", with its reason
+            healthy, detail = False, f"{type(exc).__name__}: {redact(str(exc))}"
+        return ServiceStatus(service, running=True, healthy=healthy, detail=detail, pid=pid)
+
+    def logs(
+        self, service: Service, since: datetime | None = None, until: datetime | None = None
+    ) -> list[LogLine]:
+        return read_log(self.layout.log(service.value), service.value, since, until)
+
+    def endpoints(self) -> Endpoints:
+        return Endpoints(
+            temporal_address=self.temporal.address,
+            namespace=self.settings.namespace,
+            ui_url=self.ui.url,
+            postgres_host=self.settings.host,
+            postgres_port=self.settings.postgres_port,
+            postgres_user=self.settings.postgres_user,
+            postgres_password=self._password(),
+        )
+
+    def expected_schema(self) -> SchemaVersions:
+        return self.binaries().schema
+
+    def datastores(self) -> list[DataStore]:
+        if not self.layout.temporal_config.is_file():
+            raise UserError(
+                f"no Temporal configuration at {self.layout.temporal_config}",
+                "bring the stack up first (temporal-acceptance up)",
+            )
+        return datastores_from_config(yaml.safe_load(self.layout.temporal_config.read_text()))
+
+    def effective_config(self) -> dict[str, Any]:
+        config = super().effective_config()
+        config["temporal_server_config"] = render_config(
+            self.settings.host,
+            self.ports,
+            self.settings.postgres_port,
+            self.settings.postgres_user,
+            None,
+            self.layout.dynamic_config,
+        )
+        config["ports"] = {
+            "postgres": self.settings.postgres_port,
+            **self.ports.all(),
+            "ui": self.settings.ui_port,
+        }
+        config["state_dir"] = str(self.layout.root)
+        config["password_file"] = f"{self.layout.password_file} (mode 0600, not shown)"
+        return config

@@ -1,0 +1,71 @@
+"""One closing line for CI: `N passed, N failed, N skipped` over every gate of a check run.
+
+Counts test cases from the JUnit XML files pytest and behave write, plus named gates
+(ruff, mypy) passed as `--gate name=exit_status`. Exits 1 if anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET  # noqa: S405 (our own test reports)
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
+
+
+def count_junit(path: Path, tally: Tally) -> None:
+    root = ET.parse(path).getroot()  # noqa: S314 (files this run wrote)
+    for case in root.iter("testcase"):
+        name = f"{case.get('classname', '')}::{case.get('name', '')}"
+        if case.find("failure") is not None or case.find("error") is not None:
+            tally.failed += 1
+            tally.failures.append(name)
+        elif case.find("skipped") is not None:
+            tally.skipped += 1
+        else:
+            tally.passed += 1
+
+
+def summarise(junit_dir: Path, gates: Sequence[str]) -> Tally:
+    tally = Tally()
+    for gate in gates:
+        name, _, status = gate.partition("=")
+        if status.strip() == "0":
+            tally.passed += 1
+        else:
+            tally.failed += 1
+            tally.failures.append(f"gate {name} (exit {status})")
+    for path in sorted(junit_dir.glob("*.xml")):
+        count_junit(path, tally)
+    return tally
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("junit_dir", type=Path)
+    parser.add_argument("--gate", action="append", default=[], help="name=exit_status")
+    args = parser.parse_args(argv)
+    tally = summarise(args.junit_dir, args.gate)
+    for failure in tally.failures:
+        print(f"FAILED {failure}")
+    if tally.passed + tally.failed == 0:
+        print("0 passed, 1 failed, 0 skipped (no results were found)")
+        return 1
+    print(tally.line())
+    return 1 if tally.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
