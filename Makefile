@@ -47,13 +47,14 @@ unit: setup
 	$(BIN)/pytest
 
 # Runs every stage even when one fails, then prints one summary line over all of them.
+# The stack goes up before pytest so binaries are built (with progress) outside pytest.
 check: setup
 	@rm -rf $(REPORTS)/junit; mkdir -p $(REPORTS)/junit; \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .; ruff=$$?; \
 	$(BIN)/mypy; mypy=$$?; \
-	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
-	$(BIN)/coverage report --skip-covered | tail -3; $(BIN)/coverage report >/dev/null; coverage=$$?; \
 	$(BIN)/temporal-acceptance up; up=$$?; \
+	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
+	$(BIN)/coverage report | tail -1; $(BIN)/coverage report >/dev/null; coverage=$$?; \
 	if [ $$up -eq 0 ]; then $(BIN)/behave $(BEHAVE_ARGS); fi; \
 	$(BIN)/python -m temporal_acceptance.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up
 
