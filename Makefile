@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit features up down status clean
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
@@ -35,6 +35,9 @@ acceptance: setup
 	$(BIN)/temporal-acceptance up
 	@rm -rf $(REPORTS)/junit
 	$(BIN)/behave $(BEHAVE_ARGS)
+
+bench: setup
+	$(BIN)/temporal-acceptance bench
 
 lint: setup
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from temporal_acceptance.bench import run_bench
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.reporting.config import effective_config_yaml
 from temporal_acceptance.settings import Settings
@@ -47,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(down)
     config = commands.add_parser("config", help="print the effective configuration (redacted)")
     _settings_args(config)
+    bench = commands.add_parser(
+        "bench", help="measure up/down/restart/crash timings on a throw-away native stack"
+    )
+    bench.add_argument("--rounds", type=int, default=3, help="repetitions per measurement")
+    _settings_args(bench)
     return parser
 
 
@@ -70,6 +76,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if args.command == "bench":
+        print(run_bench(settings, max(1, args.rounds), say=print))
+        return 0
     stack = make_stack(settings)
     if args.command == "up":
         stack.up()

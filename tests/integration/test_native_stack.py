@@ -140,3 +140,19 @@ def test_password_mismatch_fails_fast_with_the_fix(native_stack: NativeStack) ->
         password_file.write_text(original)
     native_stack.up()
     assert all(native_stack.healthy(s) for s in START_ORDER)
+
+
+def test_up_after_a_crash_of_everything_reuses_the_data(native_stack: NativeStack) -> None:
+    endpoints = native_stack.endpoints()
+    with psycopg.connect(endpoints.conninfo(APP_DATABASE), autocommit=True) as conn:
+        conn.execute("create table if not exists it_crash (note text)")
+        conn.execute("insert into it_crash values ('written before the crash')")
+    for service in reversed(START_ORDER):
+        native_stack.kill(service)
+    assert not any(native_stack.status(s).running for s in START_ORDER)
+    native_stack.up()
+    assert all(native_stack.healthy(s) for s in START_ORDER)
+    with psycopg.connect(endpoints.conninfo(APP_DATABASE)) as conn:
+        assert conn.execute("select note from it_crash").fetchall() == [
+            ("written before the crash",)
+        ]
