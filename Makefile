@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
@@ -75,6 +75,12 @@ check: setup
 # ---- reporting
 report: setup
 	$(BIN)/temporal-acceptance report
+
+# docs/report-screenshot.png from the last report (Debian's chromium + Playwright, no download)
+report-screenshot: report
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/pip install --quiet playwright==1.65.2
+	$(BIN)/python scripts/report_screenshot.py
 
 clean:
 	rm -rf $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .coverage

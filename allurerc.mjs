@@ -22,6 +22,7 @@ export default {
         singleFile: process.env.TACC_ALLURE_SINGLE_FILE !== "false",
         groupBy: ["epic", "feature", "story"],
         stepTreeExpansion: "expand_failed_only",
+        layout: "split",
       },
     },
   },

@@ -18,8 +18,8 @@ from temporal_acceptance.reporting.config import effective_config_yaml
 from temporal_acceptance.stack.base import START_ORDER, Stack
 from temporal_acceptance.stack.logs import LogLine
 
-# Go's log package writes whole seconds: widen the window so a line of the scenario's first
-# or last second is not cut off.
+# Go's log package writes whole seconds: a line stamped with a whole second belongs to the
+# window if its second does, so the read is widened by a second and then narrowed per line.
 WINDOW_SLACK = timedelta(seconds=1)
 # Enough to hold a crash and its context; a full service log belongs in the state dir.
 MAX_LINES_PER_SOURCE = 400
@@ -61,6 +61,13 @@ class ScenarioWindow:
     def until(self) -> datetime:
         return (self.ended or datetime.now(UTC)) + WINDOW_SLACK
 
+    def holds(self, line: LogLine) -> bool:
+        """Whether a line was logged while the scenario ran (to its timestamp's precision)."""
+        ended = self.ended or datetime.now(UTC)
+        if line.ts.microsecond == 0:  # a whole-second stamp: compare whole seconds
+            return self.started.replace(microsecond=0) <= line.ts <= ended
+        return self.started <= line.ts <= ended
+
 
 def log_excerpt(lines: Sequence[LogLine], limit: int = MAX_LINES_PER_SOURCE) -> str:
     """The lines as text, keeping the last `limit` (the failure is usually at the end)."""
@@ -80,10 +87,12 @@ def attach_logs(sources: Iterable[LogSource], window: ScenarioWindow) -> list[st
     for source in sources:
         name = f"log: {source.name}"
         try:
-            body = log_excerpt(source.read(window.since, window.until))
+            lines = [line for line in source.read(window.since, window.until) if window.holds(line)]
+            body = log_excerpt(lines)
         except Exception as exc:  # a log that cannot be read must not hide the failure
             body = f"could not read the {source.name} log: {type(exc).__name__}: {exc}"
-        attach_text(name, f"{window.since.isoformat()} → {window.until.isoformat()}\n{body}")
+        span = f"{window.started.isoformat()} → {(window.ended or window.started).isoformat()}"
+        attach_text(name, f"{source.name} log while the scenario ran, {span}\n{body}")
         names.append(name)
     return names
 

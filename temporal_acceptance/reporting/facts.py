@@ -16,7 +16,7 @@ async def _temporal_reported_version(run: Run) -> str:
 
 
 def deployment_facts(run: Run) -> dict[str, str]:
-    """Target, versions asked for, and versions the running servers report."""
+    """Target, versions asked for, and versions the running servers report ("live")."""
     settings = run.settings
     endpoints = run.endpoints
     postgres = try_connect(endpoints, "postgres")
@@ -26,14 +26,14 @@ def deployment_facts(run: Run) -> dict[str, str]:
         temporal_reported = f"unavailable ({type(exc).__name__})"
     return {
         "Target": run.stack.target,
-        "Temporal server (requested)": settings.temporal_version,
-        "Temporal server (reported by the frontend)": temporal_reported,
-        "Temporal UI server": settings.ui_version,
-        "PostgreSQL (requested major)": str(settings.postgres_major),
-        "PostgreSQL (reported by the server)": (
+        "Temporal server": settings.temporal_version,
+        "Temporal live": temporal_reported,
+        "UI server": settings.ui_version,
+        "PostgreSQL major": str(settings.postgres_major),
+        "PostgreSQL live": (
             postgres.server_version if postgres.ok else f"unreachable: {postgres.error}"
         ),
-        "Temporal frontend": endpoints.temporal_address,
+        "Frontend": endpoints.temporal_address,
         "Temporal UI": endpoints.ui_url,
         "Namespace": endpoints.namespace,
     }

@@ -38,9 +38,9 @@ def static_environment() -> dict[str, str]:
         "Python": platform.python_version(),
         "behave": _package_version("behave"),
         "allure-behave": _package_version("allure-behave"),
-        "Temporal Python SDK": _package_version("temporalio"),
+        "Python SDK": _package_version("temporalio"),
         "OS": f"{platform.system()} {platform.release()} ({platform.machine()})",
-        "OS distribution": _os_release(),
+        "Distribution": _os_release(),
     }
 
 

@@ -5,6 +5,7 @@ a single-file HTML (Allure 3 from npm, no Java) with trend history, and ISSUES.m
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,6 +23,23 @@ ALLURE_CONFIG = Path("allurerc.mjs")
 ALLURE_BIN = Path("node_modules/.bin/allure")
 # A report of a few hundred scenarios takes seconds; a hung node process must not hang CI.
 GENERATE_TIMEOUT = 300.0
+
+
+# Allure 3's Awesome plugin always embeds a Google Analytics tag (no option turns it off in
+# 3.18). A report that is mailed around must not call out when opened: the tag is removed.
+_ANALYTICS = re.compile(
+    r"<script async src=\"https://www\.googletagmanager\.com/[^\"]*\"></script>\s*"
+    r"<script>\s*window\.dataLayer[\s\S]*?</script>\s*"
+)
+
+
+def strip_analytics(index: Path) -> int:
+    """Remove the analytics tag from a generated report; return how many were removed."""
+    html = index.read_text(encoding="utf-8")
+    cleaned, count = _ANALYTICS.subn("", html)
+    if count:
+        index.write_text(cleaned, encoding="utf-8")
+    return count
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,7 @@ def run_allure(paths: ReportPaths, single_file: bool = True) -> Path:
             f"allure generate failed (exit {done.returncode}): {tail}",
             "see the message above; `npm ci` reinstalls the pinned Allure",
         )
+    strip_analytics(index)
     return index
 
 
