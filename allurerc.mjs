@@ -12,6 +12,8 @@ export default {
   // Kept outside the results folder (which every run empties) so trends span runs.
   historyPath: process.env.TACC_ALLURE_HISTORY ?? "reports/history/history.jsonl",
   historyLimit: 30,
+  // temporal-acceptance report sets this to false when the same run's report is regenerated.
+  appendHistory: process.env.TACC_ALLURE_APPEND_HISTORY !== "false",
   // One table of categories for the report and ISSUES.md: temporal_acceptance/reporting/categories.py
   // writes categories.json with every run; Allure 3 reads its rules from here.
   categories: existsSync(categoriesFile) ? JSON.parse(readFileSync(categoriesFile, "utf8")) : undefined,

@@ -4,6 +4,7 @@ a single-file HTML (Allure 3 from npm, no Java) with trend history, and ISSUES.m
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -68,6 +69,12 @@ class Report:
         return lines
 
 
+def results_fingerprint(results_dir: Path) -> str:
+    """Identifies one run's results (Allure names each result file with a fresh uuid)."""
+    names = sorted(path.name for path in results_dir.glob("*-result.json"))
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
 def run_allure(paths: ReportPaths, single_file: bool = True) -> Path:
     """Generate the HTML with Allure 3; return the index.html."""
     if not paths.allure.exists():
@@ -77,8 +84,13 @@ def run_allure(paths: ReportPaths, single_file: bool = True) -> Path:
         )
     if not paths.config.is_file():
         raise UserError(f"no Allure configuration at {paths.config}", "run from the repository")
+    # Regenerating the report of the same run must not add it to the trend a second time.
+    marker = paths.history.with_name(paths.history.name + ".last-run")
+    fingerprint = results_fingerprint(paths.results)
+    seen = marker.is_file() and marker.read_text().strip() == fingerprint
     env = {
         **os.environ,
+        "TACC_ALLURE_APPEND_HISTORY": "false" if seen else "true",
         "TACC_ALLURE_RESULTS": str(paths.results),
         "TACC_ALLURE_REPORT": str(paths.output),
         "TACC_ALLURE_HISTORY": str(paths.history),
@@ -104,6 +116,7 @@ def run_allure(paths: ReportPaths, single_file: bool = True) -> Path:
             "see the message above; `npm ci` reinstalls the pinned Allure",
         )
     strip_analytics(index)
+    marker.write_text(fingerprint + "\n")
     return index
 
 
