@@ -45,7 +45,9 @@ def test_window_selects_by_time(tmp_path: Path) -> None:
     until = datetime(2026, 11, 25, 14, 38, 35)  # naive means UTC
     picked = read_log(log, "mixed", since, until)
     assert [line.text for line in picked] == [TEMPORAL]
-    assert picked[0].render().startswith("2026-11-25T14:38:34.599+00:00 [mixed]")
+    assert picked[0].render() == f"[mixed] {TEMPORAL}"
+    lines = list(parse_lines([PG, "  DETAIL: more"], "pg"))
+    assert lines[1].render() == "[pg] 2026-11-25T14:38:33.585+00:00   DETAIL: more"
     assert window(read_log(log, "mixed")) == read_log(log, "mixed")
 
 

@@ -11,10 +11,25 @@ from pathlib import Path
 
 import pytest
 
+from temporal_acceptance.ports import port_is_free
 from temporal_acceptance.settings import Settings
 from temporal_acceptance.stack.native.stack import NativeStack
+from temporal_acceptance.stack.native.temporal import TemporalPorts
 
-PORTS = {"postgres_port": "59532", "temporal_port": "19233", "ui_port": "19080"}
+
+def free_ports() -> dict[str, str]:
+    """Ports for the test stack that are free right now: several people (or CI and a
+    developer) may run these tests at once, so nothing is fixed."""
+    for base in range(19233, 29233, 500):
+        wanted = {
+            "postgres_port": base + 40300,
+            "temporal_port": base,
+            "ui_port": base + 100,
+        }
+        derived = TemporalPorts(base).all().values()
+        if all(port_is_free(p) for p in [*wanted.values(), *derived]):
+            return {key: str(port) for key, port in wanted.items()}
+    raise RuntimeError("no free port set for the integration stack between 19233 and 29233")
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +38,7 @@ def native_stack() -> Iterator[NativeStack]:
     # so the state lives under /var/tmp with a searchable directory rather than pytest's 0700 tmp.
     state = Path(tempfile.mkdtemp(prefix="tacc-it-", dir="/var/tmp"))
     state.chmod(0o755)
-    settings = Settings.load({**PORTS, "state_dir": str(state)}, env={})
+    settings = Settings.load({**free_ports(), "state_dir": str(state)}, env={})
     said: list[str] = []
     stack = NativeStack(settings, say=said.append)
     try:
