@@ -13,6 +13,7 @@ from temporal_acceptance.errors import UserError
 from temporal_acceptance.harness import Run
 from temporal_acceptance.reporting.attach import attach_text
 from temporal_acceptance.reporting.config import effective_config_yaml
+from temporal_acceptance.workload.fixture import TestWorkerFixture
 
 # ---------------------------------------------------------------- run
 
@@ -21,6 +22,8 @@ def before_all(context: Any) -> None:
     try:
         context.run = Run.from_userdata(context.config.userdata)
         context.run.ensure_up()
+        # -- workload: the test worker, started by the first scenario that needs it
+        context.test_worker = TestWorkerFixture(context.config.userdata)
     except UserError as exc:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
@@ -28,6 +31,10 @@ def before_all(context: Any) -> None:
 
 
 def after_all(context: Any) -> None:
+    # -- workload: never leave the test worker running
+    test_worker = getattr(context, "test_worker", None)
+    if test_worker is not None:
+        test_worker.close()
     run = getattr(context, "run", None)
     if run is None:
         return

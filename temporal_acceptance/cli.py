@@ -14,6 +14,7 @@ from temporal_acceptance.reporting.config import effective_config_yaml
 from temporal_acceptance.settings import Settings
 from temporal_acceptance.stack.base import START_ORDER, Stack
 from temporal_acceptance.stack.factory import make_stack
+from temporal_acceptance.workload import commands as workload_commands
 
 
 def _settings_args(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(down)
     config = commands.add_parser("config", help="print the effective configuration (redacted)")
     _settings_args(config)
+    # -- workload: execute, worker
+    workload_commands.add(commands, _settings_args)
     return parser
 
 
@@ -70,6 +73,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if args.command in workload_commands.NAMES:
+        return workload_commands.run(args, settings)
     stack = make_stack(settings)
     if args.command == "up":
         stack.up()

@@ -1,0 +1,72 @@
+"""Errors in service logs during a time window, minus a short list of known-harmless ones.
+
+Every allowlist entry names the service, a pattern and why the line is harmless; anything
+else at error level or above fails the scan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from temporal_acceptance.stack.base import Service, Stack
+from temporal_acceptance.stack.logs import LogLine
+
+
+@dataclass(frozen=True)
+class AllowedError:
+    service: str
+    pattern: re.Pattern[str]
+    reason: str
+
+    def covers(self, line: LogLine) -> bool:
+        return line.service == self.service and bool(self.pattern.search(line.text))
+
+
+# Keep this list short, and give every entry a reason a reviewer can check.
+ALLOWLIST: tuple[AllowedError, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    scanned: dict[str, int]  # lines in the window, per service
+    errors: list[LogLine]
+    allowed: list[tuple[LogLine, AllowedError]]
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{service}: {n} lines" for service, n in self.scanned.items())
+        lines = [f"scanned {counts}", f"errors: {len(self.errors)}, allowed: {len(self.allowed)}"]
+        lines += [f"ERROR   {line.render()}" for line in self.errors]
+        lines += [f"ALLOWED {line.render()}  ({rule.reason})" for line, rule in self.allowed]
+        return "\n".join(lines)
+
+
+def scan(
+    logs: dict[str, Iterable[LogLine]], allowlist: Sequence[AllowedError] = ALLOWLIST
+) -> ScanResult:
+    """Sort every error-level line of `logs` (service → lines) into errors and allowed."""
+    scanned: dict[str, int] = {}
+    errors: list[LogLine] = []
+    allowed: list[tuple[LogLine, AllowedError]] = []
+    for service, lines in logs.items():
+        count = 0
+        for line in lines:
+            count += 1
+            if not line.is_error:
+                continue
+            rule = next((r for r in allowlist if r.covers(line)), None)
+            if rule is None:
+                errors.append(line)
+            else:
+                allowed.append((line, rule))
+        scanned[service] = count
+    errors.sort(key=lambda line: line.ts)
+    return ScanResult(scanned, errors, allowed)
+
+
+def service_logs(
+    stack: Stack, services: Sequence[Service], since: datetime, until: datetime
+) -> dict[str, list[LogLine]]:
+    return {service.value: stack.logs(service, since, until) for service in services}
