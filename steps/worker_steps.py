@@ -28,7 +28,7 @@ async def step_worker_started(context: Any) -> None:
 @then("the task queue shows the test worker polling for:")
 async def step_worker_polling(context: Any) -> None:
     worker = context.worker
-    assert worker.running(), f"the test worker is not running: {worker.describe_state()}"
+    assert worker.running(), worker.describe_state()
     polling = await worker.polling_kinds(await context.run.client())
     missing = [row["task type"] for row in context.table if row["task type"] not in polling]
     attach_text("pollers", f"{worker.spec.identity} polls {worker.spec.task_queue} for {polling}")

@@ -25,18 +25,25 @@ def test_errors_are_found_and_allowed_ones_set_apart() -> None:
                 line("temporal", "error", "known noise here", 2),
                 line("temporal", "fatal", "real trouble", 1),
             ],
-            "worker": [line("worker", "warn", "a warning is not an error")],
+            "worker": [
+                line("worker", "info", "fine"),
+                line("worker", "warn", "activity failed", 4),
+            ],
             "postgres": [line("postgres", "error", "known noise but another service", 3)],
         },
         [harmless],
     )
-    assert [e.text for e in result.errors] == ["real trouble", "known noise but another service"]
+    assert [e.text for e in result.errors] == [
+        "real trouble",
+        "known noise but another service",
+        "activity failed",  # for our own worker a warning is a failure
+    ]
     assert [(a.text, rule.reason) for a, rule in result.allowed] == [
         ("known noise here", "why it is harmless")
     ]
-    assert result.scanned == {"temporal": 3, "worker": 1, "postgres": 1}
+    assert result.scanned == {"temporal": 3, "worker": 2, "postgres": 1}
     summary = result.summary()
-    assert "errors: 2, allowed: 1" in summary
+    assert "errors: 3, allowed: 1" in summary
     assert "ALLOWED" in summary
     assert "(why it is harmless)" in summary
 

@@ -133,8 +133,13 @@ class WorkerDriver:
         how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
         return (
             f"the test worker {self.spec.identity} (pid {self.process.pid}) {how}; "
-            f"last lines of {self.spec.log_file}:\n{tail(self.spec.log_file, 10)}"
+            f"its last lines in {self.spec.log_file}:\n{self.recent_log()}"
         )
+
+    def recent_log(self, count: int = 10) -> str:
+        """The last lines this incarnation of the worker wrote (the log file is shared)."""
+        lines = self.log_lines(since=self.started_at)[-count:]
+        return "\n".join(line.text for line in lines) or tail(self.spec.log_file, count)
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM (graceful: in-flight tasks finish); SIGKILL if it outlives `timeout`."""
@@ -219,7 +224,7 @@ class WorkerDriver:
             accept=lambda kinds: set(kinds) == set(TASK_TYPES),
             describe=lambda kinds: f"polling for {kinds or 'nothing'}",
             errors=(RPCError,),
-            hint=lambda: f"worker log: {self.spec.log_file}\n{tail(self.spec.log_file, 10)}",
+            hint=lambda: f"worker log: {self.spec.log_file}\n{self.recent_log()}",
             max_delay=0.1,
         )
 
