@@ -46,6 +46,8 @@ def test_errors_are_found_and_allowed_ones_set_apart() -> None:
     assert "errors: 3, allowed: 1" in summary
     assert "ALLOWED" in summary
     assert "(why it is harmless)" in summary
+    assert result.failure(limit=2).splitlines()[0] == "3 error line(s) in the logs:"
+    assert result.failure(limit=2).splitlines()[-1] == "... and 1 more"
 
 
 def test_every_allowlist_entry_says_why() -> None:

@@ -222,3 +222,90 @@ def test_app_row_query() -> None:
     log = QueryLog()
     assert state.app_row(conn, "wf", RUN, log).rows == [(7,)]  # type: ignore[arg-type]
     assert conn.seen[0][1] == ("wf", RUN)
+
+
+# -- gate entry points: connection per database, judged results ----------------------------
+
+
+class Connections:
+    """Stands in for checks.database.connect: one fake connection per database name."""
+
+    def __init__(self, **by_database: FakeConnection) -> None:
+        self.by_database = by_database
+        self.opened: list[str] = []
+
+    def __call__(self, endpoints: object, database: str) -> Any:
+        self.opened.append(database)
+        conn = self.by_database[database]
+
+        class Context:
+            def __enter__(self) -> FakeConnection:
+                return conn
+
+            def __exit__(self, *exc: object) -> None:
+                return None
+
+        return Context()
+
+
+class FakeEndpoints:
+    namespace = "default"
+
+
+def completed_record(row_id: int = 7) -> Any:
+    from test_execution_checks import good_result, record
+
+    result = good_result()
+    result.database_row.row_id = row_id
+    rec = record(result)
+    rec.run_id = RUN
+    return rec
+
+
+def test_the_gate_entry_points_pass_on_consistent_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    rec = completed_record()
+    events = rec.events
+    done = ("wf-1", RUN, "TestWorkflow", 2, len(events), None, "2026-11-25", "q")
+    visibility = visibility_db([[done]])
+    temporal = temporal_db(next_event_id=len(events) + 1)
+    temporal.tables["history_node"] = history_db(nodes_of(events, [1, 4])).tables["history_node"]
+    connections = Connections(
+        temporal=temporal,
+        temporal_visibility=visibility,
+        acceptance_app=FakeConnection({"workload_round_trips": (["row_id"], [(7,)])}),
+    )
+    monkeypatch.setattr(state, "connect", connections)
+    endpoints = FakeEndpoints()
+    assert state.app_row_problems(endpoints, "acceptance_app", rec)[0] == []  # type: ignore[arg-type]
+    assert state.execution_rows_problems(endpoints, rec)[0] == []  # type: ignore[arg-type]
+    assert state.stored_history_check(endpoints, RUN, events)[0] == []  # type: ignore[arg-type]
+    problems, log = state.visibility_problems(endpoints, rec, 2)  # type: ignore[arg-type]
+    assert problems == []
+    assert len(log.entries) == 2  # the namespace lookup and the last visibility query
+    assert connections.opened == ["acceptance_app", "temporal", "temporal", "temporal",
+                                  "temporal_visibility"]  # fmt: skip
+
+
+def test_the_gate_entry_points_report_what_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    rec = completed_record(row_id=8)
+    failed = ("wf-1", RUN, "TestWorkflow", 3, 12, None, "2026-11-25", "q")
+    connections = Connections(
+        temporal=temporal_db(next_event_id=len(rec.events) + 1),
+        temporal_visibility=visibility_db([[failed]]),
+        acceptance_app=FakeConnection({"workload_round_trips": (["row_id"], [(7,), (9,)])}),
+    )
+    monkeypatch.setattr(state, "connect", connections)
+    endpoints = FakeEndpoints()
+    problems, _ = state.app_row_problems(endpoints, "acceptance_app", rec)  # type: ignore[arg-type]
+    assert problems == [
+        f"acceptance_app.workload_round_trips holds rows [7, 9] for run {RUN}; "
+        "the database activity reported writing row 8"
+    ]
+    problems, _ = state.visibility_problems(endpoints, rec, 2)  # type: ignore[arg-type]
+    assert problems == [
+        f"visibility shows wf-1 as Failed with history length 12; "
+        f"expected Completed with {len(rec.events)} events"
+    ]
+    connections.by_database["temporal"] = FakeConnection({"namespaces": (["id", "name"], [])})
+    problems, _ = state.visibility_problems(endpoints, rec, 2)  # type: ignore[arg-type]
+    assert problems == ["namespace 'default' is not in the namespaces table"]

@@ -58,6 +58,11 @@ class ScanResult:
         lines += [f"ALLOWED {line.render()}  ({rule.reason})" for line, rule in self.allowed]
         return "\n".join(lines)
 
+    def failure(self, limit: int = 10) -> str:
+        shown = [line.render()[:400] for line in self.errors[:limit]]
+        more = [f"... and {len(self.errors) - limit} more"] if len(self.errors) > limit else []
+        return "\n".join([f"{len(self.errors)} error line(s) in the logs:", *shown, *more])
+
 
 def scan(
     logs: dict[str, Iterable[LogLine]], allowlist: Sequence[AllowedError] = ALLOWLIST

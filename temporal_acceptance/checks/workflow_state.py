@@ -13,9 +13,11 @@ from typing import Any
 import psycopg
 from temporalio.api.history.v1 import History, HistoryEvent
 
-from temporal_acceptance.checks.database import QueryLog, QueryResult, query
+from temporal_acceptance.checks.database import QueryLog, QueryResult, connect, query
 from temporal_acceptance.checks.history import type_name
+from temporal_acceptance.stack.base import TEMPORAL_DATABASE, VISIBILITY_DATABASE, Endpoints
 from temporal_acceptance.waiting import wait_until
+from temporal_acceptance.workload.execute import ExecutionRecord
 
 # executions_visibility.status and current_executions.status: WorkflowExecutionStatus.
 STATUS_NAMES = {
@@ -258,3 +260,63 @@ def app_row(
         (workflow_id, run_id),
         log,
     )
+
+
+# -- gate entry points: connect, query, judge; each returns (problems, the queries made) ------
+
+
+def app_row_problems(
+    endpoints: Endpoints, database: str, record: ExecutionRecord
+) -> tuple[list[str], QueryLog]:
+    """The row the database activity reported is in its table, and it is the only one."""
+    log = QueryLog()
+    assert record.result is not None
+    reported = record.result.database_row.row_id
+    with connect(endpoints, database) as conn:
+        found = [row[0] for row in app_row(conn, record.workflow_id, record.run_id, log).rows]
+    if found == [reported]:
+        return [], log
+    return [
+        f"{database}.workload_round_trips holds rows {found} for run {record.run_id}; "
+        f"the database activity reported writing row {reported}"
+    ], log
+
+
+def execution_rows_problems(
+    endpoints: Endpoints, record: ExecutionRecord
+) -> tuple[list[str], QueryLog]:
+    log = QueryLog()
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+        problems = execution_problems(
+            conn, endpoints.namespace, record.workflow_id, record.run_id, len(record.events), log
+        )
+    return problems, log
+
+
+def stored_history_check(
+    endpoints: Endpoints, run_id: str, served: Sequence[HistoryEvent]
+) -> tuple[list[str], QueryLog]:
+    log = QueryLog()
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+        nodes = stored_history(conn, run_id, log)
+    return stored_history_problems(nodes, served), log
+
+
+def visibility_problems(
+    endpoints: Endpoints, record: ExecutionRecord, timeout: float
+) -> tuple[list[str], QueryLog]:
+    """A closed visibility row appears within `timeout`, completed, with the full history."""
+    log = QueryLog()
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+        ns_id = namespace_id(conn, endpoints.namespace, log)
+    if ns_id is None:
+        return [f"namespace {endpoints.namespace!r} is not in the namespaces table"], log
+    with connect(endpoints, VISIBILITY_DATABASE) as conn:
+        row, last = closed_visibility_row(conn, ns_id, record.workflow_id, record.run_id, timeout)
+    log.entries += last.entries
+    if (row.status, row.history_length) == (STATUS_COMPLETED, len(record.events)):
+        return [], log
+    return [
+        f"visibility shows {record.workflow_id} as {row.status_name} with history length "
+        f"{row.history_length}; expected Completed with {len(record.events)} events"
+    ], log
