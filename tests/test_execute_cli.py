@@ -105,3 +105,32 @@ def test_the_stopped_switch_leaves_a_stopped_worker(
     driver = run(fixture.ensure(dev_run(dev_env, tmp_path)))  # type: ignore[arg-type]
     assert not driver.running()
     assert "exited with status 0" in driver.describe_state()
+
+
+def test_run_script_runs_the_script_as_a_process(
+    run: LoopRunner, dev_env: WorkflowEnvironment
+) -> None:
+    queue = f"script-{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> tuple[execute.ScriptRun, execute.ScriptRun]:
+        async with Worker(
+            dev_env.client,
+            task_queue=queue,
+            workflows=[TestWorkflow, ChildTestWorkflow],
+            activities=[activities.test_activity_execution, fake_database_operation],
+        ):
+            done = await execute.run_script(
+                address(dev_env), "default", queue, 0.2, f"s-{uuid.uuid4().hex[:6]}", 60
+            )
+            # Nobody polls this queue: the script cannot finish in time and is killed.
+            stuck = await execute.run_script(
+                address(dev_env), "default", f"{queue}-idle", 0.2, "s-idle", 1.5
+            )
+        return done, stuck
+
+    done, stuck = run(scenario())
+    assert done.returncode == 0, done.stderr
+    assert done.output is not None
+    assert done.output["outcome"] == "WorkflowExecutionCompleted"
+    assert (stuck.returncode, stuck.output) == (-9, None)
+    assert "killed after 1.5s" in stuck.transcript()

@@ -94,3 +94,31 @@ def test_the_cli_offers_execute_and_worker() -> None:
     argv = commands.worker_argv(Settings(temporal_port=17233), "q", "me")
     assert argv[1:3] == ["-m", "temporal_acceptance.workload.worker"]
     assert "127.0.0.1:17233" in argv
+
+
+def test_the_worker_stops_when_the_watched_process_exits(run: Any) -> None:
+    import asyncio
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "30"])
+
+    async def scenario() -> bool:
+        stop = asyncio.Event()
+        worker.watch_process(asyncio.get_running_loop(), child.pid, stop)
+        assert not stop.is_set()
+        child.kill()
+        await asyncio.wait_for(stop.wait(), timeout=10)  # set by the pidfd, not by polling
+        return stop.is_set()
+
+    assert run(scenario())
+    child.wait()
+
+
+def test_watching_a_missing_process_only_warns(run: Any, caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+
+    async def scenario() -> None:
+        worker.watch_process(asyncio.get_running_loop(), 2**22 + 12345, asyncio.Event())
+
+    run(scenario())
+    assert "the worker will not stop with it" in caplog.text
