@@ -63,7 +63,7 @@ def test_start_poll_stop_restart_kill(
         driver.close()
     assert not driver.running()
     lines = driver.log_lines()
-    assert any("worker ready" in line.text for line in lines)
+    assert any("worker started" in line.text for line in lines)
     assert all(line.service == "worker" for line in lines)
 
 
@@ -115,7 +115,7 @@ def test_the_dsn_travels_in_the_environment_not_argv(tmp_path: Path) -> None:
 
 def test_parse_ready_line() -> None:
     line = (
-        "2026-11-25T14:00:00.000+00:00 INFO temporal_acceptance.worker: worker ready: "
+        "2026-11-25T14:00:00.000+00:00 INFO temporal_acceptance.worker: worker started: "
         "identity=w@h namespace=default task_queue=q workflows=A,B activities=c"
     )
     assert parse_ready_line(line) == {

@@ -122,3 +122,14 @@ def test_watching_a_missing_process_only_warns(run: Any, caplog: pytest.LogCaptu
 
     run(scenario())
     assert "the worker will not stop with it" in caplog.text
+
+
+def test_a_fatal_worker_error_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def fails(config: worker.WorkerConfig) -> None:
+        raise RuntimeError("Worker validation failed: Namespace nowhere was not found")
+
+    monkeypatch.setattr(worker, "_main", fails)
+    assert worker.main(["--address", "127.0.0.1:1"]) == 1
+    assert "worker failed: Worker validation failed" in caplog.text

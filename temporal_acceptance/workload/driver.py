@@ -234,7 +234,7 @@ class WorkerDriver:
         return read_log(self.spec.log_file, "worker", since, until)
 
     def registrations(self) -> dict[str, list[str]]:
-        """What the running worker said it registered (its 'worker ready' line)."""
+        """What the running worker said it registered (its 'worker started' line)."""
         for line in reversed(self.log_lines(since=self.started_at)):
             if READY in line.text and f"identity={self.spec.identity} " in line.text:
                 return parse_ready_line(line.text)
@@ -242,7 +242,7 @@ class WorkerDriver:
 
 
 def parse_ready_line(text: str) -> dict[str, list[str]]:
-    """`... worker ready: identity=x task_queue=q workflows=A,B activities=c,d` → fields."""
+    """`... worker started: identity=x task_queue=q workflows=A,B activities=c,d` → fields."""
     fields: dict[str, list[str]] = {}
     for token in text.split(f"{READY}:", 1)[-1].split():
         key, sep, value = token.partition("=")

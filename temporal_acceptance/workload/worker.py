@@ -24,6 +24,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.worker import Worker
 
 from temporal_acceptance.errors import UserError, WaitTimeout
@@ -52,7 +59,8 @@ ACTIVITIES: dict[str, Callable[..., Any]] = {
     ACTIVITY_EXECUTION: test_activity_execution,
     DATABASE_OPERATION: test_database_operation,
 }
-READY = "worker ready"
+# Logged once the worker runs (Temporal validates it next: the driver waits for its polls).
+READY = "worker started"
 # In-flight activities get this long to finish on SIGTERM before they are cancelled.
 GRACEFUL_SHUTDOWN = timedelta(seconds=5)
 
@@ -91,14 +99,32 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
 
 
+def runtime() -> Runtime:
+    """A runtime whose Core (Rust) warnings go through Python logging: Core's own console
+    output starts with ANSI colour codes, which hide its timestamp and level from the log
+    reader. (Forwarding runs Python code on Core's threads; exit_now keeps those threads
+    away from a finalizing interpreter.)"""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+            )
+        )
+    )
+
+
 async def connect(config: WorkerConfig) -> Client:
     """Connect, retrying while the frontend is not reachable yet (a restart in progress)."""
+
+    core = runtime()
 
     async def attempt() -> Client:
         return await Client.connect(
             config.address,
             namespace=config.namespace,
             identity=config.worker_identity,
+            runtime=core,
         )
 
     return await wait_until_async(
@@ -203,6 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, WaitTimeout) as exc:
         log.error("%s", exc)
         return 2
+    except RuntimeError as exc:  # the SDK's fatal worker errors (e.g. an unknown namespace)
+        log.error("worker failed: %s", exc)
+        return 1
     return 0
 
 
