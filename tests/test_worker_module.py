@@ -125,11 +125,13 @@ def test_watching_a_missing_process_only_warns(run: Any, caplog: pytest.LogCaptu
 
 
 def test_a_fatal_worker_error_is_one_line_and_exit_1(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async def fails(config: worker.WorkerConfig) -> None:
         raise RuntimeError("Worker validation failed: Namespace nowhere was not found")
 
     monkeypatch.setattr(worker, "_main", fails)
     assert worker.main(["--address", "127.0.0.1:1"]) == 1
-    assert "worker failed: Worker validation failed" in caplog.text
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith("ERROR temporal_acceptance.worker: worker failed: Worker validation "
+                            "failed: Namespace nowhere was not found")  # fmt: skip
