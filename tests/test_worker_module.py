@@ -81,7 +81,7 @@ def test_the_fixture_reads_its_switches() -> None:
     assert TestWorkerFixture({"app_database": "wrong_db"}).app_database == "wrong_db"
     assert TestWorkerFixture({"worker": "stopped"}).mode == "stopped"
     with pytest.raises(UserError, match="unknown worker mode 'sleeping'"):
-        _ = TestWorkerFixture({"worker": "sleeping"}).mode
+        TestWorkerFixture({"worker": "sleeping"})
     TestWorkerFixture({}).close()  # nothing started: nothing to stop
 
 

@@ -50,6 +50,9 @@ class TestWorkerFixture:
     driver: WorkerDriver | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
+    def __post_init__(self) -> None:
+        self.mode  # noqa: B018 — a bad switch fails the run before any scenario starts
+
     @property
     def app_database(self) -> str:
         return self.userdata.get("app_database", "") or APP_DATABASE
@@ -58,7 +61,7 @@ class TestWorkerFixture:
     def mode(self) -> str:
         mode = self.userdata.get("worker", "") or "running"
         if mode not in WORKER_MODES:
-            raise UserError(f"unknown worker mode {mode!r}", f"use one of: {WORKER_MODES}")
+            raise UserError(f"unknown worker mode {mode!r}", f"use one of: {', '.join(WORKER_MODES)}")
         return mode
 
     async def ensure(self, run: Run) -> WorkerDriver:
