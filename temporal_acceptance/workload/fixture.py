@@ -61,7 +61,9 @@ class TestWorkerFixture:
     def mode(self) -> str:
         mode = self.userdata.get("worker", "") or "running"
         if mode not in WORKER_MODES:
-            raise UserError(f"unknown worker mode {mode!r}", f"use one of: {', '.join(WORKER_MODES)}")
+            raise UserError(
+                f"unknown worker mode {mode!r}", f"use one of: {', '.join(WORKER_MODES)}"
+            )
         return mode
 
     async def ensure(self, run: Run) -> WorkerDriver:
