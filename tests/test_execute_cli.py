@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from conftest import LoopRunner
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from test_workload_devserver import fake_database_operation
@@ -134,3 +135,16 @@ def test_run_script_runs_the_script_as_a_process(
     assert done.output["outcome"] == "WorkflowExecutionCompleted"
     assert (stuck.returncode, stuck.output) == (-9, None)
     assert "killed after 1.5s" in stuck.transcript()
+
+
+def test_a_failed_start_fails_every_later_scenario_at_once(
+    run: LoopRunner, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    harness_run = dev_run(dev_env, tmp_path)
+    harness_run.endpoints.namespace = "no-such-namespace"
+    fixture = TestWorkerFixture({})
+    with pytest.raises(RPCError, match="Namespace no-such-namespace is not found"):
+        run(fixture.ensure(harness_run))  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match=r"did not start: RPCError: Namespace no-such"):
+        run(fixture.ensure(harness_run))  # type: ignore[arg-type]
+    fixture.close()

@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from temporalio.service import RPCError
+
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.harness import Run
 from temporal_acceptance.secrets import Secret
@@ -48,6 +50,7 @@ class TestWorkerFixture:
 
     userdata: Mapping[str, str]
     driver: WorkerDriver | None = None
+    start_failure: str = ""
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     def __post_init__(self) -> None:
@@ -68,15 +71,21 @@ class TestWorkerFixture:
 
     async def ensure(self, run: Run) -> WorkerDriver:
         """The run's worker, started (and seen polling) on first use. A worker that died
-        later is not restarted here: the gates must see that."""
+        later is not restarted here: the gates must see that. A start that failed fails
+        every later scenario at once, with the first failure's message."""
+        if self.start_failure:
+            raise AssertionError(f"the test worker did not start: {self.start_failure}")
         if self.driver is None:
-            mode = self.mode
             driver = WorkerDriver(spec_for(run, self.app_database, self.token))
             self.driver = driver
             client = await run.client()
-            await driver.start(client)
-            await driver.wait_polling(client, START_TIMEOUT)
-            if mode == "stopped":
+            try:
+                await driver.start(client)
+                await driver.wait_polling(client, START_TIMEOUT)
+            except (AssertionError, RPCError) as exc:  # WaitTimeout, WorkerExited included
+                self.start_failure = f"{type(exc).__name__}: {exc}"
+                raise
+            if self.mode == "stopped":
                 driver.stop()
         return self.driver
 
