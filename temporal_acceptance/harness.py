@@ -21,7 +21,12 @@ from temporal_acceptance.stack.factory import make_stack
 T = TypeVar("T")
 
 # userdata keys that tune the harness rather than the deployment.
-HARNESS_KEYS = ("keep_stack",)
+HARNESS_KEYS = (
+    "keep_stack",
+    # -- workload: the test worker's fault switches (temporal_acceptance.workload.fixture)
+    "app_database",
+    "worker",
+)
 
 
 @dataclass
