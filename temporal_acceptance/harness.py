@@ -26,6 +26,8 @@ HARNESS_KEYS = (
     # -- workload: the test worker's fault switches (temporal_acceptance.workload.fixture)
     "app_database",
     "worker",
+    # -- persistence: a persistence-breaking mutant (stack.enable_mutant), off by default
+    "mutant",
 )
 
 
@@ -50,7 +52,10 @@ class Run:
         except RuntimeError:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-        return cls(settings, make_stack(settings), loop)
+        stack = make_stack(settings)
+        if userdata.get("mutant"):
+            stack.enable_mutant(userdata["mutant"])
+        return cls(settings, stack, loop)
 
     def ensure_up(self) -> None:
         """Bring the stack up (reusing a running one); remember whether we started it."""
