@@ -41,7 +41,7 @@ Feature: Persistence through restarts and crashes
 
     @P0
     Scenario Outline: A workflow in its timer and one waiting for its signal survive when <disruption>
-      Given a workflow sleeping in its 5 second timer and another waiting for its signal
+      Given a workflow sleeping in its 3 second timer and another waiting for its signal
       When <disruption>
       And the waiting workflow is sent its signal
       Then the stack was healthy within <healthy within> seconds and a workflow moved on within <progress within> seconds

@@ -5,7 +5,7 @@ When the Temporal server is restarted            (and every phrase of DISRUPTION
 Then its history, Temporal's rows, the application's rows and both schemas are unchanged
 And the stack was healthy again within 15 seconds, with no unexpected errors logged
 And a new workflow runs to completion
-Given a workflow sleeping in its 5 second timer and another waiting for its signal
+Given a workflow sleeping in its 3 second timer and another waiting for its signal
 And the waiting workflow is sent its signal
 Then the stack was healthy within 15 seconds and a workflow moved on within 15 seconds
 And both workflows complete with their full histories
@@ -47,6 +47,8 @@ register_type(
 )
 # How long a workflow may take to complete once the deployment is back (timer included).
 COMPLETION_TIMEOUT = 60.0
+# How long the waiting workflow's signal may be refused while the deployment recovers.
+SIGNAL_TIMEOUT = 30.0
 
 
 def _fail_on(problems: list[str], title: str) -> None:
@@ -128,7 +130,8 @@ async def step_park_pair(context: Any, seconds: float) -> None:
 
 @when("the waiting workflow is sent its signal")
 async def step_signal_waiting(context: Any) -> None:
-    await inflight.signal_waiting(await context.run.client(), context.pair, COMPLETION_TIMEOUT)
+    client, endpoints = await context.run.client(), context.run.endpoints
+    await inflight.signal_waiting(client, endpoints, context.pair, SIGNAL_TIMEOUT)
 
 
 @then(
@@ -138,7 +141,7 @@ async def step_signal_waiting(context: Any) -> None:
 async def step_progress(context: Any, healthy: float, progress: float) -> None:
     timing, client = context.timing, await context.run.client()
     timing.progress_seconds = await inflight.first_progress_seconds(
-        client, context.pair, timing.started_at, max(30.0, 2 * progress)
+        client, context.run.endpoints, context.pair, timing.started_at, max(30.0, 2 * progress)
     )
     attach_json("restart timings", timing.to_json())
     _fail_on(threshold_problems(timing, healthy, progress), "recovery")
@@ -146,7 +149,8 @@ async def step_progress(context: Any, healthy: float, progress: float) -> None:
 
 @then("both workflows complete with their full histories")
 async def step_pair_completes(context: Any) -> None:
-    await inflight.finish_all(await context.run.client(), context.pair.both, COMPLETION_TIMEOUT)
+    client, endpoints = await context.run.client(), context.run.endpoints
+    await inflight.finish_all(client, endpoints, context.pair.both, COMPLETION_TIMEOUT)
     attach_json("in flight, after completing", inflight.attachment(context.pair.both))
     app = context.test_worker.app_database
     _fail_on(
@@ -174,7 +178,8 @@ async def step_replace_worker(context: Any) -> None:
 
 @then("the activity was retried on the new worker process")
 async def step_retried(context: Any) -> None:
-    await inflight.finish_all(await context.run.client(), [context.held], COMPLETION_TIMEOUT)
+    client, endpoints = await context.run.client(), context.run.endpoints
+    await inflight.finish_all(client, endpoints, [context.held], COMPLETION_TIMEOUT)
     attach_text("history", history.render(context.held.record.events))
     problems = inflight.retried_elsewhere_problems(
         context.held.record.events, context.killed_worker, context.worker.spec.identity

@@ -220,12 +220,14 @@ class StoredRows:
 
 
 def count_differences(before: StoredRows, after: StoredRows) -> list[str]:
-    """Each count that changed: fewer rows is data lost, more is data that appeared."""
+    """Each count that changed: fewer rows is data lost, more is data that appeared. Counts
+    that cannot be read any more are grouped by the reason, with what they held before."""
     problems = []
+    unreadable: dict[str, list[str]] = {}
     for label, count in before.counts.items():
         if label not in after.counts:
             error = after.errors.get(label) or after.errors.get(label.split(".")[0], "not read")
-            problems.append(f"{label}: {count} rows before, none readable after ({error})")
+            unreadable.setdefault(error, []).append(f"{label} {count}")
         elif after.counts[label] < count:
             problems.append(
                 f"{label}: {count} rows before, {after.counts[label]} after — "
@@ -236,6 +238,11 @@ def count_differences(before: StoredRows, after: StoredRows) -> list[str]:
                 f"{label}: {count} rows before, {after.counts[label]} after — "
                 f"{after.counts[label] - count} rows appeared"
             )
+    for error, held in unreadable.items():
+        problems.append(
+            f"rows lost or unreachable: cannot be read after the disruption ({error}); "
+            f"rows before: {', '.join(held)}"
+        )
     return problems
 
 

@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 from temporal_acceptance.checks import execution, history
 from temporal_acceptance.checks.history_diff import history_differences, history_json
 from temporal_acceptance.errors import WaitTimeout
+from temporal_acceptance.persistence.stored import lost_or_kept
 from temporal_acceptance.persistence.workflows import (
     Watched,
     describe_position,
@@ -31,6 +32,7 @@ from temporal_acceptance.persistence.workflows import (
     start,
     wait_for_position,
 )
+from temporal_acceptance.stack.base import Endpoints
 from temporal_acceptance.waiting import wait_until_async
 from temporal_acceptance.workload.shared import ACTIVITY_EXECUTION
 
@@ -82,22 +84,31 @@ async def park_pair(
     return InFlightPair(sleeping, waiting)
 
 
-def _lost_or_stuck(watched: Watched, what: str, exc: Exception) -> AssertionError:
+def _lost_or_stuck(
+    endpoints: Endpoints, watched: Watched, what: str, exc: Exception
+) -> AssertionError:
     return AssertionError(
-        f"workflow {watched.workflow_id} was lost or is stuck: it was in flight at the disruption "
-        f"({describe_position(watched.before)}), and {what}: {exc}"
+        f"workflow {watched.workflow_id}, in flight at the disruption "
+        f"({describe_position(watched.before)}), {what} — "
+        f"{lost_or_kept(endpoints, watched.run_id, len(watched.before))}; {exc}"
     )
 
 
-async def signal_waiting(client: Client, pair: InFlightPair, timeout: float) -> None:
+async def signal_waiting(
+    client: Client, endpoints: Endpoints, pair: InFlightPair, timeout: float
+) -> None:
     try:
         await send_signal(client, pair.waiting, timeout)
     except WaitTimeout as exc:
-        raise _lost_or_stuck(pair.waiting, "it did not accept its signal", exc) from None
+        raise _lost_or_stuck(endpoints, pair.waiting, "did not accept its signal", exc) from None
 
 
 async def first_progress_seconds(
-    client: Client, pair: InFlightPair, disruption_started: datetime, timeout: float
+    client: Client,
+    endpoints: Endpoints,
+    pair: InFlightPair,
+    disruption_started: datetime,
+    timeout: float,
 ) -> float:
     """Seconds from the start of the disruption to the first workflow task either workflow
     completed after it (server clock: the event's own time)."""
@@ -119,21 +130,27 @@ async def first_progress_seconds(
             max_delay=0.1,
         )
     except WaitTimeout as exc:
+        states = "; ".join(
+            f"{w.workflow_id} ({describe_position(w.before)} before): "
+            + lost_or_kept(endpoints, w.run_id, len(w.before))
+            for w in pair.both
+        )
         raise AssertionError(
-            "no in-flight workflow moved on after the disruption; before it they were at "
-            f"{describe_position(pair.sleeping.before)} and "
-            f"{describe_position(pair.waiting.before)}, and were lost or are stuck: {exc}"
+            f"no in-flight workflow moved on after the disruption — {states}; {exc}"
         ) from None
+
     earliest = min(history.event_time(e) for e in events)
     return (earliest - disruption_started).total_seconds()
 
 
-async def finish_all(client: Client, watched: Sequence[Watched], timeout: float) -> None:
+async def finish_all(
+    client: Client, endpoints: Endpoints, watched: Sequence[Watched], timeout: float
+) -> None:
     for one in watched:
         try:
             await finish(client, one, timeout)
         except WaitTimeout as exc:
-            raise _lost_or_stuck(one, "it did not complete", exc) from None
+            raise _lost_or_stuck(endpoints, one, "did not complete", exc) from None
 
 
 def attachment(watched: Sequence[Watched]) -> list[dict[str, Any]]:

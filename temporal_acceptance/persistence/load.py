@@ -29,8 +29,9 @@ from temporal_acceptance.stack.base import (
 from temporal_acceptance.waiting import wait_until_async
 from temporal_acceptance.workload.shared import CHILD_WORKFLOW_NAME, WORKFLOW_NAME
 
-# Long enough that none of them can finish before the restart begins.
-LOAD_TIMER_SECONDS = 5.0
+# Long enough that none of them can finish before the restart begins (starting them all
+# takes about a second on a 2-core machine).
+LOAD_TIMER_SECONDS = 3.0
 # Visibility is written asynchronously; after the last completion it catches up quickly.
 VISIBILITY_TIMEOUT = 15.0
 

@@ -117,15 +117,30 @@ async def read_stored(
         )  # fmt: skip
     except WaitTimeout as exc:
         reading.api_error = redact(str(exc))
+    reading.stored_events, reading.stored_error = stored_events(endpoints, witness.run_id)
+    return reading
+
+
+def stored_events(endpoints: Endpoints, run_id: str) -> tuple[list[HistoryEvent], str]:
+    """A run's history as PostgreSQL holds it (decoded history nodes), or why it cannot be
+    read."""
     try:
         with connect(endpoints, TEMPORAL_DATABASE) as conn:
-            nodes = stored_history(conn, witness.run_id, QueryLog())
-        reading.stored_events = [
-            e for node in sorted(nodes, key=lambda n: n.node_id) for e in node.events
-        ]
+            nodes = stored_history(conn, run_id, QueryLog())
     except psycopg.Error as exc:
-        reading.stored_error = redact(" ".join(str(exc).split()))
-    return reading
+        return [], redact(" ".join(str(exc).split()))
+    return [e for node in sorted(nodes, key=lambda n: n.node_id) for e in node.events], ""
+
+
+def lost_or_kept(endpoints: Endpoints, run_id: str, before: int) -> str:
+    """What PostgreSQL still holds of a run that had `before` events: the answer to
+    "lost or stuck?" when a workflow does not move on."""
+    events, error = stored_events(endpoints, run_id)
+    if error:
+        return f"LOST: its {before} stored events cannot be read from PostgreSQL any more ({error})"
+    if len(events) < before:
+        return f"LOST: PostgreSQL holds {len(events)} of the {before} events it had stored"
+    return f"stuck: PostgreSQL still holds its history ({len(events)} events)"
 
 
 def attachment(reading: StoredReading) -> dict[str, Any]:

@@ -61,8 +61,8 @@ HOLD_HEARTBEAT_INTERVAL = 0.5
 
 
 async def hold_first_attempt(seconds: float) -> None:
-    """Simulate a long first attempt: heartbeat for up to `seconds`, ending early only if
-    the attempt is cancelled. Retries (attempt 2 and later) do not hold."""
+    """Simulate a long first attempt: heartbeat for up to `seconds`; a cancelled attempt
+    stops at once and reports the cancellation. Retries (attempt 2 and later) do not hold."""
     info = activity.info()
     if seconds <= 0 or info.attempt > 1:
         return
@@ -77,7 +77,7 @@ async def hold_first_attempt(seconds: float) -> None:
             )
         except TimeoutError:
             continue
-        return
+        raise asyncio.CancelledError(f"attempt {info.attempt} cancelled while holding")
 
 
 @activity.defn(name=ACTIVITY_EXECUTION)
