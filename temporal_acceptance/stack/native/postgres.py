@@ -118,6 +118,7 @@ class NativePostgres:
             # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for
             # Temporal's pooled connections to go away, which they never do.
             stop_signal=signal.SIGINT,
+            reaped_before_restart=True,
         )
 
     @property
