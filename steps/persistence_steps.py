@@ -28,7 +28,6 @@ import parse
 from behave import given, register_type, then, when
 
 from temporal_acceptance.checks import execution, history
-from temporal_acceptance.checks.database import QueryLog
 from temporal_acceptance.errors import NotSupportedOnTarget
 from temporal_acceptance.persistence import inflight, load, stored
 from temporal_acceptance.persistence.disruption import (
@@ -64,14 +63,13 @@ def _queue(context: Any) -> str:
 
 @given("a completed workflow and a record of what PostgreSQL stores")
 async def step_record_stored(context: Any) -> None:
-    client, fixture = await context.run.client(), context.persistence
-    fixture.witness = await stored.ensure_witness(
-        client, context.run.endpoints, _queue(context), new_workflow_id("persistence-witness"),
-        fixture.witness,
-    )  # fmt: skip
-    context.stored_before = await stored.read_stored(client, context.run.endpoints, fixture.witness)
-    attach_json("stored before the disruption", stored.attachment(context.stored_before))
-    _fail_on(stored.reading_problems(context.stored_before), "the first reading is incomplete")
+    run, fixture = context.run, context.persistence
+    before, problems = await stored.first_reading(
+        await run.client(), run.endpoints, _queue(context), fixture.witness
+    )
+    context.stored_before, fixture.witness = before, before.witness
+    attach_json("stored before the disruption", stored.attachment(before))
+    _fail_on(problems, "the first reading is incomplete")
 
 
 @when("{disruption:Disruption}")
@@ -80,21 +78,19 @@ def step_disrupt(context: Any, disruption: Any) -> None:
     try:
         context.timing = perform(context.run.stack, disruption)
     except NotSupportedOnTarget as exc:
-        context.scenario.skip(exc.line())
-        return
+        return context.scenario.skip(exc.line())  # type: ignore[no-any-return]
     context.persistence.timings.append(context.timing)
     attach_text("restart timings", context.timing.render())
 
 
 @then("its history, Temporal's rows, the application's rows and both schemas are unchanged")
 async def step_nothing_changed(context: Any) -> None:
-    before, client = context.stored_before, await context.run.client()
-    after = await stored.read_stored(client, context.run.endpoints, before.witness, before)
-    attach_json("stored after the disruption", stored.attachment(after))
-    _fail_on(
-        stored.stored_differences(before, after),
-        f"lost or changed by the {context.timing.disruption}",
+    run = context.run
+    after, problems = await stored.second_reading(
+        await run.client(), run.endpoints, context.stored_before
     )
+    attach_json("stored after the disruption", stored.attachment(after))
+    _fail_on(problems, f"lost or changed by the {context.timing.disruption}")
 
 
 @then("the stack was healthy again within {seconds:g} seconds, with no unexpected errors logged")
@@ -111,9 +107,8 @@ async def step_new_workflow(context: Any) -> None:
     options = ExecutionOptions(new_workflow_id("persistence-new"), _queue(context), timer_seconds=1)
     record = await run_test_workflow(await context.run.client(), options)
     attach_text("new workflow", history.render(record.events))
-    _fail_on(
-        execution.result_problems(record, context.test_worker.app_database), "the new workflow"
-    )
+    problems = execution.result_problems(record, context.test_worker.app_database)
+    _fail_on(problems, "the new workflow")
 
 
 # -- in-flight workflows ----------------------------------------------------------------------
@@ -139,23 +134,23 @@ async def step_signal_waiting(context: Any) -> None:
     "{progress:g} seconds"
 )
 async def step_progress(context: Any, healthy: float, progress: float) -> None:
-    timing, client = context.timing, await context.run.client()
-    timing.progress_seconds = await inflight.first_progress_seconds(
-        client, context.run.endpoints, context.pair, timing.started_at, max(30.0, 2 * progress)
+    client, endpoints = await context.run.client(), context.run.endpoints
+    problems = await inflight.progress_problems(
+        client, endpoints, context.pair, context.timing, healthy, progress
     )
-    attach_json("restart timings", timing.to_json())
-    _fail_on(threshold_problems(timing, healthy, progress), "recovery")
+    attach_json("restart timings", context.timing.to_json())
+    _fail_on(problems, "recovery")
 
 
 @then("both workflows complete with their full histories")
 async def step_pair_completes(context: Any) -> None:
-    client, endpoints = await context.run.client(), context.run.endpoints
-    await inflight.finish_all(client, endpoints, context.pair.both, COMPLETION_TIMEOUT)
-    attach_json("in flight, after completing", inflight.attachment(context.pair.both))
-    app = context.test_worker.app_database
-    _fail_on(
-        [p for w in context.pair.both for p in inflight.completion_problems(w, app)], "in flight"
+    client, run = await context.run.client(), context.run
+    app, pair = context.test_worker.app_database, context.pair
+    problems = await inflight.finished_whole(
+        client, run.endpoints, pair.both, app, COMPLETION_TIMEOUT
     )
+    attach_json("in flight, after completing", inflight.attachment(pair.both))
+    _fail_on(problems, "in flight")
 
 
 # -- a worker crash in the middle of an activity ---------------------------------------------
@@ -178,13 +173,12 @@ async def step_replace_worker(context: Any) -> None:
 
 @then("the activity was retried on the new worker process")
 async def step_retried(context: Any) -> None:
-    client, endpoints = await context.run.client(), context.run.endpoints
-    await inflight.finish_all(client, endpoints, [context.held], COMPLETION_TIMEOUT)
-    attach_text("history", history.render(context.held.record.events))
-    problems = inflight.retried_elsewhere_problems(
-        context.held.record.events, context.killed_worker, context.worker.spec.identity
+    client, held, new = await context.run.client(), context.held, context.worker.spec.identity
+    problems = await inflight.retried_on(
+        client, context.run.endpoints, held, context.killed_worker, new, COMPLETION_TIMEOUT
     )
-    _fail_on(problems, f"{context.held.workflow_id} after its worker was killed")
+    attach_text("history", history.render(held.record.events))
+    _fail_on(problems, f"{held.workflow_id} after its worker was killed")
 
 
 @then("the workflow completes with its full history")
@@ -198,13 +192,12 @@ def step_held_completes(context: Any) -> None:
 
 @given("{count:d} workflows are in flight")
 async def step_load(context: Any, count: int) -> None:
-    client = await context.run.client()
-    context.load = await load.start_load(
-        client, _queue(context), new_workflow_id("persistence-load"), count
+    prefix = new_workflow_id("persistence-load")
+    context.load, found, problems = await load.in_flight(
+        await context.run.client(), _queue(context), prefix, count
     )
-    found = await load.statuses(client, context.load)
     attach_json("statuses before the restart", found)
-    _fail_on(load.not_running(found), "not in flight before the restart")
+    _fail_on(problems, "not in flight before the restart")
 
 
 @then("all of them complete within {seconds:g} seconds")
@@ -216,11 +209,8 @@ async def step_load_completes(context: Any, seconds: float) -> None:
 
 @then("Temporal and the visibility database list each of them exactly once, completed")
 async def step_load_exactly_once(context: Any) -> None:
-    client, batch = await context.run.client(), context.load
-    problems = await load.api_problems_for(client, batch)
-    rows, app_ids = load.stored_rows(context.run.endpoints, batch.prefix, log := QueryLog())
-    attach_text("visibility and application rows", "\n\n".join(e.render() for e in log.entries))
-    problems += load.visibility_problems(rows, batch.ids) + load.app_row_problems(
-        app_ids, batch.ids
+    problems, log = await load.exactly_once(
+        await context.run.client(), context.run.endpoints, context.load
     )
-    _fail_on(problems, f"the {len(batch.ids)} workflows")
+    attach_text("visibility and application rows", "\n\n".join(e.render() for e in log.entries))
+    _fail_on(problems, f"the {len(context.load.ids)} workflows")

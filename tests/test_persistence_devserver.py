@@ -22,6 +22,7 @@ from test_workload_devserver import FAKE_DATABASE, fake_database_operation
 from temporal_acceptance.checks.snapshot import take_snapshot
 from temporal_acceptance.errors import WaitTimeout
 from temporal_acceptance.persistence import inflight, load, stored
+from temporal_acceptance.persistence.disruption import DisruptionTiming
 from temporal_acceptance.persistence.workflows import (
     options_for,
     read_history,
@@ -57,17 +58,20 @@ def test_a_parked_pair_resumes_moves_on_and_completes_whole(
 ) -> None:
     client, q = dev_env.client, queue()
 
-    async def scenario() -> tuple[inflight.InFlightPair, float]:
+    async def scenario() -> tuple[inflight.InFlightPair, DisruptionTiming, list[str], list[str]]:
         async with worker(client, q, "w1"):
             pair = await inflight.park_pair(client, q, "unit-inflight", 2.0)
-            disrupted = datetime.now(UTC)
+            timing = DisruptionTiming("restart of nothing", datetime.now(UTC), None, 0.1)
             await inflight.signal_waiting(client, None, pair, 10)  # type: ignore[arg-type]
-            progress = await inflight.first_progress_seconds(client, None, pair, disrupted, 10)  # type: ignore[arg-type]
-            await inflight.finish_all(client, None, pair.both, 30)  # type: ignore[arg-type]
-            return pair, progress
+            late = await inflight.progress_problems(client, None, pair, timing, 5, 0.0001)  # type: ignore[arg-type]
+            whole = await inflight.finished_whole(client, None, pair.both, FAKE_DATABASE, 30)  # type: ignore[arg-type]
+            return pair, timing, late, whole
 
-    pair, progress = run(scenario())
-    assert 0 <= progress < 10
+    pair, timing, late, whole = run(scenario())
+    assert timing.progress_seconds is not None
+    assert 0 <= timing.progress_seconds < 10
+    assert late[0].startswith("after the restart of nothing, the first in-flight workflow made ")
+    assert whole == []
     assert sleeping_in_timer(pair.sleeping.before)
     assert waiting_for_signal(pair.waiting.before)
     for watched in pair.both:
@@ -110,11 +114,11 @@ def test_a_held_activity_is_retried_on_the_second_worker(
             held = await inflight.start_held_activity(client, q, "unit-crash", "first")
         # "first" is gone (shut down in the middle of the activity); "second" takes over.
         async with worker(client, q, "second"):
-            await inflight.finish_all(client, None, [held], 60)  # type: ignore[arg-type]
+            problems = await inflight.retried_on(client, None, held, "first", "second", 60)  # type: ignore[arg-type]
+        assert problems == []
         return held
 
     held = run(scenario())
-    assert inflight.retried_elsewhere_problems(held.record.events, "first", "second") == []
     assert inflight.completion_problems(held, FAKE_DATABASE) == []
 
 
@@ -125,15 +129,24 @@ def test_a_batch_completes_and_is_listed_exactly_once(
     client, q = dev_env.client, queue()
     prefix = f"unit-load-{uuid.uuid4().hex[:6]}"
 
-    async def scenario() -> tuple[dict[str, str], dict[str, str], list[str]]:
-        async with worker(client, q, "w1"):
-            batch = await load.start_load(client, q, prefix, 3)
-            found = await load.statuses(client, batch)
-            outcomes = await load.wait_completed(client, batch, 30)
-            return found, outcomes, await load.api_problems_for(client, batch)
+    def stored_rows(endpoints: Any, prefix: str, log: Any) -> tuple[list[Any], list[str]]:
+        ids = [f"{prefix}-{i:03d}" for i in range(3)]
+        rows = [(i, 2, "TestWorkflow") for i in ids] + [
+            (f"{i}-child", 2, "ChildTestWorkflow") for i in ids
+        ]
+        return rows, ids
 
-    found, outcomes, problems = run(scenario())
-    assert load.not_running(found) == []
+    monkeypatch.setattr(load, "stored_rows", stored_rows)
+
+    async def scenario() -> tuple[list[str], dict[str, str], list[str]]:
+        async with worker(client, q, "w1"):
+            batch, _, not_in_flight = await load.in_flight(client, q, prefix, 3)
+            outcomes = await load.wait_completed(client, batch, 30)
+            problems, _ = await load.exactly_once(client, None, batch)  # type: ignore[arg-type]
+            return not_in_flight, outcomes, problems
+
+    not_in_flight, outcomes, problems = run(scenario())
+    assert not_in_flight == []
     assert load.outcome_problems(outcomes) == []
     assert problems == []
 

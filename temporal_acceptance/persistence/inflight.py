@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 from temporal_acceptance.checks import execution, history
 from temporal_acceptance.checks.history_diff import history_differences, history_json
 from temporal_acceptance.errors import WaitTimeout
+from temporal_acceptance.persistence.disruption import DisruptionTiming, threshold_problems
 from temporal_acceptance.persistence.stored import lost_or_kept
 from temporal_acceptance.persistence.workflows import (
     Watched,
@@ -252,3 +253,43 @@ def retried_elsewhere_problems(events: Sequence[HistoryEvent], old: str, new: st
             f"not completed by the new worker process {new}"
         )
     return problems
+
+
+# -- gate entry points ------------------------------------------------------------------------
+
+
+async def progress_problems(
+    client: Client,
+    endpoints: Endpoints,
+    pair: InFlightPair,
+    timing: DisruptionTiming,
+    healthy_within: float,
+    progress_within: float,
+) -> list[str]:
+    """Measure when the first in-flight workflow moved on (recorded in `timing`) and judge
+    the recovery against the feature's limits."""
+    timing.progress_seconds = await first_progress_seconds(
+        client, endpoints, pair, timing.started_at, max(30.0, 2 * progress_within)
+    )
+    return threshold_problems(timing, healthy_within, progress_within)
+
+
+async def finished_whole(
+    client: Client,
+    endpoints: Endpoints,
+    watched: Sequence[Watched],
+    app_database: str,
+    timeout: float,
+) -> list[str]:
+    """Wait until each has closed; every way one of them did not complete whole."""
+    await finish_all(client, endpoints, watched, timeout)
+    return [problem for one in watched for problem in completion_problems(one, app_database)]
+
+
+async def retried_on(
+    client: Client, endpoints: Endpoints, held: Watched, old: str, new: str, timeout: float
+) -> list[str]:
+    """Wait until the held workflow closed; whether its activity was retried on `new`."""
+    await finish_all(client, endpoints, [held], timeout)
+    assert held.record is not None
+    return retried_elsewhere_problems(held.record.events, old, new)

@@ -227,3 +227,26 @@ def app_row_problems(app_ids: Sequence[str], expected: Sequence[str]) -> list[st
     """The database activity wrote exactly one row per workflow (a duplicated execution
     would have written a second)."""
     return exactly_once_problems("application table", expected, app_ids)
+
+
+# -- gate entry points ------------------------------------------------------------------------
+
+
+async def in_flight(
+    client: Client, task_queue: str, prefix: str, count: int
+) -> tuple[Load, dict[str, str], list[str]]:
+    """Start the batch; each one's status, and those not running (all must be in flight)."""
+    batch = await start_load(client, task_queue, prefix, count)
+    found = await statuses(client, batch)
+    return batch, found, not_running(found)
+
+
+async def exactly_once(
+    client: Client, endpoints: Endpoints, batch: Load
+) -> tuple[list[str], QueryLog]:
+    """Through the API, in the visibility table and in the application table: each workflow
+    (and child) exactly once, completed. Returns the problems and the SQL made."""
+    problems = await api_problems_for(client, batch)
+    rows, app_ids = stored_rows(endpoints, batch.prefix, log := QueryLog())
+    problems += visibility_problems(rows, batch.ids) + app_row_problems(app_ids, batch.ids)
+    return problems, log

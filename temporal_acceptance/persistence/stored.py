@@ -9,6 +9,7 @@ the scenario that changed it has already failed).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,3 +185,24 @@ def stored_differences(before: StoredReading, after: StoredReading) -> list[str]
         changes = history_differences(before.stored_events, after.stored_events)
         problems += [f"workflow {wid} in PostgreSQL: {p}" for p in changes]
     return problems + snapshot_differences(before.snapshot, after.snapshot)
+
+
+# -- gate entry points: read, judge; each returns what the step attaches and asserts --------
+
+
+async def first_reading(
+    client: Client, endpoints: Endpoints, task_queue: str, cached: Witness | None
+) -> tuple[StoredReading, list[str]]:
+    """The witness (cached or new) and the first reading, with why it is incomplete."""
+    workflow_id = f"persistence-witness-{uuid.uuid4().hex[:12]}"
+    witness = await ensure_witness(client, endpoints, task_queue, workflow_id, cached)
+    reading = await read_stored(client, endpoints, witness)
+    return reading, reading_problems(reading)
+
+
+async def second_reading(
+    client: Client, endpoints: Endpoints, before: StoredReading
+) -> tuple[StoredReading, list[str]]:
+    """Everything read again (the same runs counted) and what changed since `before`."""
+    after = await read_stored(client, endpoints, before.witness, before)
+    return after, stored_differences(before, after)
