@@ -104,3 +104,22 @@ def test_the_run_switches_the_mutant_on_from_userdata(tmp_path: Path) -> None:
     assert Run.from_userdata({"state_dir": str(tmp_path / "state")}).stack.mutant == ""
     with pytest.raises(UserError, match="unknown mutant"):
         Run.from_userdata({"state_dir": str(tmp_path / "s"), "mutant": "nope"})
+
+
+def test_data_left_by_an_interrupted_mutant_run_is_removed_on_the_next_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interrupted = native(tmp_path)
+    interrupted.enable_mutant("ephemeral-postgres")
+    interrupted.start(Service.POSTGRES)  # ... and the run is killed before it switches it off
+    leftover = interrupted.postgres.data_dir.parent
+    stack = native(tmp_path)
+    calls: list[str] = []
+    monkeypatch.setattr(stack, "stop", lambda service: calls.append(f"stop {service.value}"))
+    monkeypatch.setattr(stack, "start", lambda service: calls.append(f"start {service.value}"))
+    monkeypatch.setattr(stack, "binaries", lambda: None)
+    stack.up()
+    assert calls == ["stop ui", "stop temporal", "stop postgres",
+                     "start postgres", "start temporal", "start ui"]  # fmt: skip
+    assert not leftover.exists()
+    assert stack.postgres.data_dir == stack.layout.pg_data

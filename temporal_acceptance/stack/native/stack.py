@@ -106,6 +106,20 @@ class NativeStack(Stack):
         self.mutant = ""
         self.up()
 
+    def _leave_mutant_data(self) -> None:
+        """A mutant run that did not end cleanly (interrupted) leaves PostgreSQL running on
+        the mutant's throw-away data: stop the stack and remove that data, so this run comes
+        up on the real data again."""
+        leftover = EphemeralPostgresData(self.layout.root)
+        if self.ephemeral_postgres is not None or not leftover.root.exists():
+            return
+        self.say(
+            f"  a mutant run left its throw-away PostgreSQL data in {leftover.root}: removing it"
+        )
+        for service in reversed(START_ORDER):
+            self.stop(service)
+        leftover.remove()
+
     # -- helpers -----------------------------------------------------------------
     def _process(self, service: Service) -> ManagedProcess:
         return {
@@ -154,6 +168,7 @@ class NativeStack(Stack):
     # -- lifecycle ---------------------------------------------------------------
     def up(self) -> None:
         started = time.monotonic()
+        self._leave_mutant_data()
         self.layout.create()
         self.postgres.check_data_major()
         self.binaries()
