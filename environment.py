@@ -14,6 +14,7 @@ from temporal_acceptance.harness import Run
 from temporal_acceptance.reporting.evidence import ScenarioWindow, report_scenario_end
 from temporal_acceptance.reporting.facts import deployment_facts
 from temporal_acceptance.reporting.metadata import record_environment
+from temporal_acceptance.ui.fixture import UiGates
 from temporal_acceptance.workload.fixture import TestWorkerFixture
 
 # ---------------------------------------------------------------- run
@@ -26,6 +27,8 @@ def before_all(context: Any) -> None:
         # -- workload: the test worker, started by the first scenario that needs it
         context.test_worker = TestWorkerFixture(context.config.userdata)
         context.run.extra_log_sources.append(context.test_worker.log_source(context.run))
+        # -- ui: one browser per run, launched by the first scenario that needs it
+        context.ui = UiGates.from_settings(context.run.settings)
     except UserError as exc:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
@@ -42,6 +45,10 @@ def after_all(context: Any) -> None:
     run = getattr(context, "run", None)
     if run is None:
         return
+    # -- ui: close the browser (and Playwright's driver)
+    ui = getattr(context, "ui", None)
+    if ui is not None:
+        run.run(ui.close())
     endpoints = run.endpoints
     print(
         f"\nstack left running for inspection: UI {endpoints.ui_url}, "
@@ -61,6 +68,8 @@ def before_scenario(context: Any, scenario: Any) -> None:
 
 
 def after_scenario(context: Any, scenario: Any) -> None:
+    # -- ui: the browser's page loads; on failure the page it ended on (before it closes)
+    context.run.run(context.ui.scenario_end(scenario))
     # ---- reporting: timings always; on failure the effective configuration and the logs
     # of every service (and registered extra source, e.g. the worker) for this scenario
     report_scenario_end(context.run, scenario, context.scenario_window)

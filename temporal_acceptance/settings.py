@@ -42,6 +42,8 @@ KEYS = (
     "cache_dir",
     "temporal_address",
     "ui_url",
+    # -- ui: the Chromium binary the browser gates drive (default: Debian's /usr/bin/chromium)
+    "chromium",
 )
 
 
@@ -83,6 +85,7 @@ class Settings:
     # Only for the external target (and optional overrides elsewhere).
     temporal_address: str = ""
     ui_url: str = ""
+    chromium: str = ""
 
     @classmethod
     def load(
@@ -122,7 +125,7 @@ class Settings:
         for key in ("postgres_port", "temporal_port", "ui_port"):
             if key in raw:
                 values[key] = _port(key, raw[key])
-        for key in ("host", "namespace", "postgres_user", "temporal_address", "ui_url"):
+        for key in ("host", "namespace", "postgres_user", "temporal_address", "ui_url", "chromium"):
             if key in raw:
                 values[key] = raw[key].strip()
         if values.get("host", "127.0.0.1") not in ("127.0.0.1", "localhost") and target == "native":
