@@ -9,6 +9,7 @@ browser a fresh temporary profile (user-data dir) and removes it on close.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class BrowserMissing(UserError):
     """No Chromium to drive: one line naming where we looked and how to install it."""
 
 
-def find_chromium(setting: str = "", which: Callable[[str], str | None] = shutil.which) -> Path:
+def find_chromium(setting: str = "", which: Callable[[str], str | None] | None = None) -> Path:
     """The Chromium binary: the TACC_CHROMIUM setting if given, else Debian's."""
     if setting:
         path = Path(setting).expanduser()
@@ -61,7 +62,7 @@ def find_chromium(setting: str = "", which: Callable[[str], str | None] = shutil
         )
     if DEBIAN_CHROMIUM.is_file() and os.access(DEBIAN_CHROMIUM, os.X_OK):
         return DEBIAN_CHROMIUM
-    on_path = which("chromium")
+    on_path = (which or shutil.which)("chromium")
     if on_path:
         return Path(on_path)
     raise BrowserMissing(
@@ -95,8 +96,10 @@ async def launch_chromium(playwright: Playwright, options: LaunchOptions) -> Bro
 
 
 def first_line(text: str) -> str:
-    """Playwright's messages carry a call log after the first line; people need the first."""
-    return text.strip().splitlines()[0] if text.strip() else "(no message)"
+    """Playwright's messages carry a call log after the first line and start with the call
+    ('Page.goto: '); people need the rest of the first line."""
+    lines = text.strip().splitlines()
+    return re.sub(r"^[A-Za-z]+\.[A-Za-z]+: ", "", lines[0]) if lines else "(no message)"
 
 
 @dataclass
@@ -116,18 +119,28 @@ class UiSession:
     loads: list[str] = field(default_factory=list)
     opened_at: float = field(default_factory=monotonic)
 
+    _last_entry: str = ""
+    _repeats: int = 0
+
     def _log(self, what: str) -> None:
-        self.loads.append(f"{monotonic() - self.opened_at:7.3f} s  {what}")
+        """One line per event; a repeat of the line before is counted, not listed again."""
+        stamp = f"{monotonic() - self.opened_at:7.3f} s  "
+        if what == self._last_entry and self.loads:
+            self._repeats += 1
+            self.loads[-1] = f"{stamp}{what} (×{self._repeats + 1}, this the last)"
+            return
+        self._last_entry, self._repeats = what, 0
+        self.loads.append(stamp + what)
 
     async def navigate(self, url: str, why: str = "open") -> None:
         """Load `url` in the page (a full load: the UI fetches all its scripts again)."""
         self.loaded_url, self.loaded_at = url, None
-        self._log(f"load {url} ({why})")
         try:
             await self.page.goto(url, wait_until="domcontentloaded")
         except PlaywrightError as exc:
-            self._log(f"  failed: {first_line(str(exc))}")
+            self._log(f"load {url} ({why}) failed: {first_line(str(exc))}")
             raise
+        self._log(f"load {url} ({why})")
         self.loaded_at = monotonic()
 
     def navigated(self, url: str) -> None:

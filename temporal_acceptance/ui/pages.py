@@ -50,8 +50,8 @@ RELOAD_AFTER = 5.0
 POLL_CAP = 0.25
 
 
-class PageNotShown(Exception):
-    """A page could not be loaded or read this time (the message is Playwright's first line)."""
+class PageNotLoaded(Exception):
+    """A page could not be loaded or read this time (the message says why, in one line)."""
 
 
 # -- reading pages (one evaluate each) -------------------------------------------------------
@@ -124,7 +124,7 @@ async def _evaluate(page: Page, script: str) -> Any:
     try:
         return await page.evaluate(script)
     except PlaywrightError as exc:  # e.g. the page navigated while being read
-        raise PageNotShown(first_line(str(exc))) from None
+        raise PageNotLoaded(first_line(str(exc))) from None
 
 
 async def read_home(page: Page) -> HomeView:
@@ -188,7 +188,7 @@ async def watch(
     accept: Callable[[V], bool],
     describe: Callable[[V], str],
     what: str,
-    timeout: float = PAGE_TIMEOUT,
+    timeout: float | None = None,
 ) -> V:
     """Load `url` unless the page was just loaded there, then poll `read` until `accept`;
     reload a page that has not shown it for RELOAD_AFTER seconds. Bounded by `timeout`."""
@@ -209,19 +209,23 @@ async def watch(
             try:
                 await session.navigate(url, why)
             except PlaywrightError as exc:
-                raise PageNotShown(first_line(str(exc))) from None
+                raise PageNotLoaded(
+                    f"the browser could not load it: {first_line(str(exc))}"
+                ) from None
         looked = True
         return await read(session.page)
 
     return await wait_until_async(
         look,
         what=what,
-        timeout=timeout,
+        timeout=timeout or PAGE_TIMEOUT,
         accept=accept,
         describe=describe,
-        errors=(PageNotShown,),
+        errors=(PageNotLoaded,),
         hint=lambda: (
-            f"the page: {session.page.url}; is the UI server up? (`temporal-acceptance status`)"
+            f"is the Temporal UI serving at {session.urls.base_url}? "
+            "(`temporal-acceptance status` shows the UI server; a failed scenario's report "
+            "has its log and a screenshot)"
         ),
         max_delay=POLL_CAP,
     )
@@ -230,7 +234,7 @@ async def watch(
 # -- what the gates do on those pages --------------------------------------------------------
 
 
-async def open_home(session: UiSession, timeout: float = PAGE_TIMEOUT) -> HomeView:
+async def open_home(session: UiSession, timeout: float | None = None) -> HomeView:
     """Open the UI's home page and wait until it has rendered its namespace switcher."""
     return await watch(
         session,
