@@ -58,7 +58,8 @@ def find_chromium(setting: str = "", which: Callable[[str], str | None] | None =
             return path
         raise BrowserMissing(
             f"TACC_CHROMIUM is {setting!r}, which is not an executable file",
-            "point it at a Chromium binary, or unset it to use Debian's /usr/bin/chromium",
+            "point it at a Chromium binary, or unset it to use Debian's chromium "
+            "(apt-get install chromium)",
         )
     if DEBIAN_CHROMIUM.is_file() and os.access(DEBIAN_CHROMIUM, os.X_OK):
         return DEBIAN_CHROMIUM
