@@ -185,6 +185,7 @@ def test_one_browser_serves_every_scenario_each_in_a_fresh_context(
     assert fixture.launches == 1
     assert chromium.launches[0]["executable_path"] == str(tmp_path / "chromium")
     assert first.context is not second.context
+    assert "fresh browser context; Chromium launched 1× this run" in second.loads[0]
     assert len(chromium.browser.contexts) == 2
     options = chromium.browser.contexts[0].options
     assert options["timezone_id"] == "UTC"

@@ -14,7 +14,7 @@ from conftest import LoopRunner
 from playwright.async_api import Route
 
 from temporal_acceptance.errors import WaitTimeout
-from temporal_acceptance.ui import pages
+from temporal_acceptance.ui import pages, readers
 from temporal_acceptance.ui.browser import BrowserFixture, BrowserMissing, UiSession, find_chromium
 from temporal_acceptance.ui.urls import UiUrls
 from temporal_acceptance.ui.views import DESCENDING, ChildLink
@@ -185,7 +185,7 @@ def test_an_empty_list_is_rendered_but_never_shows_the_run(
     set_pages(stand_in, **{"/namespaces/default/workflows": list_page([])})
     assert run(pages.open_list(session, PARENT)).empty
     with pytest.raises(WaitTimeout, match=r"last seen: an empty list \('No Workflows Found'\)"):
-        run(pages.watch(session, URLS.workflows(PARENT), pages.read_list,
+        run(pages.watch(session, URLS.workflows(PARENT), readers.read_list,
                         lambda v: v.shows(PARENT, PARENT_RUN, "Completed"),
                         lambda v: v.describe(), "the run", timeout=1.0))  # fmt: skip
 
@@ -269,3 +269,4 @@ def test_a_wrong_status_on_the_page_is_described(
     with pytest.raises(WaitTimeout) as caught:
         run(pages.workflow_page_showing(session, PARENT, "Completed", ""))
     assert "the page shows the status 'FAILED', Temporal says 'Completed'" in str(caught.value)
+    assert "is the Temporal UI serving" not in str(caught.value)  # it served; it showed FAILED

@@ -9,7 +9,7 @@ from temporalio.api.history.v1 import ChildWorkflowExecutionStartedEventAttribut
 
 from temporal_acceptance.checks.history import type_name
 from temporal_acceptance.ui import views
-from temporal_acceptance.ui.pages import sort_order, tab_count
+from temporal_acceptance.ui.readers import sort_order, tab_count
 from temporal_acceptance.ui.urls import UiUrls
 from temporal_acceptance.ui.views import (
     ASCENDING,

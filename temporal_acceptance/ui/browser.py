@@ -123,7 +123,7 @@ class UiSession:
     _last_entry: str = ""
     _repeats: int = 0
 
-    def _log(self, what: str) -> None:
+    def note(self, what: str) -> None:
         """One line per event; a repeat of the line before is counted, not listed again."""
         stamp = f"{monotonic() - self.opened_at:7.3f} s  "
         if what == self._last_entry and self.loads:
@@ -139,15 +139,15 @@ class UiSession:
         try:
             await self.page.goto(url, wait_until="domcontentloaded")
         except PlaywrightError as exc:
-            self._log(f"load {url} ({why}) failed: {first_line(str(exc))}")
+            self.note(f"load {url} ({why}) failed: {first_line(str(exc))}")
             raise
-        self._log(f"load {url} ({why})")
+        self.note(f"load {url} ({why})")
         self.loaded_at = monotonic()
 
     def navigated(self, url: str) -> None:
         """Record a navigation the page made itself (a followed link, routed in the page)."""
         self.loaded_url, self.loaded_at = url, monotonic()
-        self._log(f"followed a link to {url}")
+        self.note(f"followed a link to {url}")
 
     async def screenshot(self, name: str) -> None:
         """Attach a screenshot of the whole page to the report."""
@@ -209,7 +209,12 @@ class BrowserFixture:
         )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         page = await context.new_page()
-        return UiSession(context, page, urls)
+        session = UiSession(context, page, urls)
+        session.note(
+            f"fresh browser context; Chromium launched {self.launches}× this run "
+            f"(the launch took {self.launch_seconds:.2f} s)"
+        )
+        return session
 
     async def close(self) -> None:
         """Close the browser and Playwright's driver; safe to call more than once."""

@@ -1,9 +1,6 @@
-"""Reading the Temporal UI's pages (2.55) in the browser, and waiting for them to show
-something.
-
-Selectors are the UI's own data-testid attributes where it has them; the few texts read
-(the sort button, the empty-list heading) are noted where they are used. Reads are single
-DOM snapshots (one round trip each); waiting is waiting.wait_until_async over them.
+"""What the UI gates do in the browser: open a page, wait until it shows what is awaited,
+follow links as a person would, and leave a screenshot of every page checked. Reading a
+page is readers.py; waiting is waiting.wait_until_async over those reads.
 
 The UI fetches its data after the page loads, and visibility (the workflow list) is
 eventually consistent: a watch polls the page, and reloads it when it has not shown what
@@ -14,24 +11,26 @@ counts as "not yet" until the bound runs out, and the message says what was last
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
 from temporal_acceptance.ui.browser import UiSession, first_line
+from temporal_acceptance.ui.readers import (
+    PageNotLoaded,
+    read_history,
+    read_home,
+    read_list,
+    read_workflow,
+)
 from temporal_acceptance.ui.views import (
-    ASCENDING,
-    DESCENDING,
     ChildLink,
     HistoryView,
     HomeView,
-    ListRow,
     ListView,
-    ShownEvent,
     WorkflowView,
     child_page_problems,
     workflow_page_problems,
@@ -48,134 +47,6 @@ PAGE_TIMEOUT = 15.0
 RELOAD_AFTER = 5.0
 # Polls of the DOM are cheap (one evaluate); cap the backoff so a rendered page is seen fast.
 POLL_CAP = 0.25
-
-
-class PageNotLoaded(Exception):
-    """A page could not be loaded or read this time (the message says why, in one line)."""
-
-
-# -- reading pages (one evaluate each) -------------------------------------------------------
-
-_PAGE_TEXT = "() => (document.body ? document.body.innerText : '')"
-
-_HOME_JS = """() => ({
-  url: location.href,
-  namespaces: [...document.querySelectorAll('input[data-testid="namespace-switcher"]')]
-    .map(input => input.value.trim()).filter(Boolean),
-  text: document.body ? document.body.innerText : ''
-})"""
-
-# Rows by the list's header names (its columns are configurable): Status, Workflow ID, ...
-# The empty state has no test id: its heading text is 'No Workflows Found'.
-_LIST_JS = """() => {
-  const prefix = 'workflows-summary-table-header-cell-';
-  const names = [...document.querySelectorAll(`[data-testid^="${prefix}"]`)]
-    .map(cell => cell.dataset.testid.slice(prefix.length));
-  const rows = [...document.querySelectorAll(
-      '[data-testid="workflows-summary-configurable-table-row"]')].map(row => {
-    const cells = [...row.querySelectorAll('[data-testid="workflows-summary-table-body-cell"]')]
-      .map(cell => cell.innerText.trim());
-    const status = row.querySelector('[data-testid="execution-status"]');
-    return {cells: Object.fromEntries(names.map((name, i) => [name, cells[i] ?? ''])),
-            status: status ? status.innerText.trim() : ''};
-  });
-  const empty = [...document.querySelectorAll('h2')]
-    .some(h => h.innerText.trim() === 'No Workflows Found');
-  return {rows, empty, text: document.body ? document.body.innerText : ''};
-}"""
-
-_WORKFLOW_JS = """() => {
-  const text = id => {
-    const node = document.querySelector(`[data-testid="${id}"]`);
-    return node ? node.innerText.trim() : '';
-  };
-  return {
-    url: location.href,
-    heading: text('workflow-id-heading'),
-    status: text('execution-status'),
-    result: text('input-and-result'),
-    links: [...document.querySelectorAll('a[href*="/workflows/"]')]
-      .map(a => a.getAttribute('href')),
-    text: document.body ? document.body.innerText : ''
-  };
-}"""
-
-# The event table has one more cell per row than header cells (a narrow-screen timestamp,
-# on the left), so the Event Type cell is found counting from the right. The sort button
-# has no usable test id: it is the button reading 'Ascending' or 'Descending'.
-_HISTORY_JS = """() => {
-  const headers = [...document.querySelectorAll('thead th')].map(th => th.innerText.trim());
-  const typeFromRight = headers.length - headers.indexOf('Event Type');
-  const events = headers.includes('Event Type') ? [...document.querySelectorAll(
-      '[data-testid="event-summary-row"]')].map(row => ({
-    id: row.dataset.eventid,
-    type: row.cells.length >= typeFromRight ?
-      row.cells[row.cells.length - typeFromRight].innerText.trim() : ''
-  })) : [];
-  const order = [...document.querySelectorAll('button')].map(b => b.innerText.trim())
-    .find(t => t === 'Ascending' || t === 'Descending') || '';
-  const tab = document.querySelector('[data-testid="history-tab"]');
-  return {events, order, tab: tab ? tab.innerText : '',
-          text: document.body ? document.body.innerText : ''};
-}"""
-
-
-async def _evaluate(page: Page, script: str) -> Any:
-    try:
-        return await page.evaluate(script)
-    except PlaywrightError as exc:  # e.g. the page navigated while being read
-        raise PageNotLoaded(first_line(str(exc))) from None
-
-
-async def read_home(page: Page) -> HomeView:
-    data = await _evaluate(page, _HOME_JS)
-    return HomeView(data["url"], tuple(data["namespaces"]), data["text"])
-
-
-async def read_list(page: Page) -> ListView:
-    data = await _evaluate(page, _LIST_JS)
-    rows = tuple(
-        ListRow(
-            workflow_id=row["cells"].get("Workflow ID", ""),
-            run_id=row["cells"].get("Run ID", ""),
-            status=row["status"] or row["cells"].get("Status", ""),
-            workflow_type=row["cells"].get("Type", ""),
-        )
-        for row in data["rows"]
-    )
-    return ListView(rows, bool(data["empty"]), data["text"])
-
-
-async def read_workflow(page: Page) -> WorkflowView:
-    data = await _evaluate(page, _WORKFLOW_JS)
-    return WorkflowView(
-        data["url"],
-        data["heading"],
-        data["status"],
-        data["result"],
-        tuple(link for link in data["links"] if link),
-        data["text"],
-    )
-
-
-def tab_count(tab_text: str) -> int | None:
-    """'Event History\\n35' → 35."""
-    found = re.findall(r"\d+", tab_text)
-    return int(found[-1]) if found else None
-
-
-def sort_order(button_text: str) -> str:
-    return {"Ascending": ASCENDING, "Descending": DESCENDING}.get(button_text, "")
-
-
-async def read_history(page: Page) -> HistoryView:
-    data = await _evaluate(page, _HISTORY_JS)
-    events = tuple(
-        ShownEvent(int(event["id"]), event["type"])
-        for event in data["events"]
-        if str(event["id"]).isdigit()
-    )
-    return HistoryView(events, sort_order(data["order"]), tab_count(data["tab"]), data["text"])
 
 
 # -- waiting for a page to show something ----------------------------------------------------
@@ -222,10 +93,12 @@ async def watch(
         accept=accept,
         describe=describe,
         errors=(PageNotLoaded,),
+        # Only a page that would not load points at the server; other waits say what showed.
         hint=lambda: (
-            f"is the Temporal UI serving at {session.urls.base_url}? "
-            "(`temporal-acceptance status` shows the UI server; a failed scenario's report "
-            "has its log and a screenshot)"
+            f"is the Temporal UI serving at {session.urls.base_url}? (`temporal-acceptance "
+            "status` shows the UI server; a failed scenario's report has its log)"
+            if session.loaded_at is None
+            else ""
         ),
         max_delay=POLL_CAP,
     )
