@@ -88,6 +88,14 @@ def test_launch_options_are_headless_debian_chromium_with_quiet_flags() -> None:
     assert "channel" not in kwargs  # a channel would make Playwright look for its own build
 
 
+def test_a_failed_load_reads_in_words_before_chromiums_code() -> None:
+    message = "Page.goto: net::ERR_CONNECTION_REFUSED at http://x/\nCall log:"
+    assert browser.load_failure(message) == (
+        "connection refused (net::ERR_CONNECTION_REFUSED at http://x/)"
+    )
+    assert browser.load_failure("Page.goto: Timeout 1ms exceeded.") == "Timeout 1ms exceeded."
+
+
 def test_first_line_drops_the_call_and_the_call_log() -> None:
     message = "Page.goto: net::ERR_CONNECTION_REFUSED at http://x/\nCall log:\n  - navigating"
     assert first_line(message) == "net::ERR_CONNECTION_REFUSED at http://x/"

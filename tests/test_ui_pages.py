@@ -199,7 +199,9 @@ def test_a_server_that_refuses_fails_with_the_browsers_error(
         run(pages.open_home(session, timeout=1.0))
     message = str(caught.value)
     assert message.startswith(f"timed out after 1s waiting for the Temporal UI at {BASE}/ to load")
-    assert "the browser could not load it: net::ERR_CONNECTION_REFUSED" in message
+    assert (
+        "the browser could not load it: connection refused (net::ERR_CONNECTION_REFUSED" in message
+    )
     assert f"is the Temporal UI serving at {BASE}?" in message
     assert "retry: the last load failed" in session.loads[-1]
 

@@ -103,6 +103,15 @@ def first_line(text: str) -> str:
     return re.sub(r"^[A-Za-z]+\.[A-Za-z]+: ", "", lines[0]) if lines else "(no message)"
 
 
+def load_failure(text: str) -> str:
+    """A failed page load in words first, Chromium's code after: 'connection refused
+    (net::ERR_CONNECTION_REFUSED at http://...)' — what a person (and the report's
+    categories) read."""
+    line = first_line(text)
+    code = re.search(r"net::ERR_([A-Z_]+)", line)
+    return f"{code.group(1).replace('_', ' ').lower()} ({line})" if code else line
+
+
 @dataclass
 class UiSession:
     """One scenario's browser context and page, and what it visited."""

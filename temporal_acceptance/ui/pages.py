@@ -18,7 +18,7 @@ from typing import TypeVar
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
-from temporal_acceptance.ui.browser import UiSession, first_line
+from temporal_acceptance.ui.browser import UiSession, first_line, load_failure
 from temporal_acceptance.ui.readers import (
     PageNotLoaded,
     read_history,
@@ -81,7 +81,7 @@ async def watch(
                 await session.navigate(url, why)
             except PlaywrightError as exc:
                 raise PageNotLoaded(
-                    f"the browser could not load it: {first_line(str(exc))}"
+                    f"the browser could not load it: {load_failure(str(exc))}"
                 ) from None
         looked = True
         return await read(session.page)
