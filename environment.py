@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from temporal_acceptance.compat.matrix_run import default_stack_wanted
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.harness import Run
 from temporal_acceptance.reporting.attach import attach_text
@@ -20,7 +21,9 @@ from temporal_acceptance.reporting.config import effective_config_yaml
 def before_all(context: Any) -> None:
     try:
         context.run = Run.from_userdata(context.config.userdata)
-        context.run.ensure_up()
+        # Compatibility matrix: `-D default_stack=off` (make matrix) runs without it.
+        if default_stack_wanted(context.config.userdata):
+            context.run.ensure_up()
     except UserError as exc:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
@@ -29,7 +32,7 @@ def before_all(context: Any) -> None:
 
 def after_all(context: Any) -> None:
     run = getattr(context, "run", None)
-    if run is None:
+    if run is None or not run.deployed:
         return
     endpoints = run.endpoints
     print(
