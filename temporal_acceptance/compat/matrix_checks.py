@@ -66,7 +66,11 @@ def observation_for(
         postgres_version=live_postgres_version,
         postgres_build=matrix_stack.postgres_build,
         observed_on=today or datetime.now(UTC).date().isoformat(),
-        checks=(*matrix_stack.stages, *(check_from_step(step) for step in steps)),
+        checks=(
+            *matrix_stack.stages,
+            *(check_from_step(step) for step in steps),
+            *([matrix_stack.teardown] if matrix_stack.teardown else []),
+        ),
         seconds=dict(matrix_stack.seconds),
     )
 

@@ -48,6 +48,7 @@ BRING_UP_STAGES = (
     "Temporal server serving",
     "Temporal UI serving",
 )
+TEARDOWN = "stack stopped and its data deleted"
 
 
 def _yes_no(key: str, raw: str) -> bool:
@@ -133,6 +134,7 @@ class MatrixStack:
     postgres_build: str = ""
     error: str = ""
     live_version: str = ""  # what the live server reported (set by the scenario's check)
+    teardown: Check | None = None
 
     @property
     def up(self) -> bool:
@@ -188,6 +190,7 @@ class MatrixStack:
         if not self.error:
             stack.up()  # everything is running: this only records stack.json
         self.seconds["up"] = round(time.monotonic() - started, 1)
+        say(f"bring-up {'failed' if self.error else 'done'} in {self.seconds['up']}s")
 
     def _provision(self) -> None:
         postgres = self.stack.binaries().postgres
@@ -195,7 +198,12 @@ class MatrixStack:
 
     def tear_down(self) -> None:
         started = time.monotonic()
-        self.stack.down(purge=True)  # a matrix state directory exists only for this run
+        try:
+            self.stack.down(purge=True)  # a matrix state directory exists only for this run
+        except Exception as exc:
+            self.teardown = Check(TEARDOWN, CheckOutcome.FAILED, f"{type(exc).__name__}: {exc}")
+            raise
+        self.teardown = Check(TEARDOWN, CheckOutcome.PASSED)
         self.seconds["down"] = round(time.monotonic() - started, 1)
 
 
@@ -213,6 +221,8 @@ class MatrixPool:
         self.released: set[int] = set()
         self.closed = threading.Event()
         self.executor = ThreadPoolExecutor(max_workers=plan.jobs, thread_name_prefix="matrix")
+        self.teardowns = ThreadPoolExecutor(max_workers=plan.jobs, thread_name_prefix="teardown")
+        self.teardown_futures: list[Future[None]] = []
 
     def _launch(self, major: int) -> None:
         if major not in self.futures:
@@ -265,20 +275,33 @@ class MatrixPool:
             self._launch(ahead)
         return self.futures[major].result(timeout=timeout)
 
-    def release(self, matrix_stack: MatrixStack) -> None:
-        """Tear the stack down and give its slot back (once per major)."""
+    def release(
+        self, matrix_stack: MatrixStack, then: Callable[[], None] | None = None
+    ) -> Future[None]:
+        """Tear the stack down in the background, so the next major's checks need not wait,
+        give its slot back, then call `then` (which records the observation)."""
         if matrix_stack.major in self.released:
-            return
+            done: Future[None] = Future()
+            done.set_result(None)
+            return done
         self.released.add(matrix_stack.major)
+        future = self.teardowns.submit(self._tear_down, matrix_stack, then)
+        self.teardown_futures.append(future)
+        return future
+
+    def _tear_down(self, matrix_stack: MatrixStack, then: Callable[[], None] | None) -> None:
         try:
             matrix_stack.tear_down()
         finally:
             with self.lock:
                 self.slots_in_use.discard(matrix_stack.slot)
             self.capacity.release()
+            if then is not None:
+                then()
 
     def close(self) -> None:
-        """Stop and delete every stack still alive (prefetched but never checked)."""
+        """Stop and delete every stack still alive (prefetched but never checked), wait for
+        the background teardowns, and raise the first thing that went wrong in them."""
         self.closed.set()
         for major, future in self.futures.items():
             if future.cancel():
@@ -288,6 +311,9 @@ class MatrixPool:
             except Exception as exc:  # bring-up crashed before a stack existed
                 self.say(f"[PostgreSQL {major}] nothing to tear down: {exc}")
                 continue
-            if major not in self.released:
-                self.release(matrix_stack)
+            self.release(matrix_stack)
+        errors = [f.exception() for f in self.teardown_futures if f.exception() is not None]
         self.executor.shutdown(wait=True, cancel_futures=True)
+        self.teardowns.shutdown(wait=True)
+        if errors:
+            raise RuntimeError(f"{len(errors)} matrix teardown(s) failed; first: {errors[0]}")

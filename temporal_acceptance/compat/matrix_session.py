@@ -67,17 +67,18 @@ def borrow_stack(context: Any, major: int) -> MatrixStack:
     borrowed: list[MatrixStack] = []
 
     def finish() -> None:
-        if borrowed:
-            try:
-                steps = [
-                    StepResult(s.name, s.status.name, s.error_message or "")
-                    for s in scenario.steps[1:]
-                ]
-                observations.save(
-                    observation_for(borrowed[0], steps, borrowed[0].live_version), path
-                )
-            finally:
-                pool.release(borrowed[0])
+        if not borrowed:
+            return  # no stack came up: there is nothing to observe or tear down
+        matrix_stack = borrowed[0]
+        steps = [
+            StepResult(s.name, s.status.name, s.error_message or "") for s in scenario.steps[1:]
+        ]
+
+        def save() -> None:  # after the background teardown, so its outcome is included
+            observation = observation_for(matrix_stack, steps, matrix_stack.live_version)
+            observations.save(observation, path)
+
+        pool.release(matrix_stack, then=save)
 
     context.add_cleanup(finish)
     matrix_stack = pool.get(major, timeout=BRING_UP_TIMEOUT)
