@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit features up down status clean
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
 	@echo "make check        ruff, mypy, pytest and the gates against the native stack (what CI runs)"
 	@echo "make up|status|down   drive the stack by hand (data is kept; 'down' never deletes it)"
+	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +21,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# ---- reporting: Allure 3 from npm (pinned in package-lock.json), no Java
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is missing — install Node.js 20 with npm (README: Requirements)"; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP)
 
 up: setup
 	$(BIN)/temporal-acceptance up
@@ -36,6 +44,9 @@ acceptance: setup
 	@rm -rf $(REPORTS)/junit
 	$(BIN)/behave $(BEHAVE_ARGS)
 
+bench: setup
+	$(BIN)/temporal-acceptance bench
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,15 +58,29 @@ unit: setup
 	$(BIN)/pytest
 
 # Runs every stage even when one fails, then prints one summary line over all of them.
+# The stack goes up before pytest so binaries are built (with progress) outside pytest.
 check: setup
 	@rm -rf $(REPORTS)/junit; mkdir -p $(REPORTS)/junit; \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .; ruff=$$?; \
 	$(BIN)/mypy; mypy=$$?; \
-	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
-	$(BIN)/coverage report --skip-covered | tail -3; $(BIN)/coverage report >/dev/null; coverage=$$?; \
 	$(BIN)/temporal-acceptance up; up=$$?; \
-	if [ $$up -eq 0 ]; then $(BIN)/behave $(BEHAVE_ARGS); fi; \
-	$(BIN)/python -m temporal_acceptance.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up
+	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
+	$(BIN)/coverage report | tail -1; $(BIN)/coverage report >/dev/null; coverage=$$?; \
+	report=1; secrets=1; if [ $$up -eq 0 ]; then $(BIN)/behave $(BEHAVE_ARGS); \
+	  $(BIN)/temporal-acceptance report; report=$$?; \
+	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
+	$(BIN)/python -m temporal_acceptance.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up \
+	  --gate report=$$report --gate no-password-in-output=$$secrets
+
+# ---- reporting
+report: setup
+	$(BIN)/temporal-acceptance report
+
+# docs/report-screenshot.png from the last report (Debian's chromium + Playwright, no download)
+report-screenshot: report
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/pip install --quiet playwright==1.65.2
+	$(BIN)/python scripts/report_screenshot.py
 
 clean:
 	rm -rf $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -9,11 +9,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from temporal_acceptance.compat.deploy import compatibility_facts
 from temporal_acceptance.compat.matrix_run import default_stack_wanted
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.harness import Run
-from temporal_acceptance.reporting.attach import attach_text
-from temporal_acceptance.reporting.config import effective_config_yaml
+from temporal_acceptance.reporting.evidence import ScenarioWindow, report_scenario_end
+from temporal_acceptance.reporting.facts import deployment_facts
+from temporal_acceptance.reporting.metadata import record_environment
 
 # ---------------------------------------------------------------- run
 
@@ -28,6 +30,11 @@ def before_all(context: Any) -> None:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
+    if context.run.deployed:
+        # ---- reporting: versions the live servers report, for environment.properties
+        record_environment(deployment_facts(context.run))
+        # ---- compatibility: the deploy decision (a forced or untested pair's warning)
+        record_environment(compatibility_facts(context.run.settings.state_dir))
 
 
 def after_all(context: Any) -> None:
@@ -48,10 +55,11 @@ def after_all(context: Any) -> None:
 def before_scenario(context: Any, scenario: Any) -> None:
     del scenario
     context.query_log = None
+    # ---- reporting: the time window whose logs a failure attaches
+    context.scenario_window = ScenarioWindow()
 
 
 def after_scenario(context: Any, scenario: Any) -> None:
-    if scenario.status == "failed":
-        attach_text(
-            "effective configuration (redacted)", effective_config_yaml(context.run.stack), "yaml"
-        )
+    # ---- reporting: timings always; on failure the effective configuration and the logs
+    # of every service (and registered extra source, e.g. the worker) for this scenario
+    report_scenario_end(context.run, scenario, context.scenario_window)

@@ -10,11 +10,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from temporal_acceptance.bench import run_bench
 from temporal_acceptance.compat import observations as compat_observations
 from temporal_acceptance.compat.deploy import deploy, gate, recorded
 from temporal_acceptance.compat.report import render
 from temporal_acceptance.errors import UserError
+from temporal_acceptance.reporting import report as reporting
 from temporal_acceptance.reporting.config import effective_config_yaml
+from temporal_acceptance.reporting.leaks import scan
 from temporal_acceptance.settings import Settings
 from temporal_acceptance.stack.base import START_ORDER, Stack
 from temporal_acceptance.stack.factory import make_stack
@@ -54,6 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(down)
     config = commands.add_parser("config", help="print the effective configuration (redacted)")
     _settings_args(config)
+    bench = commands.add_parser(
+        "bench", help="measure up/down/restart/crash timings on a throw-away native stack"
+    )
+    bench.add_argument("--rounds", type=int, default=3, help="repetitions per measurement")
+    _settings_args(bench)
+    # ---- reporting
+    report = commands.add_parser(
+        "report", help="single-file HTML report and ISSUES.md from the last run's results"
+    )
+    report.add_argument("--results", type=Path, default=reporting.RESULTS_DIR)
+    report.add_argument("--output", type=Path, default=reporting.REPORT_DIR)
+    report.add_argument("--history", type=Path, default=reporting.HISTORY_FILE)
+    report.add_argument("--no-html", action="store_true", help="only write ISSUES.md")
+    scan = commands.add_parser(
+        "scan-secrets", help="fail if the PostgreSQL password appears in the given files/folders"
+    )
+    scan.add_argument("paths", type=Path, nargs="*", help="besides the stack's own logs")
+    _settings_args(scan)
+    # ---- compatibility (Phase 6)
     _compat_parser(commands)
     return parser
 
@@ -140,12 +162,41 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str] | None = None
     return Settings.load(explicit, env)
 
 
+def run_report(args: argparse.Namespace) -> int:
+    paths = reporting.ReportPaths(results=args.results, output=args.output, history=args.history)
+    for line in reporting.generate(paths, html=not args.no_html).lines():
+        print(line)
+    return 0
+
+
+def run_scan(stack: Stack, paths: list[Path]) -> int:
+    """Search the given files and every service's log for the PostgreSQL password."""
+    password = stack.endpoints().postgres_password
+    leaks, files = scan(paths, password)
+    problems = [leak.line() for leak in leaks]
+    for service in START_ORDER:
+        if any(password.reveal() in line.text for line in stack.logs(service)):
+            problems.append(f"the {service.value} log: the secret appears (clear text)")
+    for problem in problems:
+        print(f"LEAK {problem}")
+    print(
+        f"searched {files} files under {', '.join(map(str, paths)) or '(none)'} and the logs "
+        f"of {', '.join(s.value for s in START_ORDER)}: {len(problems)} hold the password"
+    )
+    return 1 if problems or (paths and not files) else 0
+
+
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
+    if args.command == "report":
+        return run_report(args)
     if args.command == "compat":
         return run_compat(args)
     settings = settings_from(args, env)
     if args.command in ("up", "deploy"):
         return run_up(args, settings)
+    if args.command == "bench":
+        print(run_bench(settings, max(1, args.rounds), say=print))
+        return 0
     stack = make_stack(settings)
     if args.command == "status":
         return 0 if _print_status(stack) else 1
@@ -155,6 +206,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.command == "config":
         print(effective_config_yaml(stack), end="")
         return 0
+    if args.command == "scan-secrets":
+        return run_scan(stack, args.paths)
     raise AssertionError(args.command)
 
 
@@ -189,6 +242,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

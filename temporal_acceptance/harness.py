@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporal_acceptance.checks.temporal import connect
 from temporal_acceptance.compat.deploy import deploy
 from temporal_acceptance.reporting.attach import register_secret
+from temporal_acceptance.reporting.evidence import LogSource, stack_log_sources
 from temporal_acceptance.settings import Settings
 from temporal_acceptance.stack.base import START_ORDER, Endpoints, Stack
 from temporal_acceptance.stack.factory import make_stack
@@ -47,6 +48,9 @@ class Run:
     _client: Client | None = None
     _endpoints: Endpoints | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Logs other than the stack's services' (e.g. the worker driver registers its output
+    # here); a failed scenario's report shows each of them for the scenario's time window.
+    extra_log_sources: list[LogSource] = field(default_factory=list)
 
     @classmethod
     def from_userdata(cls, userdata: Mapping[str, str]) -> Run:
@@ -73,6 +77,10 @@ class Run:
         if self._endpoints is None:
             self._endpoints = self.stack.endpoints()
         return self._endpoints
+
+    def log_sources(self) -> list[LogSource]:
+        """Every log a failed scenario's report should show: services first, then extras."""
+        return [*stack_log_sources(self.stack), *self.extra_log_sources]
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the run's single event loop (from a sync step or hook)."""

@@ -44,6 +44,18 @@ def recorded(state_dir: Path) -> dict[str, Any] | None:
     return entry if isinstance(entry, dict) else None
 
 
+def compatibility_facts(state_dir: Path) -> dict[str, str]:
+    """For the report's environment: the version decision recorded with the deployment,
+    and its warning when the pair was untested or forced."""
+    entry = recorded(state_dir)
+    if entry is None:
+        return {"Version compatibility": "not recorded (deployed by another tool?)"}
+    facts = {"Version compatibility": f"{entry['outcome']}: {entry['reason']}"}
+    if entry.get("warning"):
+        facts["Version warning"] = str(entry["warning"])
+    return facts
+
+
 def deploy(settings: Settings, stack: Stack, say: Say = stderr_say) -> Decision:
     decision = gate(settings, say)
     record(settings.state_dir, decision)

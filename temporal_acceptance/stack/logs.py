@@ -46,7 +46,11 @@ class LogLine:
     text: str
 
     def render(self) -> str:
-        return f"{self.ts.isoformat(timespec='milliseconds')} [{self.service}] {self.text}"
+        """The line as written, prefixed by its service; lines without a timestamp of
+        their own (continuations) get the one they inherited, so excerpts stay ordered."""
+        has_own = parse_line(self.text)[0] is not None
+        stamp = "" if has_own else f"{self.ts.isoformat(timespec='milliseconds')} "
+        return f"[{self.service}] {stamp}{self.text}"
 
     @property
     def is_error(self) -> bool:

@@ -218,15 +218,26 @@ class NativePostgres:
     def ping(self, password: Secret) -> bool:
         if not self.process.running():
             raise psycopg.OperationalError("the postgres process is not running")
-        with psycopg.connect(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=password.reveal(),
-            dbname="postgres",
-            connect_timeout=2,
-        ) as conn:
-            return conn.execute("select 1").fetchone() == (1,)
+        try:
+            with psycopg.connect(
+                host=self.host,
+                port=self.port,
+                user=self.user,
+                password=password.reveal(),
+                dbname="postgres",
+                connect_timeout=2,
+            ) as conn:
+                return conn.execute("select 1").fetchone() == (1,)
+        except psycopg.OperationalError as exc:
+            if "password authentication failed" in str(exc):
+                # Waiting longer cannot help: the password file and the data disagree.
+                raise UserError(
+                    f"PostgreSQL rejected the password in {self.layout.password_file} "
+                    f"for user {self.user!r}",
+                    "restore the password file that belongs to this data directory, or "
+                    "`temporal-acceptance down --purge` to start from empty data",
+                ) from None
+            raise
 
     def stop(self) -> None:
         self.process.stop(timeout=30.0)

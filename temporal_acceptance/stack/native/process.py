@@ -36,8 +36,10 @@ def proc_start_time(pid: int, proc: Path = Path("/proc")) -> str | None:
         return None
     # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
     fields = stat[stat.rfind(")") + 2 :].split()
-    state, start = fields[0], fields[19]
-    return None if state in ("Z", "X") else start
+    state, threads, start = fields[0], int(fields[17]), fields[19]
+    # A multi-threaded program (Go servers) whose main thread has exited shows a zombie
+    # leader while its other threads still run and hold its sockets: alive until the last.
+    return None if state in ("Z", "X") and threads <= 1 else start
 
 
 def _reap(pid: int) -> None:

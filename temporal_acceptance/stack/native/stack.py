@@ -206,7 +206,8 @@ class NativeStack(Stack):
         root = self.layout.root
         if not root.exists():
             return
-        if not (self.layout.stack_file.exists() or self.layout.pg_data.exists()):
+        markers = (self.layout.stack_file, self.layout.pg_data, self.layout.password_file)
+        if not any(marker.exists() for marker in markers):
             raise UserError(
                 f"{root} does not look like a temporal-acceptance state directory",
                 "refusing to delete it; check the state_dir setting",

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.stack.native.process import ManagedProcess, proc_start_time
+from temporal_acceptance.waiting import wait_until
+
+
+def _process(tmp_path: Path, sig: signal.Signals = signal.SIGTERM) -> ManagedProcess:
+    return ManagedProcess("sleeper", tmp_path / "run/sleeper.pid", tmp_path / "logs/s.log", sig)
+
+
+def test_start_is_idempotent_and_stop_ends_it(tmp_path: Path) -> None:
+    process = _process(tmp_path)
+    pid = process.start(["sleep", "60"])
+    assert process.pid() == pid
+    assert process.start(["sleep", "60"]) == pid  # already running: no second process
+    process.stop(timeout=5)
+    assert process.pid() is None
+    assert not process.pid_file.exists()
+
+
+def test_stop_escalates_to_sigkill_when_ignored(tmp_path: Path) -> None:
+    process = _process(tmp_path)
+    process.start(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"])
+    process.stop(timeout=0.3)
+    assert not process.running()
+
+
+def test_kill_takes_the_whole_group(tmp_path: Path) -> None:
+    process = _process(tmp_path)
+    process.start(["sh", "-c", "sleep 60 & sleep 60"])
+    process.kill()
+    assert not process.running()
+    process.kill()  # nothing to kill: harmless
+
+
+def test_recycled_pid_is_not_mistaken_for_ours(tmp_path: Path) -> None:
+    process = _process(tmp_path)
+    process.pid_file.parent.mkdir(parents=True)
+    process.pid_file.write_text("1 12345\n")  # pid 1 exists, start time differs
+    assert process.pid() is None
+    process.pid_file.write_text("garbage")
+    assert process.pid() is None
+
+
+def test_output_goes_to_the_log(tmp_path: Path) -> None:
+    process = _process(tmp_path)
+    process.start(["sh", "-c", "echo hello-from-service; sleep 30"], env={"PATH": "/usr/bin:/bin"})
+    try:
+        wait_until(
+            lambda: "hello-from-service" in process.log_file.read_text(),
+            what="the service's output in its log",
+            timeout=5,
+        )
+    finally:
+        process.stop(timeout=5)
+
+
+def test_unstartable_program_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="could not start sleeper"):
+        _process(tmp_path).start([str(tmp_path / "no-such-binary")])
+
+
+def test_proc_start_time_handles_odd_names_and_absence(tmp_path: Path) -> None:
+    (tmp_path / "77").mkdir()
+    fields = " ".join(["S"] + [str(i) for i in range(4, 22)] + ["999", "0"])  # field 22 = 999
+    (tmp_path / "77" / "stat").write_text(f"77 (we ird) name) {fields}")
+    assert proc_start_time(77, tmp_path) == "999"
+    (tmp_path / "78").mkdir()
+    (tmp_path / "78" / "stat").write_text(f"78 (z) {fields.replace('S', 'Z', 1)}")
+    assert proc_start_time(78, tmp_path) == "999"  # zombie leader, 20 threads still running
+    single = fields.replace("S", "Z", 1).replace(" 20 ", " 1 ")  # field 20: num_threads
+    (tmp_path / "78" / "stat").write_text(f"78 (z) {single}")
+    assert proc_start_time(78, tmp_path) is None
+    assert proc_start_time(79, tmp_path) is None

@@ -1,0 +1,274 @@
+"""Units of the reporting package: metadata files, leak scanning, log evidence, ISSUES.md
+edge cases and the report command's errors."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from temporal_acceptance import cli
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.reporting import attach, evidence, metadata, report
+from temporal_acceptance.reporting.formatter import empty_results_dir
+from temporal_acceptance.reporting.issues import render
+from temporal_acceptance.reporting.leaks import needles, scan
+from temporal_acceptance.reporting.results import parse_result, read_properties
+from temporal_acceptance.secrets import Secret, generate_password
+from temporal_acceptance.stack.logs import LogLine
+
+# ---------------------------------------------------------------- metadata
+
+
+def test_environment_properties_survive_a_round_trip(tmp_path: Path) -> None:
+    facts = {"Temporal frontend": "127.0.0.1:7233", "UI": "http://x:8080", "odd=key": "a\\b\nc"}
+    path = tmp_path / "environment.properties"
+    path.write_text(metadata.properties_text(facts))
+    assert read_properties(path) == facts
+
+
+def test_metadata_holds_recorded_and_static_facts(tmp_path: Path) -> None:
+    metadata.forget_environment()
+    metadata.record_environment({"Target": "native", "PostgreSQL live": "16.14"})
+    written = {p.name for p in metadata.write_metadata(tmp_path)}
+    assert written == {"environment.properties", "executor.json", "categories.json"}
+    facts = read_properties(tmp_path / "environment.properties")
+    assert facts["Target"] == "native"
+    assert facts["PostgreSQL live"] == "16.14"
+    assert {"Python", "behave", "Python SDK", "OS"} <= set(facts)
+    metadata.forget_environment()
+    assert metadata.recorded_environment() == {}
+
+
+def test_executor_says_whether_ci_ran_the_suite() -> None:
+    now = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
+    ci = metadata.executor(now, {"CI": "true", "BUILD_URL": "https://ci/1"})
+    assert (ci["type"], ci["buildUrl"], ci["buildName"]) == (
+        "ci",
+        "https://ci/1",
+        "acceptance run 2026-11-25 14:30 UTC",
+    )
+    assert metadata.executor(now, {})["type"] == "local"
+
+
+# ---------------------------------------------------------------- leaks
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x", b"xy", b'{"a": "pw='])
+def test_a_secret_is_found_inside_base64_at_any_alignment(tmp_path: Path, prefix: bytes) -> None:
+    secret = generate_password()
+    blob = base64.b64encode(prefix + secret.reveal().encode() + b'", "z": 1}')
+    (tmp_path / "index.html").write_bytes(b'd("data/x.json","' + blob + b'")')
+    leaks, files = scan([tmp_path], secret)
+    assert files == 1
+    assert [leak.encoding for leak in leaks] == ["base64"]
+
+
+def test_clear_text_leaks_are_named_and_clean_files_pass(tmp_path: Path) -> None:
+    secret = generate_password()
+    (tmp_path / "log.txt").write_text(f"password={secret.reveal()}")
+    (tmp_path / "clean.txt").write_text("nothing to see")
+    leaks, files = scan([tmp_path, tmp_path / "missing"], secret)
+    assert files == 2
+    assert [leak.line() for leak in leaks] == [
+        f"{tmp_path / 'log.txt'}: the secret appears (clear text)"
+    ]
+
+
+def test_needles_are_long_enough_not_to_match_by_chance() -> None:
+    assert all(len(n) >= 8 for n in needles(Secret("abcdefghijklmnop")))
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def _line(ts: datetime, text: str, level: str = "info") -> LogLine:
+    return LogLine(ts, "temporal", level, text)
+
+
+def test_a_window_keeps_lines_of_its_own_time_at_their_precision() -> None:
+    start = datetime(2026, 11, 25, 14, 0, 0, 500_000, tzinfo=UTC)
+    window = evidence.ScenarioWindow(start, start + timedelta(seconds=2))
+    assert window.holds(_line(start.replace(microsecond=0), "go log, same second"))
+    assert not window.holds(_line(start - timedelta(milliseconds=10), "just before"))
+    assert not window.holds(_line(start + timedelta(seconds=3), "after"))
+    assert window.since < start < window.until
+
+
+def test_log_excerpt_counts_errors_and_keeps_the_end() -> None:
+    now = datetime.now(UTC)
+    lines = [_line(now, f"line {i}", "error" if i % 2 else "info") for i in range(10)]
+    text = evidence.log_excerpt(lines, limit=3)
+    assert text.startswith("10 lines, 5 at error level or above; the last 3 shown")
+    assert "line 9" in text
+    assert "line 6" not in text
+    assert evidence.log_excerpt([]) == "(nothing logged in this window)"
+
+
+def test_an_unreadable_log_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    attached: dict[str, str] = {}
+    monkeypatch.setattr(evidence, "attach_text", lambda n, b, k="text": attached.setdefault(n, b))
+
+    def broken(since: Any, until: Any) -> list[LogLine]:
+        raise PermissionError("no access")
+
+    window = evidence.ScenarioWindow().close()
+    assert evidence.attach_logs([evidence.LogSource("worker", broken)], window) == ["log: worker"]
+    assert "could not read the worker log: PermissionError: no access" in attached["log: worker"]
+
+
+def test_timings_list_each_step_and_the_scenario() -> None:
+    step = SimpleNamespace(duration=0.25, status=SimpleNamespace(name="passed"), keyword="Then")
+    step.name = "it works"
+    window = evidence.ScenarioWindow(datetime.now(UTC) - timedelta(seconds=1)).close()
+    text = evidence.timings_text([step], window)
+    assert "   0.250 s  passed    Then it works" in text
+    assert "scenario wall time" in text
+
+
+# ---------------------------------------------------------------- results and ISSUES.md
+
+
+def _result(name: str, status: str, severity: str = "critical", **extra: Any) -> dict[str, Any]:
+    labels = [{"name": "severity", "value": severity}, {"name": "feature", "value": "F"}]
+    labels += [{"name": k, "value": v} for k, v in extra.items()]
+    return {"name": name, "status": status, "labels": labels, "start": 1000, "stop": 2500}
+
+
+def test_issues_md_for_a_clean_run_and_scenarios_without_phase() -> None:
+    results = [parse_result(_result("a", "passed")), parse_result(_result("b", "skipped"))]
+    text = render(results, {})
+    assert "No scenario failed or broke in this run." in text
+    assert "carry no @phaseN tag" in text
+    assert "| No phase tag | 0/1 | 1/2 | 0 | 0 | 1 | 3.0 s |" in text
+
+
+def test_a_hook_failure_has_no_failing_step() -> None:
+    data = _result("c", "broken", epic="Phase 3 — Workflow execution testing")
+    data["statusDetails"] = {"message": "\n".join(f"line {i}" for i in range(12))}
+    text = render([parse_result(data)], {"Target": "native"})
+    assert "failing step: a hook (no step failed)" in text
+    assert "… (4 more lines in the report)" in text
+    assert "- Target: native" in text
+
+
+def test_empty_results_are_refused_with_a_fix(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no Allure results folder"):
+        report.generate(report.ReportPaths(results=tmp_path / "none"), html=False)
+    with pytest.raises(UserError, match="holds no scenario results"):
+        report.generate(report.ReportPaths(results=tmp_path), html=False)
+
+
+def test_a_missing_allure_cli_names_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "x-result.json").write_text(json.dumps(_result("a", "passed")))
+    paths = report.ReportPaths(results=tmp_path, output=tmp_path / "out", allure=tmp_path / "no")
+    with pytest.raises(UserError, match="npm ci"):
+        report.generate(paths)
+    assert (tmp_path / "categories.json").is_file(), "a cut-short run still gets its categories"
+
+
+def test_report_command_writes_issues_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x-result.json").write_text(json.dumps(_result("a", "passed")))
+    argv = ["report", "--results", str(tmp_path), "--output", str(tmp_path / "o"), "--no-html"]
+    assert cli.main(argv) == 0
+    assert "1 scenarios, 0 failed/broken" in capsys.readouterr().out
+    assert (tmp_path / "o/ISSUES.md").is_file()
+    assert cli.main(["report", "--results", str(tmp_path / "none"), "--no-html"]) == 2
+
+
+def test_the_analytics_tag_is_removed(tmp_path: Path) -> None:
+    index = tmp_path / "index.html"
+    index.write_text(
+        '<body><script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>\n'
+        "<script>\n window.dataLayer = window.dataLayer || [];\n</script>\n<p>kept</p></body>"
+    )
+    assert report.strip_analytics(index) == 1
+    assert index.read_text() == "<body><p>kept</p></body>"
+
+
+# ---------------------------------------------------------------- scan command and formatter
+
+
+class _Stack:
+    def __init__(self, secret: Secret, leaky_service: str) -> None:
+        self.secret = secret
+        self.leaky = leaky_service
+
+    def endpoints(self) -> Any:
+        return SimpleNamespace(postgres_password=self.secret)
+
+    def logs(self, service: Any, since: Any = None, until: Any = None) -> list[LogLine]:
+        text = f"pw {self.secret.reveal()}" if service.value == self.leaky else "quiet"
+        return [_line(datetime.now(UTC), text)]
+
+
+def test_scan_command_fails_on_a_leaky_service_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = generate_password()
+    (tmp_path / "report.html").write_text("clean")
+    assert cli.run_scan(_Stack(secret, "none"), [tmp_path]) == 0  # type: ignore[arg-type]
+    assert cli.run_scan(_Stack(secret, "temporal"), [tmp_path]) == 1  # type: ignore[arg-type]
+    assert "LEAK the temporal log" in capsys.readouterr().out
+
+
+def test_emptying_the_results_folder_keeps_foreign_files(tmp_path: Path) -> None:
+    for name in ("a-result.json", "b-container.json", "c-attachment.txt", "categories.json"):
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "README").write_text("mine")
+    assert empty_results_dir(tmp_path) == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["README"]
+    assert empty_results_dir(tmp_path / "absent") == 0
+
+
+def test_attachments_are_redacted_of_registered_secrets() -> None:
+    secret = generate_password()
+    attach.register_secret(secret)
+    assert secret in attach.known_secrets()
+    assert attach.clean(f"dsn with {secret.reveal()}") == "dsn with ***"
+
+
+# ---------------------------------------------------------------- deployment facts
+
+
+def test_facts_say_what_was_asked_when_the_servers_cannot_answer() -> None:
+    import asyncio
+    import socket
+
+    from temporal_acceptance.reporting.facts import deployment_facts
+    from temporal_acceptance.settings import Settings
+    from temporal_acceptance.stack.base import Endpoints
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoints = Endpoints(
+        f"127.0.0.1:{port}", "default", "http://x", "127.0.0.1", port, "u", generate_password()
+    )
+    loop = asyncio.new_event_loop()
+
+    async def no_client() -> Any:
+        raise ConnectionRefusedError("frontend down")
+
+    run = SimpleNamespace(
+        settings=Settings(),
+        endpoints=endpoints,
+        stack=SimpleNamespace(target="native"),
+        client=no_client,
+        run=loop.run_until_complete,
+    )
+    try:
+        facts = deployment_facts(run)  # type: ignore[arg-type]
+    finally:
+        loop.close()
+    assert facts["Temporal live"] == "unavailable (ConnectionRefusedError)"
+    assert facts["PostgreSQL live"].startswith("unreachable: ")
+    assert "Connection refused" in facts["PostgreSQL live"]
+    assert (facts["Target"], facts["Temporal server"]) == ("native", Settings().temporal_version)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.settings import Settings
+
+
+def test_defaults() -> None:
+    settings = Settings.load({}, env={})
+    assert settings.target == "native"
+    assert settings.postgres_major == 16
+    assert (settings.temporal_port, settings.ui_port) == (7233, 8080)
+    assert settings.frontend_address == "127.0.0.1:7233"
+    assert settings.ui_base_url == "http://127.0.0.1:8080"
+    assert settings.state_dir.name == "native"
+
+
+def test_explicit_values_beat_environment(tmp_path: Path) -> None:
+    env = {"TACC_POSTGRES_VERSION": "15", "TACC_UI_PORT": "9000", "TACC_STATE_DIR": str(tmp_path)}
+    settings = Settings.load({"postgres_version": "14"}, env=env)
+    assert settings.postgres_major == 14
+    assert settings.ui_port == 9000
+    assert settings.state_dir == tmp_path
+
+
+def test_none_and_empty_explicit_values_are_ignored() -> None:
+    settings = Settings.load({"postgres_version": None, "ui_port": ""}, env={})
+    assert settings.postgres_major == 16
+    assert settings.ui_port == 8080
+
+
+@pytest.mark.parametrize(
+    ("explicit", "message"),
+    [
+        ({"target": "kubernetes"}, "unknown target 'kubernetes'"),
+        ({"postgres_version": "sixteen"}, "is not a number"),
+        ({"postgres_version": "11"}, "outside the supported range"),
+        ({"ui_port": "http"}, "is not a TCP port"),
+        ({"temporal_port": "70000"}, "is not a TCP port"),
+        ({"temporal_version": "1.30"}, "is not of the form X.Y.Z"),
+        ({"colour": "blue"}, "unknown setting 'colour'"),
+        ({"host": "0.0.0.0"}, "loopback only"),
+        ({"target": "external"}, "needs the Temporal frontend address"),
+    ],
+)
+def test_bad_input_is_one_clear_error(explicit: dict[str, str], message: str) -> None:
+    with pytest.raises(UserError, match=message) as info:
+        Settings.load(explicit, env={})
+    assert "\n" not in info.value.line()
+    assert info.value.fix
+
+
+def test_external_target_takes_addresses() -> None:
+    settings = Settings.load(
+        {"target": "external", "temporal_address": "10.0.0.5:7233", "ui_url": "http://ui:8080/"},
+        env={},
+    )
+    assert settings.frontend_address == "10.0.0.5:7233"
+    assert settings.ui_base_url == "http://ui:8080"
+
+
+def test_describe_is_plain_strings() -> None:
+    described = Settings.load({}, env={}).describe()
+    assert described["postgres_major"] == "16"
+    assert all(isinstance(v, str) for v in described.values())

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from temporal_acceptance.summary import main
+
+JUNIT = """<?xml version="1.0"?>
+<testsuite name="s">
+  <testcase classname="deployment" name="ok one"/>
+  <testcase classname="deployment" name="ok two"/>
+  <testcase classname="deployment" name="broken"><failure message="boom"/></testcase>
+  <testcase classname="deployment" name="err"><error message="x"/></testcase>
+  <testcase classname="deployment" name="skip"><skipped/></testcase>
+</testsuite>
+"""
+
+
+def test_counts_cases_and_gates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.xml").write_text(JUNIT)
+    assert main([str(tmp_path), "--gate", "ruff=0", "--gate", "mypy=1"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "3 passed, 3 failed, 1 skipped"
+    assert "FAILED gate mypy (exit 1)" in out
+    assert "FAILED deployment::broken" in out
+
+
+def test_all_green(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.xml").write_text('<testsuite><testcase classname="c" name="n"/></testsuite>')
+    assert main([str(tmp_path), "--gate", "ruff=0"]) == 0
+    assert capsys.readouterr().out.strip() == "2 passed, 0 failed, 0 skipped"
+
+
+def test_no_results_is_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path)]) == 1
+    assert "no results" in capsys.readouterr().out
