@@ -127,7 +127,9 @@ def run_compat(args: argparse.Namespace) -> int:
 
 def run_up(args: argparse.Namespace, settings: Settings) -> int:
     if args.dry_run:
-        gate(settings)
+        decision = gate(settings)
+        if not decision.warning:
+            print(decision.message())
         print(
             f"dry run: would deploy Temporal {settings.temporal_version} on PostgreSQL "
             f"{settings.postgres_major} ({settings.target}); nothing was started"

@@ -20,11 +20,13 @@ RECORD_KEY = "compatibility"
 
 
 def gate(settings: Settings, say: Say = stderr_say) -> Decision:
-    """Decide for the requested pair; raise the refusal (nothing started) or say the line."""
+    """Decide for the requested pair: raise the refusal (nothing started), say the warning
+    of an untested or forced pair; a supported pair passes quietly (`status` shows it)."""
     decision = decide(settings.temporal_version, settings.postgres_major, settings.force_version)
     if not decision.allowed:
         raise decision.refusal()
-    say(decision.message())
+    if decision.warning:
+        say(decision.warning)
     return decision
 
 
