@@ -126,11 +126,9 @@ def step_extension_installed(context: Any, database: str, extension: str) -> Non
 
 @then("the 5-stage test workflow completes on that stack")
 async def step_matrix_workflow(context: Any) -> None:
-    run = context.run
     try:
-        summary = await run_test_workflow(
-            await run.client(), run.endpoints, str(run.settings.state_dir)
-        )
+        outcome = await run_test_workflow(context.run)
     except WorkflowCheckUnavailable as exc:
         raise StepNotImplementedError(str(exc)) from None
-    attach_text("5-stage test workflow", summary)
+    attach_json("5-stage test workflow", outcome.evidence)
+    assert outcome.completed, f"the test workflow did not complete: {outcome.summary}"

@@ -8,16 +8,16 @@ plug-in point for the workload package.
 from __future__ import annotations
 
 import importlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from temporalio.client import Client
-
 from temporal_acceptance.compat.matrix_run import MatrixStack
 from temporal_acceptance.compat.observations import Check, CheckOutcome, Observation
-from temporal_acceptance.stack.base import Endpoints
+from temporal_acceptance.harness import Run
+from temporal_acceptance.stack.base import APP_DATABASE
 
 # behave step statuses (Status.name) → what the observation records.
 _PASSED = {"passed"}
@@ -76,40 +76,71 @@ def observation_for(
 
 
 # ======================================================================================
-# PLUG-IN POINT — the 5-stage test workflow (Phase 1/3 workload) as a matrix check.
-# The workload package (temporal_acceptance.workload) is written on another branch. Once
-# it is merged, WORKLOAD_ENTRY names the coroutine that starts a worker against the given
-# stack, runs the test workflow through its five stages and returns a one-line summary.
-# Until then this check raises WorkflowCheckUnavailable and the step is reported pending:
-# the matrix says "not run", never "passed".
+# PLUG-IN POINT — the 5-stage test workflow (Phase 1/3 workload) as one more matrix check.
+# The workload package (temporal_acceptance.workload) comes from another branch. This
+# adapter uses its API as of that branch's commit 040710b: fixture.spec_for() for a worker
+# of this run's own (own task queue), driver.WorkerDriver to run it as a process, and
+# execute.run_test_workflow() for one end-to-end execution. Anything missing raises
+# WorkflowCheckUnavailable and the step is reported pending: the matrix then says
+# "not run", never "passed".
 # ======================================================================================
-WORKLOAD_ENTRY = ("temporal_acceptance.workload.execute", "run_for_matrix")
+WORKLOAD_API = {
+    "temporal_acceptance.workload.fixture": ("spec_for", "START_TIMEOUT"),
+    "temporal_acceptance.workload.driver": ("WorkerDriver",),
+    "temporal_acceptance.workload.execute": ("ExecutionOptions", "run_test_workflow"),
+}
 
 
 class WorkflowCheckUnavailable(Exception):
-    """The workload package (or its matrix entry point) is not on this branch."""
+    """The workload package (or a part of its API this check uses) is not on this branch."""
 
 
-def _workload_entry() -> Any:
-    module_name, function_name = WORKLOAD_ENTRY
+def workload_api() -> dict[str, Any]:
+    """The workload functions this check needs, by name; raises WorkflowCheckUnavailable."""
+    found: dict[str, Any] = {}
+    for module_name, names in WORKLOAD_API.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            raise WorkflowCheckUnavailable(
+                f"the 5-stage test workflow is not available: {module_name} is not on this "
+                "branch (the workload package is merged separately)"
+            ) from exc
+        for name in names:
+            if not hasattr(module, name):
+                raise WorkflowCheckUnavailable(
+                    f"the 5-stage test workflow is not available: {module_name}.{name} is "
+                    "missing (the workload API changed: update compat/matrix_checks.py)"
+                )
+            found[name] = getattr(module, name)
+    return found
+
+
+@dataclass(frozen=True)
+class WorkflowOutcome:
+    completed: bool
+    summary: str  # one line for the observation
+    evidence: dict[str, Any]  # the execution record, for the report
+
+
+async def run_test_workflow(run: Run) -> WorkflowOutcome:
+    """Start a worker of this run's own against the stack, run the test workflow once end
+    to end, stop the worker; the outcome says whether all five stages completed."""
+    api = workload_api()
+    client = await run.client()
+    driver = api["WorkerDriver"](api["spec_for"](run, APP_DATABASE, uuid.uuid4().hex[:8]))
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise WorkflowCheckUnavailable(
-            f"the 5-stage test workflow is not available: {module_name} is not on this "
-            "branch (the workload package is merged separately)"
-        ) from exc
-    entry = getattr(module, function_name, None)
-    if entry is None:
-        raise WorkflowCheckUnavailable(
-            f"the 5-stage test workflow is not available: {module_name} has no "
-            f"{function_name}() to run it against a matrix stack"
-        )
-    return entry
-
-
-async def run_test_workflow(client: Client, endpoints: Endpoints, log_dir: str) -> str:
-    """Run the 5-stage test workflow on a matrix stack; a one-line summary of its stages."""
-    entry = _workload_entry()
-    summary = await entry(client=client, endpoints=endpoints, log_dir=log_dir)
-    return str(summary)
+        await driver.start(client)
+        await driver.wait_polling(client, api["START_TIMEOUT"])
+        options = api["ExecutionOptions"](task_queue=driver.spec.task_queue)
+        record = await api["run_test_workflow"](client, options)
+    finally:
+        driver.close()
+    evidence = record.to_json()
+    stages = evidence.get("result", {}) or {}
+    summary = (
+        f"{record.outcome or 'no closing event'}; stages completed: "
+        f"{', '.join(stages.get('completed_stages', [])) or 'none'}"
+        + (f"; failure: {record.failure}" if record.failure else "")
+    )
+    return WorkflowOutcome(bool(record.completed), summary, evidence)
