@@ -33,6 +33,7 @@ COMPAT_HARNESS_KEYS = (
     "matrix_postgres_port",
     "matrix_ui_port",
     "matrix_observations",
+    "matrix_suite",
 )
 
 

@@ -8,10 +8,13 @@ plug-in point for the workload package.
 from __future__ import annotations
 
 import importlib
+import subprocess
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from temporal_acceptance.compat.matrix_run import MatrixStack
@@ -53,11 +56,27 @@ def _first_line(text: str) -> str:
     return line[:400]
 
 
+def suite_revision(cwd: Path | None = None) -> str:
+    """The git revision of the suite that ran ('abc1234', '+ local changes' when dirty)."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(
+            ["git", *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=10
+        )
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    revision = git("rev-parse", "--short", "HEAD")
+    if not revision:
+        return "unknown (not a git checkout)"
+    return revision + (" + local changes" if git("status", "--porcelain") else "")
+
+
 def observation_for(
     matrix_stack: MatrixStack,
     steps: Sequence[StepResult],
     live_postgres_version: str = "",
     today: str | None = None,
+    suite: str = "",
 ) -> Observation:
     """The observation of one major: bring-up stages first, then the scenario's checks."""
     return Observation(
@@ -72,6 +91,7 @@ def observation_for(
             *([matrix_stack.teardown] if matrix_stack.teardown else []),
         ),
         seconds=dict(matrix_stack.seconds),
+        suite=suite,
     )
 
 
@@ -121,12 +141,14 @@ class WorkflowOutcome:
     completed: bool
     summary: str  # one line for the observation
     evidence: dict[str, Any]  # the execution record, for the report
+    seconds: float  # worker start, the execution (its timer included) and worker stop
 
 
 async def run_test_workflow(run: Run) -> WorkflowOutcome:
     """Start a worker of this run's own against the stack, run the test workflow once end
     to end, stop the worker; the outcome says whether all five stages completed."""
     api = workload_api()
+    started = time.monotonic()
     client = await run.client()
     driver = api["WorkerDriver"](api["spec_for"](run, APP_DATABASE, uuid.uuid4().hex[:8]))
     try:
@@ -143,4 +165,12 @@ async def run_test_workflow(run: Run) -> WorkflowOutcome:
         f"{', '.join(stages.get('completed_stages', [])) or 'none'}"
         + (f"; failure: {record.failure}" if record.failure else "")
     )
-    return WorkflowOutcome(bool(record.completed), summary, evidence)
+    seconds = round(time.monotonic() - started, 1)
+    return WorkflowOutcome(bool(record.completed), summary, evidence, seconds)
+
+
+async def workflow_check(run: Run, matrix_stack: MatrixStack) -> WorkflowOutcome:
+    """The matrix's workflow check: run it and keep its duration with the observation."""
+    outcome = await run_test_workflow(run)
+    matrix_stack.seconds["workflow"] = outcome.seconds
+    return outcome

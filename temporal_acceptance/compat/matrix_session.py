@@ -18,7 +18,7 @@ from temporal_acceptance.checks.database import QueryLog, connect, query
 from temporal_acceptance.compat import observations
 from temporal_acceptance.compat.deploy import recorded
 from temporal_acceptance.compat.detect import PostgresVersion, detect_postgres
-from temporal_acceptance.compat.matrix_checks import StepResult, observation_for
+from temporal_acceptance.compat.matrix_checks import StepResult, observation_for, suite_revision
 from temporal_acceptance.compat.matrix_run import MatrixPlan, MatrixPool, MatrixStack
 from temporal_acceptance.harness import Run
 from temporal_acceptance.reporting.attach import attach_json, register_secret
@@ -64,6 +64,7 @@ def borrow_stack(context: Any, major: int) -> MatrixStack:
     """Wait for `major`'s stack and make it this scenario's `context.run`."""
     pool = _pool(context)
     scenario, path = context.scenario, _observations_path(context)
+    provenance = str(context.config.userdata.get("matrix_suite") or suite_revision())
     borrowed: list[MatrixStack] = []
 
     def finish() -> None:
@@ -75,7 +76,9 @@ def borrow_stack(context: Any, major: int) -> MatrixStack:
         ]
 
         def save() -> None:  # after the background teardown, so its outcome is included
-            observation = observation_for(matrix_stack, steps, matrix_stack.live_version)
+            observation = observation_for(
+                matrix_stack, steps, matrix_stack.live_version, suite=provenance
+            )
             observations.save(observation, path)
 
         pool.release(matrix_stack, then=save)

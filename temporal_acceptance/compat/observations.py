@@ -50,6 +50,7 @@ class Observation:
     observed_on: str  # YYYY-MM-DD
     checks: tuple[Check, ...]
     seconds: dict[str, float] = field(default_factory=dict)
+    suite: str = ""  # which code made the observation (git revision, or a note)
 
     @property
     def temporal_series(self) -> str:
@@ -92,6 +93,7 @@ class Observation:
                 str(data["observed_on"]),
                 checks,
                 {k: float(v) for k, v in data.get("seconds", {}).items()},
+                str(data.get("suite", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed observation {data!r}: {exc}") from exc

@@ -109,14 +109,16 @@ def _observation_table(observations: Sequence[Observation]) -> list[str]:
     if not observations:
         return ["No observations yet: run `make matrix`."]
     lines = [
-        "| Temporal | PostgreSQL (live) | binaries | observed on | verdict | checks | seconds |",
-        "|---|---|---|---|---|---|---|",
+        "| Temporal | PostgreSQL (live) | binaries | observed on | suite | verdict | checks "
+        "| seconds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for o in observations:
         seconds = ", ".join(f"{k} {v:.1f}" for k, v in o.seconds.items()) or "—"
         lines.append(
             f"| {o.temporal_version} | {o.postgres_version or o.postgres_major} | "
-            f"{o.postgres_build} | {o.observed_on} | {o.verdict} | {_checks(o)} | {seconds} |"
+            f"{o.postgres_build} | {o.observed_on} | {o.suite or '—'} | {o.verdict} | "
+            f"{_checks(o)} | {seconds} |"
         )
     details = [
         f"- Temporal {o.temporal_version} on PostgreSQL {o.postgres_major}, {c.name} "
