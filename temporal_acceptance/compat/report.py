@@ -7,6 +7,7 @@ document is detectable: `temporal-acceptance compat report --check`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -101,25 +102,33 @@ def _matrix_table(observations: Sequence[Observation]) -> list[str]:
 
 
 def _checks(obs: Observation) -> str:
-    symbol = {CheckOutcome.PASSED: "✓", CheckOutcome.FAILED: "✗", CheckOutcome.NOT_RUN: "–"}
-    return "<br>".join(f"{symbol[c.outcome]} {c.name}" for c in obs.checks)
+    passed = sum(c.outcome is CheckOutcome.PASSED for c in obs.checks)
+    return f"{passed}/{len(obs.checks)} passed"
 
 
 def _observation_table(observations: Sequence[Observation]) -> list[str]:
     if not observations:
         return ["No observations yet: run `make matrix`."]
     lines = [
-        "| Temporal | PostgreSQL (live) | binaries | observed on | suite | verdict | checks "
-        "| seconds |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Temporal | PostgreSQL (live) | binaries | observed on | verdict | checks | seconds |",
+        "|---|---|---|---|---|---|---|",
     ]
     for o in observations:
         seconds = ", ".join(f"{k} {v:.1f}" for k, v in o.seconds.items()) or "—"
         lines.append(
             f"| {o.temporal_version} | {o.postgres_version or o.postgres_major} | "
-            f"{o.postgres_build} | {o.observed_on} | {o.suite or '—'} | {o.verdict} | "
-            f"{_checks(o)} | {seconds} |"
+            f"{o.postgres_build} | {o.observed_on} | {o.verdict} | {_checks(o)} | {seconds} |"
         )
+    names = list(dict.fromkeys(c.name for o in observations for c in o.checks))
+    suites = sorted({o.suite for o in observations if o.suite})
+    lines += [
+        "",
+        "The checks, in order (a PostgreSQL major in a check's name is the cell's own):",
+        "",
+    ]
+    lines += [f"{i}. {name}" for i, name in enumerate(_generic(names), start=1)]
+    if suites:
+        lines += ["", f"Suite that observed: {'; '.join(suites)}."]
     details = [
         f"- Temporal {o.temporal_version} on PostgreSQL {o.postgres_major}, {c.name} "
         f"({c.outcome}): {c.detail}"
@@ -130,6 +139,23 @@ def _observation_table(observations: Sequence[Observation]) -> list[str]:
     if details:
         lines += ["", "What did not pass, and why:", "", *details]
     return lines
+
+
+def _generic(names: Sequence[str]) -> list[str]:
+    """Check names with the major replaced, each once ('… reports major version N')."""
+    return list(dict.fromkeys(re.sub(r"major version \d+", "major version N", n) for n in names))
+
+
+def _unobserved(observations: Sequence[Observation]) -> list[str]:
+    seen = {o.temporal_series for o in observations}
+    missing = [s for s in TEMPORAL_SERIES if s not in seen]
+    if not missing:
+        return []
+    return [
+        "",
+        f"Not observed yet: Temporal {', '.join(missing)} (its cells rest on the sources "
+        "alone). Observe a line with `make matrix MATRIX_ARGS='-D temporal_version=X.Y.Z'`.",
+    ]
 
 
 def _reasons() -> list[str]:
@@ -195,6 +221,7 @@ def render(observations: Sequence[Observation]) -> str:
         "## Observations",
         "",
         *_observation_table(observations),
+        *_unobserved(observations),
         "",
         "## Reasons and sources",
         "",
