@@ -12,7 +12,7 @@ from pathlib import Path
 
 from temporal_acceptance.bench import run_bench
 from temporal_acceptance.compat import observations as compat_observations
-from temporal_acceptance.compat.deploy import deploy, gate, recorded
+from temporal_acceptance.compat.deploy import bring_up, gate, recorded
 from temporal_acceptance.compat.report import render
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.reporting import report as reporting
@@ -126,8 +126,8 @@ def run_compat(args: argparse.Namespace) -> int:
 
 
 def run_up(args: argparse.Namespace, settings: Settings) -> int:
+    decision = gate(settings)  # a refused pair stops here: nothing is built or started
     if args.dry_run:
-        decision = gate(settings)
         if not decision.warning:
             print(decision.message())
         print(
@@ -136,7 +136,7 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     stack = make_stack(settings)
-    deploy(settings, stack)
+    bring_up(settings, stack, decision)
     _print_status(stack)
     return 0
 

@@ -60,6 +60,13 @@ def compatibility_facts(state_dir: Path) -> dict[str, str]:
 
 def deploy(settings: Settings, stack: Stack, say: Say = stderr_say) -> Decision:
     decision = gate(settings, say)
+    bring_up(settings, stack, decision)
+    return decision
+
+
+def bring_up(settings: Settings, stack: Stack, decision: Decision) -> None:
+    """Record an allowed decision with the deployment, then bring the stack up."""
+    if not decision.allowed:
+        raise decision.refusal()
     record(settings.state_dir, decision)
     stack.up()
-    return decision
