@@ -50,7 +50,11 @@ class FakeNative:
         self.settings = settings
         self.fail = fail
         self.calls: list[str] = []
-        self.layout = SimpleNamespace(password=lambda: Secret("pw"), root=settings.state_dir)
+        self.layout = SimpleNamespace(
+            password=lambda: Secret("matrix-pw"),
+            password_file=settings.state_dir / "stack.json",  # exists once the gate records
+            root=settings.state_dir,
+        )
         self.temporal = SimpleNamespace(ensure_schema=self._schema)
 
     def binaries(self) -> Any:
@@ -409,7 +413,8 @@ def test_a_scenario_borrows_its_stack_and_leaves_an_observation(
         SimpleNamespace(name="a fresh native stack on PostgreSQL 17 for the matrix",
                         status=SimpleNamespace(name="passed"), error_message=""),
         SimpleNamespace(name="the live PostgreSQL server reports major version 17",
-                        status=SimpleNamespace(name="failed"), error_message="reports 16.1"),
+                        status=SimpleNamespace(name="failed"),
+                        error_message="reports 16.1 via postgresql://t:matrix-pw@db/x"),
     ]  # fmt: skip
     scenario = SimpleNamespace(effective_tags=["matrix"], steps=steps, should_run=lambda c: True)
     shared = Run(Settings.load({"state_dir": str(tmp_path / "shared")}, env={}), None, None)  # type: ignore[arg-type]
@@ -430,6 +435,8 @@ def test_a_scenario_borrows_its_stack_and_leaves_an_observation(
     (saved,) = matrix_run_observations(observations)
     assert saved.postgres_major == 17
     assert saved.verdict is Verdict.FAILS
+    assert "matrix-pw" not in saved.checks[-2].detail, "a secret reached the observations file"
+    assert "reports 16.1" in saved.checks[-2].detail
     assert borrowed.teardown is not None
 
 

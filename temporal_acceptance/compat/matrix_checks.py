@@ -11,8 +11,8 @@ import importlib
 import subprocess
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,9 +77,11 @@ def observation_for(
     live_postgres_version: str = "",
     today: str | None = None,
     suite: str = "",
+    scrub: Callable[[str], str] = str,
 ) -> Observation:
-    """The observation of one major: bring-up stages first, then the scenario's checks."""
-    return Observation(
+    """The observation of one major: bring-up stages first, then the scenario's checks.
+    `scrub` redacts the details (the observations file is committed: no secrets in it)."""
+    observation = Observation(
         temporal_version=matrix_stack.settings.temporal_version,
         postgres_major=matrix_stack.major,
         postgres_version=live_postgres_version,
@@ -93,6 +95,8 @@ def observation_for(
         seconds=dict(matrix_stack.seconds),
         suite=suite,
     )
+    checks = tuple(replace(c, detail=scrub(c.detail)) for c in observation.checks)
+    return replace(observation, checks=checks)
 
 
 # ======================================================================================

@@ -21,7 +21,7 @@ from temporal_acceptance.compat.detect import PostgresVersion, detect_postgres
 from temporal_acceptance.compat.matrix_checks import StepResult, observation_for, suite_revision
 from temporal_acceptance.compat.matrix_run import MatrixPlan, MatrixPool, MatrixStack
 from temporal_acceptance.harness import Run
-from temporal_acceptance.reporting.attach import attach_json, register_secret
+from temporal_acceptance.reporting.attach import attach_json, clean, register_secret
 from temporal_acceptance.stack.base import Endpoints
 
 POOL_KEY = "compat.matrix_pool"
@@ -77,7 +77,7 @@ def borrow_stack(context: Any, major: int) -> MatrixStack:
 
         def save() -> None:  # after the background teardown, so its outcome is included
             observation = observation_for(
-                matrix_stack, steps, matrix_stack.live_version, suite=provenance
+                matrix_stack, steps, matrix_stack.live_version, suite=provenance, scrub=clean
             )
             observations.save(observation, path)
 
@@ -86,6 +86,8 @@ def borrow_stack(context: Any, major: int) -> MatrixStack:
     context.add_cleanup(finish)
     matrix_stack = pool.get(major, timeout=BRING_UP_TIMEOUT)
     borrowed.append(matrix_stack)
+    if matrix_stack.stack.layout.password_file.is_file():  # no attachment may carry it
+        register_secret(matrix_stack.stack.layout.password())
     report = attach_json(f"PostgreSQL {major} stack", matrix_stack.report())
     assert matrix_stack.up, f"the PostgreSQL {major} stack did not come up — {matrix_stack.error}"
     decision, kept = matrix_stack.decision, recorded(matrix_stack.settings.state_dir)
@@ -95,7 +97,6 @@ def borrow_stack(context: Any, major: int) -> MatrixStack:
         f"recorded outcome {kept['outcome']!r}, decided {decision.outcome!r}:\n{report}"
     )
     run = Run(matrix_stack.settings, matrix_stack.stack, context.run.loop, deployed=True)
-    register_secret(run.endpoints.postgres_password)
     context.run = run  # masks the shared run for this scenario only (behave context layers)
     return matrix_stack
 
