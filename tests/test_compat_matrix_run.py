@@ -444,3 +444,12 @@ def matrix_run_observations(path: Path) -> list[Any]:
     from temporal_acceptance.compat import observations
 
     return observations.load(path)
+
+
+def test_an_external_deployment_has_no_recorded_decision(tmp_path: Path) -> None:
+    from temporal_acceptance.errors import NotSupportedOnTarget
+
+    settings = Settings.load({"target": "external", "temporal_address": "h:7233"}, env={})
+    live = LiveVersions(PostgresVersion(160014, "16.14", 16), "1.30.8", "db", "fe")
+    with pytest.raises(NotSupportedOnTarget, match="not supported on the external target"):
+        probe.recorded_decision(settings, live)

@@ -26,6 +26,7 @@ from temporal_acceptance import cli
 from temporal_acceptance.compat.decision import decide
 from temporal_acceptance.compat.deploy import recorded
 from temporal_acceptance.compat.detect import LiveVersions
+from temporal_acceptance.errors import NotSupportedOnTarget
 from temporal_acceptance.ports import port_is_free
 from temporal_acceptance.settings import ENV_PREFIX, MAX_TEMPORAL_PORT, Settings
 from temporal_acceptance.stack.native.temporal import TemporalPorts
@@ -166,6 +167,8 @@ def leftovers(state_dir: Path, ports: Sequence[int], host: str = "127.0.0.1") ->
 def recorded_decision(settings: Settings, live: LiveVersions) -> dict[str, Any]:
     """The decision recorded with the running deployment, checked against the decision for
     the versions its servers really run; raises AssertionError when they differ."""
+    if settings.target == "external":  # the suite did not deploy it: nothing was recorded
+        raise NotSupportedOnTarget("recording the version decision", settings.target)
     expected = decide(live.temporal, live.postgres.major, settings.force_version)
     record = recorded(settings.state_dir)
     assert record is not None, f"no compatibility decision in {settings.state_dir}/stack.json"
