@@ -65,7 +65,7 @@ check: setup
 	$(BIN)/mypy; mypy=$$?; \
 	$(BIN)/temporal-acceptance up; up=$$?; \
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
-	$(BIN)/coverage report | tail -1; $(BIN)/coverage report >/dev/null; coverage=$$?; \
+	echo "package coverage: $$($(BIN)/coverage report --format=total)% (gate: 80%)"; $(BIN)/coverage report >/dev/null; coverage=$$?; \
 	report=1; secrets=1; if [ $$up -eq 0 ]; then $(BIN)/behave $(BEHAVE_ARGS); \
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \

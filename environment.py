@@ -16,6 +16,7 @@ from temporal_acceptance.harness import Run
 from temporal_acceptance.reporting.evidence import ScenarioWindow, report_scenario_end
 from temporal_acceptance.reporting.facts import deployment_facts
 from temporal_acceptance.reporting.metadata import record_environment
+from temporal_acceptance.workload.fixture import TestWorkerFixture
 
 # ---------------------------------------------------------------- run
 
@@ -26,6 +27,9 @@ def before_all(context: Any) -> None:
         # Compatibility matrix: `-D default_stack=off` (make matrix) runs without it.
         if default_stack_wanted(context.config.userdata):
             context.run.ensure_up()
+        # -- workload: the test worker, started by the first scenario that needs it
+        context.test_worker = TestWorkerFixture(context.config.userdata)
+        context.run.extra_log_sources.append(context.test_worker.log_source(context.run))
     except UserError as exc:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
@@ -38,6 +42,10 @@ def before_all(context: Any) -> None:
 
 
 def after_all(context: Any) -> None:
+    # -- workload: never leave the test worker running
+    test_worker = getattr(context, "test_worker", None)
+    if test_worker is not None:
+        test_worker.close()
     run = getattr(context, "run", None)
     if run is None or not run.deployed:
         return

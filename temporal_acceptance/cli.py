@@ -21,6 +21,7 @@ from temporal_acceptance.reporting.leaks import scan
 from temporal_acceptance.settings import Settings
 from temporal_acceptance.stack.base import START_ORDER, Stack
 from temporal_acceptance.stack.factory import make_stack
+from temporal_acceptance.workload import commands as workload_commands
 
 
 def _settings_args(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("paths", type=Path, nargs="*", help="besides the stack's own logs")
     _settings_args(scan)
+    # -- workload: execute, worker
+    workload_commands.add(commands, _settings_args)
     # ---- compatibility (Phase 6)
     _compat_parser(commands)
     return parser
@@ -199,6 +202,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.command == "bench":
         print(run_bench(settings, max(1, args.rounds), say=print))
         return 0
+    if args.command in workload_commands.NAMES:
+        return workload_commands.run(args, settings)
     stack = make_stack(settings)
     if args.command == "status":
         return 0 if _print_status(stack) else 1

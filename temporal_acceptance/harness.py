@@ -22,7 +22,12 @@ from temporal_acceptance.stack.factory import make_stack
 T = TypeVar("T")
 
 # userdata keys that tune the harness rather than the deployment.
-HARNESS_KEYS = ("keep_stack",)
+HARNESS_KEYS = (
+    "keep_stack",
+    # -- workload: the test worker's fault switches (temporal_acceptance.workload.fixture)
+    "app_database",
+    "worker",
+)
 # Compatibility matrix (Phase 6): `default_stack=off` skips the shared stack (a @matrix-only
 # run brings up its own); matrix_* place the per-major stacks (compat/matrix_run.py).
 COMPAT_HARNESS_KEYS = (

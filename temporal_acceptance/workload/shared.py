@@ -1,0 +1,140 @@
+"""What the worker, the workflows and the execute script agree on: names, the task queue and
+the dataclasses that cross Temporal's boundary (one dataclass per argument, so fields can be
+added compatibly).
+
+Timestamps travel as ISO-8601 strings: every SDK converter and every reader of the JSON
+output understands them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TASK_QUEUE = "temporal-acceptance-test"
+WORKFLOW_NAME = "TestWorkflow"
+CHILD_WORKFLOW_NAME = "ChildTestWorkflow"
+ACTIVITY_EXECUTION = "test_activity_execution"
+DATABASE_OPERATION = "test_database_operation"
+SIGNAL_NAME = "test_signal"
+QUERY_NAME = "get_status"
+
+# The environment variable that carries the application database's libpq connection string
+# to the worker (never argv: it holds the password, and argv is world-readable in /proc).
+APP_DSN_ENV = "TACC_APP_DSN"
+# The table the database activity writes to, in the application database.
+APP_TABLE = "workload_round_trips"
+
+# Stages, in the order the workflow goes through them; `get_status` reports one of these.
+STAGE_STARTED = "started"
+STAGE_ACTIVITIES = "activities"
+STAGE_TIMER = "timer"
+STAGE_CHILD = "child_workflow"
+STAGE_SIGNAL = "signal"  # waiting for test_signal
+STAGE_COMPLETED = "completed"
+STAGES = (STAGE_ACTIVITIES, STAGE_TIMER, STAGE_CHILD, STAGE_SIGNAL, STAGE_COMPLETED)
+
+DEFAULT_TIMER_SECONDS = 5.0
+
+
+@dataclass
+class TestWorkflowInput:
+    __test__ = False  # a payload, not a pytest test class
+
+    message: str = "hello from temporal-acceptance"
+    # Stage 2's durable timer; the sprint plan's 5 seconds unless a run asks otherwise.
+    timer_seconds: float = DEFAULT_TIMER_SECONDS
+    # Activities retry transient failures (a PostgreSQL restart) but give up on a broken
+    # configuration instead of hanging until the execution timeout.
+    activity_attempts: int = 5
+
+
+@dataclass
+class ActivityInput:
+    message: str
+
+
+@dataclass
+class ActivityResult:
+    """test_activity_execution's answer: values anyone can recompute from the input."""
+
+    processed: str
+    checksum: str
+    length: int
+
+
+@dataclass
+class DatabaseOperationInput:
+    workflow_id: str
+    run_id: str
+    payload: str
+
+
+@dataclass
+class DatabaseRow:
+    """The row test_database_operation read back after writing it."""
+
+    row_id: int
+    workflow_id: str
+    run_id: str
+    payload: str
+    written_at: str
+    database: str
+    table: str
+
+
+@dataclass
+class TimerOutcome:
+    seconds: float
+    started_at: str
+    fired_at: str
+
+
+@dataclass
+class ChildInput:
+    parent_workflow_id: str
+    message: str
+
+
+@dataclass
+class ChildResult:
+    child_workflow_id: str
+    reply: str
+
+
+@dataclass
+class TestSignal:
+    __test__ = False  # a payload, not a pytest test class
+
+    payload: str
+
+
+@dataclass
+class WorkflowStatus:
+    """`get_status`: the current stage and everything gathered so far."""
+
+    stage: str = STAGE_STARTED
+    completed_stages: list[str] = field(default_factory=list)
+    activity: ActivityResult | None = None
+    database_row: DatabaseRow | None = None
+    timer: TimerOutcome | None = None
+    child: ChildResult | None = None
+    signal: TestSignal | None = None
+
+
+@dataclass
+class TestWorkflowResult:
+    __test__ = False  # a payload, not a pytest test class
+
+    workflow_id: str
+    run_id: str
+    completed_stages: list[str]
+    activity: ActivityResult
+    database_row: DatabaseRow
+    timer: TimerOutcome
+    child: ChildResult
+    signal: TestSignal
+
+
+def child_reply(message: str) -> str:
+    """What ChildTestWorkflow answers for `message` (shared so checks can recompute it)."""
+    return f"child received: {message}"
