@@ -21,16 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 from behave import given, then, when
-from behave.api.pending_step import StepNotImplementedError
 
 from temporal_acceptance.checks.database import QueryLog
 from temporal_acceptance.compat import probe
 from temporal_acceptance.compat.detect import live_versions
-from temporal_acceptance.compat.matrix_checks import (
-    WorkflowCheckUnavailable,
-    WorkflowOutcome,
-    workflow_check,
-)
+from temporal_acceptance.compat.matrix_checks import workflow_check
 from temporal_acceptance.compat.matrix_session import (
     borrow_stack,
     installed_extensions,
@@ -130,14 +125,6 @@ def step_extension_installed(context: Any, database: str, extension: str) -> Non
 
 @then("the 5-stage test workflow completes on that stack")
 async def step_matrix_workflow(context: Any) -> None:
-    outcome = await _workflow_or_pending(context)
+    outcome = await workflow_check(context.run, context.matrix_stack)
     attach_json("5-stage test workflow", outcome.evidence)
     assert outcome.completed, f"the test workflow did not complete: {outcome.summary}"
-
-
-async def _workflow_or_pending(context: Any) -> WorkflowOutcome:
-    """Without the workload package the check is pending (reported, never passed)."""
-    try:
-        return await workflow_check(context.run, context.matrix_stack)
-    except WorkflowCheckUnavailable as exc:
-        raise StepNotImplementedError(str(exc)) from None

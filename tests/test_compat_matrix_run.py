@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import types
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,11 +16,9 @@ from temporal_acceptance.compat import matrix_checks, matrix_run, probe
 from temporal_acceptance.compat.detect import LiveVersions, PostgresVersion
 from temporal_acceptance.compat.matrix_checks import (
     StepResult,
-    WorkflowCheckUnavailable,
     check_from_step,
     observation_for,
     suite_revision,
-    workload_api,
 )
 from temporal_acceptance.compat.matrix_run import (
     BRING_UP_STAGES,
@@ -243,22 +240,7 @@ def test_suite_revision_outside_git(tmp_path: Path) -> None:
     assert suite_revision(tmp_path) == "unknown (not a git checkout)"
 
 
-# ---------------------------------------------------------------- the workload plug-in
-
-
-def test_workload_missing_is_unavailable_not_passed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def missing(name: str) -> Any:
-        raise ModuleNotFoundError(name)
-
-    monkeypatch.setattr(matrix_checks.importlib, "import_module", missing)
-    with pytest.raises(WorkflowCheckUnavailable, match="is not on this branch"):
-        workload_api()
-
-
-def test_workload_api_drift_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(matrix_checks.importlib, "import_module", types.ModuleType)
-    with pytest.raises(WorkflowCheckUnavailable, match="the workload API changed"):
-        workload_api()
+# ---------------------------------------------------------------- the workflow check
 
 
 def test_workflow_check_runs_a_worker_and_always_stops_it(
@@ -287,14 +269,11 @@ def test_workflow_check_runs_a_worker_and_always_stops_it(
             to_json=lambda: {"result": {"completed_stages": ["activities", "timer"]}},
         )
 
-    api = {
-        "spec_for": lambda run, database, token: SimpleNamespace(task_queue=f"q-{token}"),
-        "START_TIMEOUT": 1.0,
-        "WorkerDriver": Driver,
-        "ExecutionOptions": lambda task_queue: SimpleNamespace(task_queue=task_queue),
-        "run_test_workflow": execute,
-    }
-    monkeypatch.setattr(matrix_checks, "workload_api", lambda: api)
+    monkeypatch.setattr(
+        matrix_checks, "spec_for", lambda run, db, token: SimpleNamespace(task_queue=f"q-{token}")
+    )
+    monkeypatch.setattr(matrix_checks, "WorkerDriver", Driver)
+    monkeypatch.setattr(matrix_checks, "execute_test_workflow", execute)
     stack = matrix_stack(tmp_path)
 
     async def client() -> Any:

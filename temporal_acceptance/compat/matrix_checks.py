@@ -1,13 +1,11 @@
 """What the @matrix scenarios check on each major's stack, and how the result becomes an
 observation: the bring-up stages, then the outcome of every scenario step.
 
-The 5-stage test workflow is one more check per major: `run_test_workflow` below is the
-plug-in point for the workload package.
+The 5-stage test workflow is one more check per major (`workflow_check` below).
 """
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import time
 import uuid
@@ -21,6 +19,10 @@ from temporal_acceptance.compat.matrix_run import MatrixStack
 from temporal_acceptance.compat.observations import Check, CheckOutcome, Observation
 from temporal_acceptance.harness import Run
 from temporal_acceptance.stack.base import APP_DATABASE
+from temporal_acceptance.workload.driver import WorkerDriver
+from temporal_acceptance.workload.execute import ExecutionOptions
+from temporal_acceptance.workload.execute import run_test_workflow as execute_test_workflow
+from temporal_acceptance.workload.fixture import START_TIMEOUT, spec_for
 
 # behave step statuses (Status.name) → what the observation records.
 _PASSED = {"passed"}
@@ -100,44 +102,10 @@ def observation_for(
 
 
 # ======================================================================================
-# PLUG-IN POINT — the 5-stage test workflow (Phase 1/3 workload) as one more matrix check.
-# The workload package (temporal_acceptance.workload) comes from another branch. This
-# adapter uses its API as of that branch's commit 040710b: fixture.spec_for() for a worker
-# of this run's own (own task queue), driver.WorkerDriver to run it as a process, and
-# execute.run_test_workflow() for one end-to-end execution. Anything missing raises
-# WorkflowCheckUnavailable and the step is reported pending: the matrix then says
-# "not run", never "passed".
+# The 5-stage test workflow (the workload package) as one more check per major: a worker of
+# this run's own (own task queue and identity, fixture.spec_for), run as a process by the
+# worker driver, and one end-to-end execution of TestWorkflow (execute.run_test_workflow).
 # ======================================================================================
-WORKLOAD_API = {
-    "temporal_acceptance.workload.fixture": ("spec_for", "START_TIMEOUT"),
-    "temporal_acceptance.workload.driver": ("WorkerDriver",),
-    "temporal_acceptance.workload.execute": ("ExecutionOptions", "run_test_workflow"),
-}
-
-
-class WorkflowCheckUnavailable(Exception):
-    """The workload package (or a part of its API this check uses) is not on this branch."""
-
-
-def workload_api() -> dict[str, Any]:
-    """The workload functions this check needs, by name; raises WorkflowCheckUnavailable."""
-    found: dict[str, Any] = {}
-    for module_name, names in WORKLOAD_API.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            raise WorkflowCheckUnavailable(
-                f"the 5-stage test workflow is not available: {module_name} is not on this "
-                "branch (the workload package is merged separately)"
-            ) from exc
-        for name in names:
-            if not hasattr(module, name):
-                raise WorkflowCheckUnavailable(
-                    f"the 5-stage test workflow is not available: {module_name}.{name} is "
-                    "missing (the workload API changed: update compat/matrix_checks.py)"
-                )
-            found[name] = getattr(module, name)
-    return found
 
 
 @dataclass(frozen=True)
@@ -151,15 +119,14 @@ class WorkflowOutcome:
 async def run_test_workflow(run: Run) -> WorkflowOutcome:
     """Start a worker of this run's own against the stack, run the test workflow once end
     to end, stop the worker; the outcome says whether all five stages completed."""
-    api = workload_api()
     started = time.monotonic()
     client = await run.client()
-    driver = api["WorkerDriver"](api["spec_for"](run, APP_DATABASE, uuid.uuid4().hex[:8]))
+    driver = WorkerDriver(spec_for(run, APP_DATABASE, uuid.uuid4().hex[:8]))
     try:
         await driver.start(client)
-        await driver.wait_polling(client, api["START_TIMEOUT"])
-        options = api["ExecutionOptions"](task_queue=driver.spec.task_queue)
-        record = await api["run_test_workflow"](client, options)
+        await driver.wait_polling(client, START_TIMEOUT)
+        options = ExecutionOptions(task_queue=driver.spec.task_queue)
+        record = await execute_test_workflow(client, options)
     finally:
         driver.close()
     evidence = record.to_json()
