@@ -16,6 +16,7 @@ from temporal_acceptance.stack.logs import LogLine, parse_line
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
+CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 
 START_HINT = "start it: `dockerd > /var/log/dockerd.log 2>&1 &` (or `systemctl start docker`)"

@@ -73,6 +73,14 @@ _SECRET_NAME = re.compile(r"PASSWORD|PWD|SECRET|TOKEN", re.IGNORECASE)
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*)$")
 
 
+def started_with_local_images(config_files_label: str) -> bool:
+    """Whether compose's config_files label (comma-separated paths) names the local override."""
+    return any(
+        Path(part.strip()).as_posix().endswith(LOCAL_IMAGES_OVERRIDE)
+        for part in config_files_label.split(",")
+    )
+
+
 def parse_dotenv(text: str) -> dict[str, str]:
     """KEY=VALUE lines as compose reads them: comments, blank lines, optional quotes."""
     values: dict[str, str] = {}

@@ -16,15 +16,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
-from temporal_acceptance.checks.temporal import (
-    connect,
-    frontend_serving,
-    namespace_usable,
-    run_sync,
-)
-from temporal_acceptance.checks.ui import ui_healthy
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.ports import require_free
 from temporal_acceptance.provision.progress import Say, format_elapsed, stderr_say
@@ -41,6 +32,7 @@ from temporal_acceptance.stack.base import (
 from temporal_acceptance.stack.compose import images as image_choice
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
 from temporal_acceptance.stack.compose.engine import (
+    CONFIG_FILES_LABEL,
     PROJECT_LABEL,
     connect_engine,
     network_names,
@@ -50,6 +42,7 @@ from temporal_acceptance.stack.compose.engine import (
     service_containers,
     state_of,
 )
+from temporal_acceptance.stack.compose.probes import namespace_served, probe_service
 from temporal_acceptance.stack.compose.project import (
     NAMESPACE_JOB,
     POSTGRES_SERVICE,
@@ -59,6 +52,7 @@ from temporal_acceptance.stack.compose.project import (
     ComposeProject,
     load_project,
     redact_variables,
+    started_with_local_images,
 )
 from temporal_acceptance.stack.compose.servers import datastores_from_env, server_config_view
 from temporal_acceptance.stack.logs import LogLine, window
@@ -88,6 +82,8 @@ class ComposeStack(Stack):
         cwd: Path | None = None,
         engine: Callable[[Mapping[str, str]], Any] = connect_engine,
         cli: Callable[[], ComposeCli] = find_compose_cli,
+        probe: Callable[[Service, Endpoints], tuple[bool, str]] = probe_service,
+        namespace_ready: Callable[[Endpoints], bool] = namespace_served,
     ) -> None:
         self.env = os.environ if env is None else env
         self.project: ComposeProject = load_project(
@@ -102,6 +98,9 @@ class ComposeStack(Stack):
         self.say = say
         self._engine_factory = engine
         self._cli_factory = cli
+        self._probe = probe
+        self._namespace_ready = namespace_ready
+        self._adopted = False
 
     # -- collaborators (connected on first use: a status call needs no compose CLI) ------
     @cached_property
@@ -128,6 +127,18 @@ class ComposeStack(Stack):
                 "see the compose output and container logs above",
             )
 
+    def _project_in_use(self) -> ComposeProject:
+        """With compose_images=auto, the files the running deployment was started with (so
+        `down` and `start` act on the same images `up` picked)."""
+        if self.settings.compose_images == "auto" and not self._adopted:
+            self._adopted = True
+            running = self._container(TEMPORAL_SERVICE) or self._container(POSTGRES_SERVICE)
+            if running is not None and started_with_local_images(
+                running.labels.get(CONFIG_FILES_LABEL, "")
+            ):
+                self.project = self.project.with_local_images()
+        return self.project
+
     def _container(self, compose_service: str) -> Any | None:
         found = service_containers(self.client, self.project.name, compose_service)
         return found[0] if found else None
@@ -144,12 +155,13 @@ class ComposeStack(Stack):
     # -- lifecycle ---------------------------------------------------------------
     def up(self) -> None:
         started = time.monotonic()
+        cli = self.cli  # a missing Compose CLI should stop us before anything else
         project = image_choice.choose(self.project, self.client, self.say)
-        image_choice.ensure_present(project, self.cli, self.client, self.env, self.say)
+        image_choice.ensure_present(project, cli, self.client, self.env, self.say)
         self._check_ports()
-        self.say(f"… compose up ({self.cli.describe()}, project {project.name})")
+        self.say(f"… compose up ({cli.describe()}, project {project.name})")
         self._compose(project, "up", "-d", "--remove-orphans")
-        self.project = project
+        self.project, self._adopted = project, True
         self._wait_job(SCHEMA_JOB)
         for service in START_ORDER:
             self._wait_healthy(service)
@@ -160,10 +172,11 @@ class ComposeStack(Stack):
 
     def down(self, purge: bool = False) -> None:
         started = time.monotonic()
-        self._compose(self.project, "down", "--remove-orphans", *(["--volumes"] if purge else []))
+        project = self._project_in_use()
+        self._compose(project, "down", "--remove-orphans", *(["--volumes"] if purge else []))
         self.say(
             f"✓ compose stack down in {format_elapsed(time.monotonic() - started)}"
-            + (" (volumes deleted)" if purge else " (named volume kept)")
+            + (" (volumes deleted)" if purge else " (volumes kept)")
         )
 
     def stop(self, service: Service) -> None:
@@ -174,7 +187,8 @@ class ComposeStack(Stack):
     def start(self, service: Service) -> None:
         container = self._container(COMPOSE_SERVICE[service])
         if container is None:
-            self._compose(self.project, "up", "-d", "--no-deps", COMPOSE_SERVICE[service])
+            project = self._project_in_use()
+            self._compose(project, "up", "-d", "--no-deps", COMPOSE_SERVICE[service])
         else:
             container.reload()
             if container.status != "running":
@@ -263,13 +277,8 @@ class ComposeStack(Stack):
 
     def _wait_namespace(self) -> None:
         endpoints = self.endpoints()
-
-        async def usable() -> bool:
-            client = await connect(endpoints.temporal_address, endpoints.namespace)
-            return await namespace_usable(client, endpoints.namespace)
-
         wait_until(
-            lambda: run_sync(usable),
+            lambda: self._namespace_ready(endpoints),
             what=f"namespace {endpoints.namespace!r} to be served by the frontend",
             timeout=60.0,
             hint=lambda: self._log_tail(NAMESPACE_JOB),
@@ -286,30 +295,13 @@ class ComposeStack(Stack):
         if not running:
             return ServiceStatus(service, running=False, healthy=False, detail=detail)
         try:
-            answered, what = self._probe(service)
+            answered, what = self._probe(service, self.endpoints())
         except Exception as exc:  # any failure to answer is "not healthy", with its reason
             answered, what = False, f"{type(exc).__name__}: {redact(str(exc))}"
         healthy = answered and health in (None, "healthy")
         return ServiceStatus(
             service, running=True, healthy=healthy, detail=f"{detail}; {what}", pid=pid
         )
-
-    def _probe(self, service: Service) -> tuple[bool, str]:
-        endpoints = self.endpoints()
-        if service is Service.POSTGRES:
-            with psycopg.connect(endpoints.conninfo("postgres")) as conn:
-                conn.execute("select 1")
-            return (
-                True,
-                f"accepts connections on {endpoints.postgres_host}:{endpoints.postgres_port}",
-            )
-        if service is Service.TEMPORAL:
-            serving = run_sync(lambda: frontend_serving(endpoints.temporal_address))
-            return serving, f"frontend {endpoints.temporal_address} " + (
-                "SERVING" if serving else "NOT_SERVING"
-            )
-        ok = ui_healthy(endpoints.ui_url)
-        return ok, f"{endpoints.ui_url}/healthz {'OK' if ok else 'not OK'}"
 
     def logs(
         self, service: Service, since: datetime | None = None, until: datetime | None = None
@@ -358,6 +350,7 @@ class ComposeStack(Stack):
 
     def effective_config(self) -> dict[str, Any]:
         config = super().effective_config()
+        self._project_in_use()
         endpoints = self.endpoints()
         config["compose"] = {
             "cli": self.cli.describe(),
