@@ -113,11 +113,28 @@ class FakeImages:
         self.present: dict[str, FakeImage] = {}
         self.pull_error: str | None = None
         self.pulled: list[str] = []
+        self.pruned_with: dict[str, Any] | None = None
+        self.protected: set[str] = set()
 
     def get(self, reference: str) -> FakeImage:
         if reference not in self.present:
             raise docker.errors.ImageNotFound(f"No such image: {reference}")
         return self.present[reference]
+
+    def prune(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.pruned_with = filters
+        return {"SpaceReclaimed": 5_000_000}
+
+    def list(self, name: str = "") -> list[FakeImage]:
+        for reference, image in self.present.items():
+            if reference not in image.tags:
+                image.tags.append(reference)
+        return [i for r, i in self.present.items() if r.startswith(f"{name}:")]
+
+    def remove(self, reference: str) -> None:
+        if reference in self.protected:
+            raise docker.errors.APIError("conflict: image has dependent child images")
+        self.present.pop(reference, None)
 
     def pull(self, repository: str, tag: str = "latest") -> FakeImage:
         reference = f"{repository}:{tag}"

@@ -223,3 +223,20 @@ def test_build_all_then_nothing_to_do(tmp_path: Path) -> None:
     lines = list(summary(second, 0.4))
     assert lines[-1] == "✓ images ready in 0.4s (0 built, 5 up to date)"
     assert lines[1].endswith("up to date")
+
+
+def test_rebuild_leftovers_are_pruned_and_only_ours(tmp_path: Path) -> None:
+    env = _fake_inputs(tmp_path)
+    _cached_rootfs(tmp_path / "cache")
+    client = FakeClient()
+    client.images.present["temporal-acceptance/base:bookworm-old"] = FakeImage("sha256:old")
+    client.images.present["temporal-acceptance/base:bookworm-kept"] = FakeImage("sha256:kept")
+    client.images.protected.add("temporal-acceptance/base:bookworm-kept")
+    said: list[str] = []
+    build_all(client, VERSIONS, tmp_path / "cache", env, said.append)
+    assert client.images.pruned_with == {"dangling": True, "label": CONTENT_HASH_LABEL}
+    assert "temporal-acceptance/base:bookworm-old" not in client.images.present
+    assert "temporal-acceptance/base:bookworm-kept" in client.images.present
+    current = [i for i in client.images.present.values() if i.id == "sha256:base"]
+    assert "temporal-acceptance/base:bookworm" in current[0].tags
+    assert "  removed images replaced by rebuilds (5 MB)" in said

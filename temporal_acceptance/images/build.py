@@ -7,6 +7,7 @@ a second `make images` takes seconds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -274,7 +275,25 @@ def build_all(
     outcomes = [base]
     for spec in image_specs(versions, cache_dir, env, say):
         outcomes.append(build_image(client, spec, base.reference, say, cache_dir))
+    prune_replaced(client, base.reference, say)
     return outcomes
+
+
+def prune_replaced(client: Any, current_base: str, say: Say) -> None:
+    """Drop what rebuilds left behind: our own untagged images and older base tags (only
+    images carrying our label or repository; nothing else on the engine is touched)."""
+    import docker  # noqa: PLC0415
+
+    pruned = client.images.prune(filters={"dangling": True, "label": CONTENT_HASH_LABEL})
+    freed = int((pruned or {}).get("SpaceReclaimed") or 0)
+    for image in client.images.list(name=BASE_REPOSITORY):
+        for tag in image.tags:
+            if tag not in (current_base, f"{BASE_REPOSITORY}:{SUITE}"):
+                # An error means it is still used by an image we did not build: keep it.
+                with contextlib.suppress(docker.errors.APIError):
+                    client.images.remove(tag)
+    if freed:
+        say(f"  removed images replaced by rebuilds ({freed / 1e6:.0f} MB)")
 
 
 def summary(outcomes: list[BuildOutcome], seconds: float) -> Iterator[str]:
