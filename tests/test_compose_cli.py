@@ -39,6 +39,8 @@ def test_prefers_the_v2_plugin() -> None:
     cli = find_compose_cli(_which({"docker", "docker-compose"}), run)
     assert cli == ComposeCli(("/usr/bin/docker", "compose"), "2.29.7")
     assert cli.describe() == "docker compose 2.29.7"
+    run = _runner({"/usr/bin/docker compose version": (0, "Docker Compose version dev")})
+    assert find_compose_cli(_which({"docker"}), run).version == "dev"
 
 
 def test_falls_back_to_v1_when_docker_has_no_compose_plugin() -> None:

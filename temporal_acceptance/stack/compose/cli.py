@@ -41,8 +41,12 @@ class ComposeCli:
 
 
 def _version_of(output: str) -> str:
+    """'2.29.7' from 'Docker Compose version v2.29.7'; a source build says 'dev'."""
     match = re.search(r"v?(\d+\.\d+\.\d+)", output)
-    return match[1] if match else "unknown"
+    if match:
+        return match[1]
+    words = output.split()
+    return words[-1] if words else "unknown"
 
 
 def find_compose_cli(which: Which = shutil.which, run: Runner = subprocess.run) -> ComposeCli:

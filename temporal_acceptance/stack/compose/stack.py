@@ -352,8 +352,12 @@ class ComposeStack(Stack):
         config = super().effective_config()
         self._project_in_use()
         endpoints = self.endpoints()
+        try:
+            cli = self.cli.describe()
+        except UserError as exc:  # the report still wants everything else
+            cli = exc.line()
         config["compose"] = {
-            "cli": self.cli.describe(),
+            "cli": cli,
             "project": self.project.name,
             "files": [str(path) for path in self.project.files],
             "variables": redact_variables(self.project.variables),
