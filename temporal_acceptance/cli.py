@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(scan)
     # -- workload: execute, worker
     workload_commands.add(commands, _settings_args)
+    # compose target: local images with the official images' contract, built offline
+    images = commands.add_parser(
+        "images", help="build the local images for the compose target (cached; no registry)"
+    )
+    _settings_args(images)
     return parser
 
 
@@ -120,6 +125,8 @@ def run_scan(stack: Stack, paths: list[Path]) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.command == "report":
         return run_report(args)
+    if args.command == "images":
+        return build_images(args)
     settings = settings_from(args)
     if args.command == "bench":
         print(run_bench(settings, max(1, args.rounds), say=print))
@@ -142,6 +149,13 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "scan-secrets":
         return run_scan(stack, args.paths)
     raise AssertionError(args.command)
+
+
+def build_images(args: argparse.Namespace) -> int:
+    from temporal_acceptance.images.command import build_local_images  # noqa: PLC0415
+
+    build_local_images(settings_from(args))
+    return 0
 
 
 def _print_status(stack: Stack) -> bool:

@@ -50,7 +50,10 @@ class Run:
         except RuntimeError:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-        return cls(settings, make_stack(settings), loop)
+        stack = make_stack(settings)
+        # The stack's settings are the deployment's effective ones (the compose target takes
+        # versions and ports from .env unless TACC_* says otherwise).
+        return cls(stack.settings, stack, loop)
 
     def ensure_up(self) -> None:
         """Bring the stack up (reusing a running one); remember whether we started it."""

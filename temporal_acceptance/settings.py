@@ -42,7 +42,13 @@ KEYS = (
     "cache_dir",
     "temporal_address",
     "ui_url",
+    # compose target (see stack/compose): which images, extra override files, project name
+    "compose_images",
+    "compose_overrides",
+    "compose_project",
+    "compose_file",
 )
+COMPOSE_IMAGES = ("auto", "official", "local")
 
 
 def _default_dirs() -> tuple[Path, Path]:
@@ -83,6 +89,15 @@ class Settings:
     # Only for the external target (and optional overrides elsewhere).
     temporal_address: str = ""
     ui_url: str = ""
+    # Compose target only: "auto" uses the locally built images when the official ones are
+    # not present; overrides are extra compose files (comma-separated, e.g. the mutants).
+    compose_images: str = "auto"
+    compose_overrides: str = ""
+    compose_project: str = ""
+    compose_file: str = ""
+    # The keys the user set (env or explicit): targets with their own defaults (compose's
+    # .env) let these win and keep their own values for the rest.
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
     @classmethod
     def load(
@@ -122,9 +137,26 @@ class Settings:
         for key in ("postgres_port", "temporal_port", "ui_port"):
             if key in raw:
                 values[key] = _port(key, raw[key])
-        for key in ("host", "namespace", "postgres_user", "temporal_address", "ui_url"):
+        for key in (
+            "host",
+            "namespace",
+            "postgres_user",
+            "temporal_address",
+            "ui_url",
+            "compose_overrides",
+            "compose_project",
+            "compose_file",
+        ):
             if key in raw:
                 values[key] = raw[key].strip()
+        if "compose_images" in raw:
+            images = raw["compose_images"].strip().lower()
+            if images not in COMPOSE_IMAGES:
+                raise UserError(
+                    f"unknown compose_images {raw['compose_images']!r}",
+                    f"use one of: {', '.join(COMPOSE_IMAGES)}",
+                )
+            values["compose_images"] = images
         if values.get("host", "127.0.0.1") not in ("127.0.0.1", "localhost") and target == "native":
             raise UserError(
                 f"the native target listens on loopback only, not {values['host']!r}",
@@ -140,6 +172,7 @@ class Settings:
                 "the external target needs the Temporal frontend address",
                 "set TACC_TEMPORAL_ADDRESS=host:port (and TACC_UI_URL, TACC_POSTGRES_* )",
             )
+        values["given"] = frozenset(raw)
         return replace(settings, **values)
 
     @property
@@ -152,4 +185,4 @@ class Settings:
 
     def describe(self) -> dict[str, str]:
         """The settings as plain strings (nothing secret lives here)."""
-        return {key: str(value) for key, value in asdict(self).items()}
+        return {key: str(value) for key, value in asdict(self).items() if key != "given"}
