@@ -76,7 +76,7 @@ check: setup
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
 	$(BIN)/python -m temporal_acceptance.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up \
-	  --gate report=$$report --gate no-password-in-output=$$secrets
+	  --gate report=$$report --gate no-password-in-output=$$secrets --save $(REPORTS)/tally-native.json
 
 # ---- reporting
 report: setup
