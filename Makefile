@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
 	@echo "make check        ruff, mypy, pytest and the gates against the native stack (what CI runs)"
 	@echo "make up|status|down   drive the stack by hand (data is kept; 'down' never deletes it)"
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
+	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +48,11 @@ acceptance: setup
 bench: setup
 	$(BIN)/temporal-acceptance bench
 
+# ---------------------------------------------------------------- compose target
+# Local images with the official images' environment contract, built without a registry.
+images: setup
+	$(BIN)/temporal-acceptance images
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -70,7 +76,7 @@ check: setup
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
 	$(BIN)/python -m temporal_acceptance.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up \
-	  --gate report=$$report --gate no-password-in-output=$$secrets
+	  --gate report=$$report --gate no-password-in-output=$$secrets --save $(REPORTS)/tally-native.json
 
 # ---- reporting
 report: setup

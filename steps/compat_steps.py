@@ -89,13 +89,13 @@ async def step_detect_versions(context: Any) -> None:
 
 @then("they are the versions the deployment was asked for")
 def step_versions_as_requested(context: Any) -> None:
-    mismatches = context.live.mismatches(context.run.settings)
+    mismatches = context.live.mismatches(context.run.stack.settings)
     assert not mismatches, "the live servers run other versions: " + "; ".join(mismatches)
 
 
 @then("the compatibility decision for them is recorded with the deployment")
 def step_decision_recorded(context: Any) -> None:
-    record = recorded_decision(context.run.settings, context.live)
+    record = recorded_decision(context.run.stack.settings, context.live)
     attach_json("compatibility decision recorded with the deployment", record)
 
 

@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(scan)
     # -- workload: execute, worker
     workload_commands.add(commands, _settings_args)
+    # compose target: local images with the official images' contract, built offline
+    images = commands.add_parser(
+        "images", help="build the local images for the compose target (cached; no registry)"
+    )
+    _settings_args(images)
     # ---- compatibility (Phase 6)
     _compat_parser(commands)
     return parser
@@ -139,7 +144,13 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     stack = make_stack(settings)
-    bring_up(settings, stack, decision)
+    effective = stack.settings  # compose: .env and the environment may choose the versions
+    if (effective.temporal_version, effective.postgres_major) != (
+        settings.temporal_version,
+        settings.postgres_major,
+    ):
+        decision = gate(effective)
+    bring_up(effective, stack, decision)
     _print_status(stack)
     return 0
 
@@ -194,6 +205,8 @@ def run_scan(stack: Stack, paths: list[Path]) -> int:
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.command == "report":
         return run_report(args)
+    if args.command == "images":
+        return build_images(args)
     if args.command == "compat":
         return run_compat(args)
     settings = settings_from(args, env)
@@ -216,6 +229,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.command == "scan-secrets":
         return run_scan(stack, args.paths)
     raise AssertionError(args.command)
+
+
+def build_images(args: argparse.Namespace) -> int:
+    from temporal_acceptance.images.command import build_local_images  # noqa: PLC0415
+
+    build_local_images(settings_from(args))
+    return 0
 
 
 def _print_status(stack: Stack) -> bool:

@@ -67,13 +67,17 @@ class Run:
         except RuntimeError:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-        return cls(settings, make_stack(settings), loop)
+        stack = make_stack(settings)
+        # The stack's settings are the deployment's effective ones (the compose target takes
+        # versions and ports from .env unless TACC_* says otherwise).
+        return cls(stack.settings, stack, loop)
 
     def ensure_up(self) -> None:
         """Bring the stack up (reusing a running one); remember whether we started it."""
         if self.stack.supports_disruption:
             self.started_stack = not all(self.stack.status(s).healthy for s in START_ORDER)
-            deploy(self.settings, self.stack)  # the version gate, then up
+            deploy(self.stack.settings, self.stack)  # the version gate (on what the target
+            # really deploys: compose reads .env), then up
         self._endpoints = None
         register_secret(self.endpoints.postgres_password)
         self.deployed = True

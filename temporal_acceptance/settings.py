@@ -43,7 +43,13 @@ KEYS = (
     "temporal_address",
     "ui_url",
     "force_version",
+    # compose target (see stack/compose): which images, extra override files, project name
+    "compose_images",
+    "compose_overrides",
+    "compose_project",
+    "compose_file",
 )
+COMPOSE_IMAGES = ("auto", "official", "local")
 
 
 def _default_dirs() -> tuple[Path, Path]:
@@ -119,6 +125,15 @@ class Settings:
     ui_url: str = ""
     # Deploy a version pair the compatibility matrix marks unsupported (with a warning).
     force_version: bool = False
+    # Compose target only: "auto" uses the locally built images when the official ones are
+    # not present; overrides are extra compose files (comma-separated, e.g. the mutants).
+    compose_images: str = "auto"
+    compose_overrides: str = ""
+    compose_project: str = ""
+    compose_file: str = ""
+    # The keys the user set (env or explicit): targets with their own defaults (compose's
+    # .env) let these win and keep their own values for the rest.
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
     @classmethod
     def load(
@@ -162,9 +177,26 @@ class Settings:
             values["temporal_port"] = _temporal_port(raw["temporal_port"])
         if "force_version" in raw:
             values["force_version"] = _flag("force_version", raw["force_version"])
-        for key in ("host", "namespace", "postgres_user", "temporal_address", "ui_url"):
+        for key in (
+            "host",
+            "namespace",
+            "postgres_user",
+            "temporal_address",
+            "ui_url",
+            "compose_overrides",
+            "compose_project",
+            "compose_file",
+        ):
             if key in raw:
                 values[key] = raw[key].strip()
+        if "compose_images" in raw:
+            images = raw["compose_images"].strip().lower()
+            if images not in COMPOSE_IMAGES:
+                raise UserError(
+                    f"unknown compose_images {raw['compose_images']!r}",
+                    f"use one of: {', '.join(COMPOSE_IMAGES)}",
+                )
+            values["compose_images"] = images
         if values.get("host", "127.0.0.1") not in ("127.0.0.1", "localhost") and target == "native":
             raise UserError(
                 f"the native target listens on loopback only, not {values['host']!r}",
@@ -180,6 +212,7 @@ class Settings:
                 "the external target needs the Temporal frontend address",
                 "set TACC_TEMPORAL_ADDRESS=host:port (and TACC_UI_URL, TACC_POSTGRES_* )",
             )
+        values["given"] = frozenset(raw)
         return replace(settings, **values)
 
     @property
@@ -192,4 +225,4 @@ class Settings:
 
     def describe(self) -> dict[str, str]:
         """The settings as plain strings (nothing secret lives here)."""
-        return {key: str(value) for key, value in asdict(self).items()}
+        return {key: str(value) for key, value in asdict(self).items() if key != "given"}

@@ -5,6 +5,7 @@ settings behind them; `compat report`."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,18 @@ def test_the_committed_document_matches_the_committed_data() -> None:
         str(repo / "docs/compatibility-observations.json"),
     ]
     assert cli.main(argv) == 0, "run `temporal-acceptance compat report` and commit the result"
+
+
+def test_the_gate_judges_the_versions_the_target_really_deploys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A compose project's .env can choose PostgreSQL 12 while the settings say 16."""
+
+    def make(settings: Settings, *args: Any) -> FakeStack:
+        return FakeStack(replace(settings, postgres_major=12))
+
+    monkeypatch.setattr(cli, "make_stack", make)
+    assert _up(tmp_path / "s") == 2
+    assert "on PostgreSQL 12 is unsupported" in capsys.readouterr().err
+    assert _up(tmp_path / "s", "--force-version") == 0
+    assert recorded(tmp_path / "s")["postgres_major"] == 12  # type: ignore[index]
