@@ -432,3 +432,41 @@ def test_an_external_deployment_has_no_recorded_decision(tmp_path: Path) -> None
     live = LiveVersions(PostgresVersion(160014, "16.14", 16), "1.30.8", "db", "fe")
     with pytest.raises(NotSupportedOnTarget, match="not supported on the external target"):
         probe.recorded_decision(settings, live)
+
+
+def test_a_port_taken_mid_bring_up_moves_the_stack_to_another_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_slot: list[int] = []
+
+    class UiPortTaken(FakeNative):
+        def start(self, service: Service) -> None:
+            if service is Service.UI and (not first_slot or first_slot[0] == self.settings.ui_port):
+                first_slot.append(self.settings.ui_port)
+                raise UserError(f"port {self.settings.ui_port} on 127.0.0.1 is already in use")
+            super().start(service)
+
+    monkeypatch.setattr(matrix_run, "NativeStack", UiPortTaken)
+    monkeypatch.setattr(Slot, "free", lambda self, host: True)
+    pool = MatrixPool(plan(tmp_path, matrix_jobs="1"), [16], lambda _: None)
+    stack = pool.get(16, timeout=10)
+    assert stack.up
+    assert stack.settings.ui_port != first_slot[0]
+    assert [s.ui_port for s in pool.avoided] == [first_slot[0]]
+    pool.release(stack).result(timeout=10)
+    pool.close()
+
+
+def test_a_port_conflict_is_not_a_compatibility_failure(tmp_path: Path) -> None:
+    class Taken(FakeNative):
+        def start(self, service: Service) -> None:
+            raise UserError("port 55470 on 127.0.0.1 (PostgreSQL) is already in use")
+
+    matrix = plan(tmp_path)
+    settings = matrix.settings_for(16, matrix.slots[0], tmp_path / "pg16")
+    stack = MatrixStack(16, matrix.slots[0], settings, Taken(settings))  # type: ignore[arg-type]
+    stack.run_stages(lambda _: None)
+    assert stack.port_conflict
+    conflict = stack.stages[1]
+    assert conflict.outcome is CheckOutcome.NOT_RUN
+    assert conflict.detail.startswith("not a compatibility result")

@@ -41,6 +41,8 @@ DEFAULT_POSTGRES_PORT = 55470
 DEFAULT_UI_PORT = 48080
 # A slot whose ports are taken by something else may free up; wait this long at most.
 SLOT_WAIT_SECONDS = 60.0
+# A port can be taken between the slot check and the service start: try this many slots.
+PORT_CONFLICT_ATTEMPTS = 3
 BRING_UP_STAGES = (
     "binaries provisioned",
     "PostgreSQL initialised and started",
@@ -49,6 +51,12 @@ BRING_UP_STAGES = (
     "Temporal UI serving",
 )
 TEARDOWN = "stack stopped and its data deleted"
+
+
+def port_conflict(exc: BaseException) -> bool:
+    """A service could not start because another process holds one of its ports (often a
+    short-lived client connection that drew the port from Linux's ephemeral range)."""
+    return isinstance(exc, UserError) and "is already in use" in exc.problem
 
 
 def _yes_no(key: str, raw: str) -> bool:
@@ -134,6 +142,7 @@ class MatrixStack:
     postgres_build: str = ""
     error: str = ""
     live_version: str = ""  # what the live server reported (set by the scenario's check)
+    port_conflict: bool = False  # a stage failed because something else took a slot port
     teardown: Check | None = None
 
     @property
@@ -186,7 +195,12 @@ class MatrixStack:
                 self.stages.append(Check(name, CheckOutcome.PASSED))
             except Exception as exc:  # a failed stage is an observation, not a crash
                 self.error = f"{name}: {type(exc).__name__}: {exc}"
-                self.stages.append(Check(name, CheckOutcome.FAILED, f"{exc}"[:500]))
+                if port_conflict(exc):  # the machine's fault, not the version pair's
+                    self.port_conflict = True
+                    detail = f"not a compatibility result — {exc}"
+                    self.stages.append(Check(name, CheckOutcome.NOT_RUN, detail[:500]))
+                else:
+                    self.stages.append(Check(name, CheckOutcome.FAILED, f"{exc}"[:500]))
         if not self.error:
             stack.up()  # everything is running: this only records stack.json
         self.seconds["up"] = round(time.monotonic() - started, 1)
@@ -217,6 +231,7 @@ class MatrixPool:
         self.capacity = threading.Semaphore(plan.jobs)
         self.lock = threading.Lock()
         self.slots_in_use: set[Slot] = set()
+        self.avoided: set[Slot] = set()  # a port of these was taken by someone else mid-run
         self.futures: dict[int, Future[MatrixStack]] = {}
         self.released: set[int] = set()
         self.closed = threading.Event()
@@ -232,7 +247,8 @@ class MatrixPool:
         def free_slot() -> Slot | None:
             with self.lock:
                 for slot in self.plan.slots:
-                    if slot not in self.slots_in_use and slot.free(self.plan.base.host):
+                    taken = slot in self.slots_in_use or slot in self.avoided
+                    if not taken and slot.free(self.plan.base.host):
                         self.slots_in_use.add(slot)
                         return slot
             return None
@@ -252,19 +268,31 @@ class MatrixPool:
             if self.closed.is_set():
                 raise RuntimeError("the matrix run was closed before this stack started")
         try:
-            slot = self._take_slot()
+            return self._bring_up_on_a_slot(major)
         except BaseException:
             self.capacity.release()
             raise
-        state_dir = self.plan.root / f"pg{major}-{secrets.token_hex(3)}"
-        settings = self.plan.settings_for(major, slot, state_dir)
+
+    def _bring_up_on_a_slot(self, major: int) -> MatrixStack:
+        """Bring `major` up; when a port of its slot turns out to be taken, tear that attempt
+        down, avoid the slot for the rest of the run and try another one."""
 
         def say(line: str) -> None:
             self.say(f"[PostgreSQL {major}] {line}")
 
-        matrix_stack = MatrixStack(major, slot, settings, NativeStack(settings, say))
-        matrix_stack.run_stages(say)
-        return matrix_stack
+        for attempt in range(1, PORT_CONFLICT_ATTEMPTS + 1):
+            slot = self._take_slot()
+            state_dir = self.plan.root / f"pg{major}-{secrets.token_hex(3)}"
+            settings = self.plan.settings_for(major, slot, state_dir)
+            matrix_stack = MatrixStack(major, slot, settings, NativeStack(settings, say))
+            matrix_stack.run_stages(say)
+            if not matrix_stack.port_conflict or attempt == PORT_CONFLICT_ATTEMPTS:
+                return matrix_stack
+            say(f"{matrix_stack.error}; retrying on another port slot")
+            matrix_stack.tear_down()
+            with self.lock:
+                self.avoided.add(slot)
+        raise AssertionError("unreachable: the last attempt returns")
 
     def get(self, major: int, timeout: float) -> MatrixStack:
         """The stack for `major` once its bring-up finished (successfully or not); the
