@@ -90,3 +90,22 @@ report-screenshot: report
 
 clean:
 	rm -rf $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .coverage
+
+# ---------------------------------------------------------------- compatibility (Phase 6)
+# `make matrix`: a fresh native stack per PostgreSQL major 12–18 (MATRIX_JOBS at a time),
+# the schema gates and the test workflow on each, then docs/COMPATIBILITY.md regenerated
+# from the observations it recorded. Slow, so not part of `make check`.
+MATRIX_JOBS ?= 2
+MATRIX_ARGS ?=
+.PHONY: matrix compat-report
+
+matrix: setup
+	@start=$$(date +%s); \
+	$(BIN)/behave --tags=@matrix -D default_stack=off -D matrix_jobs=$(MATRIX_JOBS) \
+	  --junit-directory $(REPORTS)/junit-matrix $(MATRIX_ARGS); status=$$?; \
+	$(BIN)/temporal-acceptance compat report; \
+	echo "matrix wall time: $$(( $$(date +%s) - start ))s with MATRIX_JOBS=$(MATRIX_JOBS)"; \
+	exit $$status
+
+compat-report: setup
+	$(BIN)/temporal-acceptance compat report

@@ -104,9 +104,19 @@ def go_install_command(go: str, tool: GoTool) -> list[str]:
     return [*command, f"{tool.package}@v{tool.version}"]
 
 
+# `go install` progress, not the reason it failed (e.g. temporal-server 1.31.4, whose log
+# ends in "go: downloading …" lines while the error is a 403 from the module proxy).
+_GO_PROGRESS = ("go: downloading ", "go: finding ", "go: extracting ")
+
+
 def _last_meaningful_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if "requires go" in line or line.startswith("go: ")]
+    lines = [line for line in lines if not line.startswith(_GO_PROGRESS)]
+    errors = [
+        line
+        for line in lines
+        if "requires go" in line or line.startswith("go: ") or "Forbidden" in line
+    ]
     return (errors or lines or ["(no output)"])[-1]
 
 
