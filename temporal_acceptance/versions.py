@@ -56,13 +56,13 @@ class Version:
         return f"v{self}"
 
 
-def parse_semver(text: str, what: str) -> Version:
+def parse_semver(text: str, what: str, example: str = DEFAULT_TEMPORAL_VERSION) -> Version:
     """Parse 'X.Y.Z' (an optional leading 'v' allowed)."""
     match = _SEMVER.match(text.strip())
     if not match:
         raise UserError(
             f"{what} version {text!r} is not of the form X.Y.Z",
-            f"give a release such as {DEFAULT_TEMPORAL_VERSION}",
+            f"give a release such as {example}",
         )
     return Version(int(match[1]), int(match[2]), int(match[3]))
 
@@ -72,7 +72,7 @@ def parse_temporal_version(text: str) -> Version:
 
 
 def parse_ui_version(text: str) -> Version:
-    return parse_semver(text, "Temporal UI server")
+    return parse_semver(text, "Temporal UI server", DEFAULT_UI_VERSION)
 
 
 def parse_postgres_major(text: str | int) -> int:

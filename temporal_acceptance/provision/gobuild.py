@@ -168,12 +168,14 @@ def _build(go: str, tool: GoTool, target: Path, env: Mapping[str, str], say: Say
                 cwd=gobin,
                 check=False,
             )
-        if result.returncode != 0:
-            detail = _last_meaningful_line(log_path.read_text(errors="replace"))
-            raise UserError(
-                f"building {tool.name} {tool.version} failed: {detail}",
-                f"see {log_path}; pick another version or point {tool.env_override} at a binary",
-            )
+            if result.returncode != 0:  # inside, so the progress line says "failed"
+                log.flush()
+                detail = _last_meaningful_line(log_path.read_text(errors="replace"))
+                raise UserError(
+                    f"building {tool.name} {tool.version} failed: {detail}",
+                    f"see {log_path}; pick another version or point {tool.env_override} "
+                    "at a binary",
+                )
         built = Path(gobin) / Path(tool.package).name
         os.chmod(built, 0o755)  # noqa: S103 (run by others, e.g. the PostgreSQL account)
         built.replace(target)
