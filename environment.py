@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from temporal_acceptance.compat.deploy import compatibility_facts
+from temporal_acceptance.compat.matrix_run import default_stack_wanted
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.harness import Run
 from temporal_acceptance.reporting.evidence import ScenarioWindow, report_scenario_end
@@ -23,7 +25,9 @@ from temporal_acceptance.workload.fixture import TestWorkerFixture
 def before_all(context: Any) -> None:
     try:
         context.run = Run.from_userdata(context.config.userdata)
-        context.run.ensure_up()
+        # Compatibility matrix: `-D default_stack=off` (make matrix) runs without it.
+        if default_stack_wanted(context.config.userdata):
+            context.run.ensure_up()
         # -- workload: the test worker, started by the first scenario that needs it
         context.test_worker = TestWorkerFixture(context.config.userdata)
         context.run.extra_log_sources.append(context.test_worker.log_source(context.run))
@@ -33,8 +37,11 @@ def before_all(context: Any) -> None:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
-    # ---- reporting: versions the live servers report, for environment.properties
-    record_environment(deployment_facts(context.run))
+    if context.run.deployed:
+        # ---- reporting: versions the live servers report, for environment.properties
+        record_environment(deployment_facts(context.run))
+        # ---- compatibility: the deploy decision (a forced or untested pair's warning)
+        record_environment(compatibility_facts(context.run.settings.state_dir))
 
 
 def after_all(context: Any) -> None:
@@ -43,7 +50,7 @@ def after_all(context: Any) -> None:
     if test_worker is not None:
         test_worker.close()
     run = getattr(context, "run", None)
-    if run is None:
+    if run is None or not run.deployed:
         return
     # -- ui: close the browser (and Playwright's driver)
     ui = getattr(context, "ui", None)
