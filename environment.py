@@ -50,12 +50,12 @@ def after_all(context: Any) -> None:
     if test_worker is not None:
         test_worker.close()
     run = getattr(context, "run", None)
+    # -- ui: close the browser (and Playwright's driver), whether or not a stack was deployed
+    ui = getattr(context, "ui", None)
+    if run is not None and ui is not None:
+        run.run(ui.close())
     if run is None or not run.deployed:
         return
-    # -- ui: close the browser (and Playwright's driver)
-    ui = getattr(context, "ui", None)
-    if ui is not None:
-        run.run(ui.close())
     endpoints = run.endpoints
     print(
         f"\nstack left running for inspection: UI {endpoints.ui_url}, "
