@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images browser
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
@@ -29,7 +29,17 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
-setup: $(STAMP) $(NODE_STAMP)
+# ---- ui: Debian's chromium for the browser gates and the report screenshot. Playwright
+# never downloads a browser (CI reaches only package registries); TACC_CHROMIUM=/path
+# points at another Chromium and skips the install.
+browser:
+	@[ -n "$$TACC_CHROMIUM" ] || [ -x /usr/bin/chromium ] || command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the UI gates (apt-get)"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; } \
+	  || { echo "error: could not install chromium — run: apt-get install chromium (or set TACC_CHROMIUM=/path/to/chromium)"; exit 2; }; }
+
+setup: $(STAMP) $(NODE_STAMP) browser
 
 up: setup
 	$(BIN)/temporal-acceptance up
@@ -82,11 +92,9 @@ check: setup
 report: setup
 	$(BIN)/temporal-acceptance report
 
-# docs/report-screenshot.png from the last report (Debian's chromium + Playwright, no download)
+# docs/report-screenshot.png from the last report (the UI gates' browser launcher, no download)
 report-screenshot: report
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/pip install --quiet playwright==1.65.2
-	$(BIN)/python scripts/report_screenshot.py
+	$(BIN)/python -m temporal_acceptance.reporting.screenshot
 
 clean:
 	rm -rf $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -16,6 +16,7 @@ from temporal_acceptance.harness import Run
 from temporal_acceptance.reporting.evidence import ScenarioWindow, report_scenario_end
 from temporal_acceptance.reporting.facts import deployment_facts
 from temporal_acceptance.reporting.metadata import record_environment
+from temporal_acceptance.ui.fixture import UiGates
 from temporal_acceptance.workload.fixture import TestWorkerFixture
 
 # ---------------------------------------------------------------- run
@@ -30,6 +31,8 @@ def before_all(context: Any) -> None:
         # -- workload: the test worker, started by the first scenario that needs it
         context.test_worker = TestWorkerFixture(context.config.userdata)
         context.run.extra_log_sources.append(context.test_worker.log_source(context.run))
+        # -- ui: one browser per run, launched by the first scenario that needs it
+        context.ui = UiGates.from_settings(context.run.settings)
     except UserError as exc:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
@@ -47,6 +50,10 @@ def after_all(context: Any) -> None:
     if test_worker is not None:
         test_worker.close()
     run = getattr(context, "run", None)
+    # -- ui: close the browser (and Playwright's driver), whether or not a stack was deployed
+    ui = getattr(context, "ui", None)
+    if run is not None and ui is not None:
+        run.run(ui.close())
     if run is None or not run.deployed:
         return
     endpoints = run.endpoints
@@ -68,6 +75,8 @@ def before_scenario(context: Any, scenario: Any) -> None:
 
 
 def after_scenario(context: Any, scenario: Any) -> None:
+    # -- ui: the browser's page loads; on failure the page it ended on (before it closes)
+    context.run.run(context.ui.scenario_end(scenario))
     # ---- reporting: timings always; on failure the effective configuration and the logs
     # of every service (and registered extra source, e.g. the worker) for this scenario
     report_scenario_end(context.run, scenario, context.scenario_window)

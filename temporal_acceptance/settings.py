@@ -48,6 +48,8 @@ KEYS = (
     "compose_overrides",
     "compose_project",
     "compose_file",
+    # -- ui: the Chromium binary the browser gates drive (default: Debian's /usr/bin/chromium)
+    "chromium",
 )
 COMPOSE_IMAGES = ("auto", "official", "local")
 
@@ -134,6 +136,8 @@ class Settings:
     # The keys the user set (env or explicit): targets with their own defaults (compose's
     # .env) let these win and keep their own values for the rest.
     given: frozenset[str] = field(default=frozenset(), compare=False)
+    # -- ui: the Chromium the browser gates drive ('' = Debian's /usr/bin/chromium)
+    chromium: str = ""
 
     @classmethod
     def load(
@@ -186,6 +190,7 @@ class Settings:
             "compose_overrides",
             "compose_project",
             "compose_file",
+            "chromium",
         ):
             if key in raw:
                 values[key] = raw[key].strip()
