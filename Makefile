@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images browser
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
 	@echo "make check        ruff, mypy, pytest and the gates against the native stack (what CI runs)"
 	@echo "make up|status|down   drive the stack by hand (data is kept; 'down' never deletes it)"
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
+	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +29,17 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
-setup: $(STAMP) $(NODE_STAMP)
+# ---- ui: Debian's chromium for the browser gates and the report screenshot. Playwright
+# never downloads a browser (CI reaches only package registries); TACC_CHROMIUM=/path
+# points at another Chromium and skips the install.
+browser:
+	@[ -n "$$TACC_CHROMIUM" ] || [ -x /usr/bin/chromium ] || command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the UI gates (apt-get)"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; } \
+	  || { echo "error: could not install chromium — run: apt-get install chromium (or set TACC_CHROMIUM=/path/to/chromium)"; exit 2; }; }
+
+setup: $(STAMP) $(NODE_STAMP) browser
 
 up: setup
 	$(BIN)/temporal-acceptance up
@@ -46,6 +57,11 @@ acceptance: setup
 
 bench: setup
 	$(BIN)/temporal-acceptance bench
+
+# ---------------------------------------------------------------- compose target
+# Local images with the official images' environment contract, built without a registry.
+images: setup
+	$(BIN)/temporal-acceptance images
 
 lint: setup
 	$(BIN)/ruff check .
@@ -70,17 +86,34 @@ check: setup
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
 	$(BIN)/python -m temporal_acceptance.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up \
-	  --gate report=$$report --gate no-password-in-output=$$secrets
+	  --gate report=$$report --gate no-password-in-output=$$secrets --save $(REPORTS)/tally-native.json
 
 # ---- reporting
 report: setup
 	$(BIN)/temporal-acceptance report
 
-# docs/report-screenshot.png from the last report (Debian's chromium + Playwright, no download)
+# docs/report-screenshot.png from the last report (the UI gates' browser launcher, no download)
 report-screenshot: report
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/pip install --quiet playwright==1.65.2
-	$(BIN)/python scripts/report_screenshot.py
+	$(BIN)/python -m temporal_acceptance.reporting.screenshot
 
 clean:
 	rm -rf $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .coverage
+
+# ---------------------------------------------------------------- compatibility (Phase 6)
+# `make matrix`: a fresh native stack per PostgreSQL major 12–18 (MATRIX_JOBS at a time),
+# the schema gates and the test workflow on each, then docs/COMPATIBILITY.md regenerated
+# from the observations it recorded. Slow, so not part of `make check`.
+MATRIX_JOBS ?= 2
+MATRIX_ARGS ?=
+.PHONY: matrix compat-report
+
+matrix: setup
+	@start=$$(date +%s); \
+	$(BIN)/behave --tags=@matrix -D default_stack=off -D matrix_jobs=$(MATRIX_JOBS) \
+	  --junit-directory $(REPORTS)/junit-matrix $(MATRIX_ARGS); status=$$?; \
+	$(BIN)/temporal-acceptance compat report; \
+	echo "matrix wall time: $$(( $$(date +%s) - start ))s with MATRIX_JOBS=$(MATRIX_JOBS)"; \
+	exit $$status
+
+compat-report: setup
+	$(BIN)/temporal-acceptance compat report

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from temporal_acceptance.compat.deploy import compatibility_facts
+from temporal_acceptance.compat.matrix_run import default_stack_wanted
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.harness import Run
 from temporal_acceptance.persistence.fixture import PersistenceFixture
@@ -16,6 +18,7 @@ from temporal_acceptance.persistence.recovery import skip_reason
 from temporal_acceptance.reporting.evidence import ScenarioWindow, report_scenario_end
 from temporal_acceptance.reporting.facts import deployment_facts
 from temporal_acceptance.reporting.metadata import record_environment
+from temporal_acceptance.ui.fixture import UiGates
 from temporal_acceptance.workload.fixture import TestWorkerFixture
 
 # ---------------------------------------------------------------- run
@@ -24,18 +27,25 @@ from temporal_acceptance.workload.fixture import TestWorkerFixture
 def before_all(context: Any) -> None:
     try:
         context.run = Run.from_userdata(context.config.userdata)
-        context.run.ensure_up()
+        # Compatibility matrix: `-D default_stack=off` (make matrix) runs without it.
+        if default_stack_wanted(context.config.userdata):
+            context.run.ensure_up()
         # -- workload: the test worker, started by the first scenario that needs it
         context.test_worker = TestWorkerFixture(context.config.userdata)
         context.run.extra_log_sources.append(context.test_worker.log_source(context.run))
         # -- persistence: the witness workflow, restart timings, the mutant (-D mutant=...)
         context.persistence = PersistenceFixture()
+        # -- ui: one browser per run, launched by the first scenario that needs it
+        context.ui = UiGates.from_settings(context.run.settings)
     except UserError as exc:
         # One line, no traceback: behave would otherwise print a stack for a config typo.
         print(f"error: {exc.line()}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
-    # ---- reporting: versions the live servers report, for environment.properties
-    record_environment(deployment_facts(context.run))
+    if context.run.deployed:
+        # ---- reporting: versions the live servers report, for environment.properties
+        record_environment(deployment_facts(context.run))
+        # ---- compatibility: the deploy decision (a forced or untested pair's warning)
+        record_environment(compatibility_facts(context.run.settings.state_dir))
 
 
 def after_all(context: Any) -> None:
@@ -44,7 +54,11 @@ def after_all(context: Any) -> None:
     if test_worker is not None:
         test_worker.close()
     run = getattr(context, "run", None)
-    if run is None:
+    # -- ui: close the browser (and Playwright's driver), whether or not a stack was deployed
+    ui = getattr(context, "ui", None)
+    if run is not None and ui is not None:
+        run.run(ui.close())
+    if run is None or not run.deployed:
         return
     # -- persistence: print the restart timings; a mutant is switched off (real data back)
     persistence = getattr(context, "persistence", None)
@@ -75,6 +89,8 @@ def before_scenario(context: Any, scenario: Any) -> None:
 
 
 def after_scenario(context: Any, scenario: Any) -> None:
+    # -- ui: the browser's page loads; on failure the page it ended on (before it closes)
+    context.run.run(context.ui.scenario_end(scenario))
     # ---- reporting: timings always; on failure the effective configuration and the logs
     # of every service (and registered extra source, e.g. the worker) for this scenario
     report_scenario_end(context.run, scenario, context.scenario_window)

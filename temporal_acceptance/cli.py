@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from temporal_acceptance.bench import run_bench
+from temporal_acceptance.compat import observations as compat_observations
+from temporal_acceptance.compat.deploy import bring_up, gate, recorded
+from temporal_acceptance.compat.report import render
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.reporting import report as reporting
 from temporal_acceptance.reporting.config import effective_config_yaml
@@ -41,8 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="provision binaries and bring every service up")
+    up = commands.add_parser(
+        "up", aliases=["deploy"], help="provision binaries and bring every service up"
+    )
     _settings_args(up)
+    _deploy_args(up)
     status = commands.add_parser("status", help="show each service and its health")
     _settings_args(status)
     down = commands.add_parser("down", help="stop every service (data is kept)")
@@ -72,7 +78,81 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(scan)
     # -- workload: execute, worker
     workload_commands.add(commands, _settings_args)
+    # compose target: local images with the official images' contract, built offline
+    images = commands.add_parser(
+        "images", help="build the local images for the compose target (cached; no registry)"
+    )
+    _settings_args(images)
+    # ---- compatibility (Phase 6)
+    _compat_parser(commands)
     return parser
+
+
+# ---------------------------------------------------------------- compatibility (Phase 6)
+def _deploy_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("version compatibility (docs/COMPATIBILITY.md)")
+    group.add_argument(
+        "--force-version",
+        action="store_true",
+        default=None,
+        help="deploy a version pair the matrix marks unsupported (the warning is recorded)",
+    )
+    group.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the version pair and say what would be deployed; start nothing",
+    )
+
+
+def _compat_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    compat = commands.add_parser("compat", help="the version compatibility matrix")
+    actions = compat.add_subparsers(dest="compat_command", required=True)
+    report = actions.add_parser("report", help="write docs/COMPATIBILITY.md from the data")
+    report.add_argument("--output", type=Path, default=Path("docs/COMPATIBILITY.md"))
+    report.add_argument("--observations", type=Path, default=compat_observations.DEFAULT_PATH)
+    report.add_argument(
+        "--check", action="store_true", help="exit 1 if the file differs from the data"
+    )
+
+
+def run_compat(args: argparse.Namespace) -> int:
+    text = render(compat_observations.load(args.observations))
+    if args.check:
+        current = args.output.read_text() if args.output.is_file() else ""
+        if current != text:
+            print(
+                f"{args.output} is out of date — run `temporal-acceptance compat report`",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{args.output} matches the data")
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def run_up(args: argparse.Namespace, settings: Settings) -> int:
+    decision = gate(settings)  # a refused pair stops here: nothing is built or started
+    if args.dry_run:
+        if not decision.warning:
+            print(decision.message())
+        print(
+            f"dry run: would deploy Temporal {settings.temporal_version} on PostgreSQL "
+            f"{settings.postgres_major} ({settings.target}); nothing was started"
+        )
+        return 0
+    stack = make_stack(settings)
+    effective = stack.settings  # compose: .env and the environment may choose the versions
+    if (effective.temporal_version, effective.postgres_major) != (
+        settings.temporal_version,
+        settings.postgres_major,
+    ):
+        decision = gate(effective)
+    bring_up(effective, stack, decision)
+    _print_status(stack)
+    return 0
 
 
 SETTING_FLAGS = {
@@ -85,12 +165,17 @@ SETTING_FLAGS = {
     "ui_port": "ui_port",
     "state_dir": "state_dir",
     "cache_dir": "cache_dir",
+    "force_version": "force_version",
 }
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
     explicit = {key: getattr(args, attr, None) for attr, key in SETTING_FLAGS.items()}
-    return Settings.load(explicit)
+    for key, value in explicit.items():
+        if value is not None and str(value).strip() == "":
+            flag = "--" + key.replace("_", "-")
+            raise UserError(f"{flag} was given an empty value", f"give a value or leave {flag} out")
+    return Settings.load(explicit, env)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -117,20 +202,22 @@ def run_scan(stack: Stack, paths: list[Path]) -> int:
     return 1 if problems or (paths and not files) else 0
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.command == "report":
         return run_report(args)
-    settings = settings_from(args)
+    if args.command == "images":
+        return build_images(args)
+    if args.command == "compat":
+        return run_compat(args)
+    settings = settings_from(args, env)
+    if args.command in ("up", "deploy"):
+        return run_up(args, settings)
     if args.command == "bench":
         print(run_bench(settings, max(1, args.rounds), say=print))
         return 0
     if args.command in workload_commands.NAMES:
         return workload_commands.run(args, settings)
     stack = make_stack(settings)
-    if args.command == "up":
-        stack.up()
-        _print_status(stack)
-        return 0
     if args.command == "status":
         return 0 if _print_status(stack) else 1
     if args.command == "down":
@@ -144,12 +231,22 @@ def run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def build_images(args: argparse.Namespace) -> int:
+    from temporal_acceptance.images.command import build_local_images  # noqa: PLC0415
+
+    build_local_images(settings_from(args))
+    return 0
+
+
 def _print_status(stack: Stack) -> bool:
     all_healthy = True
     for service in START_ORDER:
         status = stack.status(service)
         all_healthy &= status.healthy
         print(status.line())
+    decision = recorded(stack.settings.state_dir)
+    if decision is not None:
+        print(f"versions  {decision['message']}")
     endpoints = stack.endpoints() if all_healthy else None
     if endpoints is not None:
         print(f"frontend  {endpoints.temporal_address} (namespace {endpoints.namespace})")
@@ -158,11 +255,12 @@ def _print_status(stack: Stack) -> bool:
     return all_healthy
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """The command line; `env` replaces os.environ for the TACC_* settings (tests, probes)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return run(args)
+        return run(args, env)
     except UserError as exc:
         if args.debug:
             raise

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 
 from temporal_acceptance.checks.temporal import connect
+from temporal_acceptance.compat.deploy import deploy
 from temporal_acceptance.reporting.attach import register_secret
 from temporal_acceptance.reporting.evidence import LogSource, stack_log_sources
 from temporal_acceptance.settings import Settings
@@ -29,6 +30,18 @@ HARNESS_KEYS = (
     # -- persistence: a persistence-breaking mutant (stack.enable_mutant), off by default
     "mutant",
 )
+# Compatibility matrix (Phase 6): `default_stack=off` skips the shared stack (a @matrix-only
+# run brings up its own); matrix_* place the per-major stacks (compat/matrix_run.py).
+COMPAT_HARNESS_KEYS = (
+    "default_stack",
+    "matrix_jobs",
+    "matrix_root",
+    "matrix_temporal_port",
+    "matrix_postgres_port",
+    "matrix_ui_port",
+    "matrix_observations",
+    "matrix_suite",
+)
 
 
 @dataclass
@@ -37,6 +50,9 @@ class Run:
     stack: Stack
     loop: asyncio.AbstractEventLoop
     started_stack: bool = False
+    deployed: bool = False  # ensure_up ran: the shared stack belongs to this run
+    # Run-long resources owned by one feature area, by name (e.g. the matrix stack pool).
+    extensions: dict[str, Any] = field(default_factory=dict)
     _client: Client | None = None
     _endpoints: Endpoints | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -46,7 +62,8 @@ class Run:
 
     @classmethod
     def from_userdata(cls, userdata: Mapping[str, str]) -> Run:
-        settings = Settings.load({k: v for k, v in userdata.items() if k not in HARNESS_KEYS})
+        harness = (*HARNESS_KEYS, *COMPAT_HARNESS_KEYS)
+        settings = Settings.load({k: v for k, v in userdata.items() if k not in harness})
         try:
             loop = asyncio.get_event_loop()
         except RuntimeError:
@@ -55,15 +72,19 @@ class Run:
         stack = make_stack(settings)
         if userdata.get("mutant"):
             stack.enable_mutant(userdata["mutant"])
-        return cls(settings, stack, loop)
+        # The stack's settings are the deployment's effective ones (the compose target takes
+        # versions and ports from .env unless TACC_* says otherwise).
+        return cls(stack.settings, stack, loop)
 
     def ensure_up(self) -> None:
         """Bring the stack up (reusing a running one); remember whether we started it."""
         if self.stack.supports_disruption:
             self.started_stack = not all(self.stack.status(s).healthy for s in START_ORDER)
-            self.stack.up()
+            deploy(self.stack.settings, self.stack)  # the version gate (on what the target
+            # really deploys: compose reads .env), then up
         self._endpoints = None
         register_secret(self.endpoints.postgres_password)
+        self.deployed = True
 
     @property
     def endpoints(self) -> Endpoints:

@@ -42,7 +42,16 @@ KEYS = (
     "cache_dir",
     "temporal_address",
     "ui_url",
+    "force_version",
+    # compose target (see stack/compose): which images, extra override files, project name
+    "compose_images",
+    "compose_overrides",
+    "compose_project",
+    "compose_file",
+    # -- ui: the Chromium binary the browser gates drive (default: Debian's /usr/bin/chromium)
+    "chromium",
 )
+COMPOSE_IMAGES = ("auto", "official", "local")
 
 
 def _default_dirs() -> tuple[Path, Path]:
@@ -66,6 +75,39 @@ def _port(key: str, raw: str) -> int:
     return int(raw)
 
 
+# Temporal records each role's membership port (frontend port -300 .. -294) in a PostgreSQL
+# SMALLINT column (cluster_membership.rpc_port); a larger port makes the server exit with
+# "value ... is out of range for type smallint" after a long, silent start.
+MAX_TEMPORAL_PORT = 32767 + 300 - 6
+
+
+def _temporal_port(raw: str) -> int:
+    port = _port("temporal_port", raw)
+    if port > MAX_TEMPORAL_PORT:
+        raise UserError(
+            f"temporal_port {port} is too high: Temporal stores its membership ports "
+            f"({port - 300}–{port - 294}) in a smallint column (at most 32767)",
+            f"choose a frontend port between 301 and {MAX_TEMPORAL_PORT}",
+        )
+    if port < 301:
+        raise UserError(
+            f"temporal_port {port} is too low: the membership ports sit 300 below it",
+            f"choose a frontend port between 301 and {MAX_TEMPORAL_PORT}",
+        )
+    return port
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(key: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise UserError(f"{key} {raw!r} is not a yes/no value", "use true or false")
+    return value in _TRUE
+
+
 @dataclass(frozen=True)
 class Settings:
     target: str = "native"
@@ -83,6 +125,19 @@ class Settings:
     # Only for the external target (and optional overrides elsewhere).
     temporal_address: str = ""
     ui_url: str = ""
+    # Deploy a version pair the compatibility matrix marks unsupported (with a warning).
+    force_version: bool = False
+    # Compose target only: "auto" uses the locally built images when the official ones are
+    # not present; overrides are extra compose files (comma-separated, e.g. the mutants).
+    compose_images: str = "auto"
+    compose_overrides: str = ""
+    compose_project: str = ""
+    compose_file: str = ""
+    # The keys the user set (env or explicit): targets with their own defaults (compose's
+    # .env) let these win and keep their own values for the rest.
+    given: frozenset[str] = field(default=frozenset(), compare=False)
+    # -- ui: the Chromium the browser gates drive ('' = Debian's /usr/bin/chromium)
+    chromium: str = ""
 
     @classmethod
     def load(
@@ -119,12 +174,34 @@ class Settings:
             values["ui_version"] = str(parse_ui_version(raw["ui_version"]))
         if "postgres_version" in raw:
             values["postgres_major"] = parse_postgres_major(raw["postgres_version"])
-        for key in ("postgres_port", "temporal_port", "ui_port"):
+        for key in ("postgres_port", "ui_port"):
             if key in raw:
                 values[key] = _port(key, raw[key])
-        for key in ("host", "namespace", "postgres_user", "temporal_address", "ui_url"):
+        if "temporal_port" in raw:
+            values["temporal_port"] = _temporal_port(raw["temporal_port"])
+        if "force_version" in raw:
+            values["force_version"] = _flag("force_version", raw["force_version"])
+        for key in (
+            "host",
+            "namespace",
+            "postgres_user",
+            "temporal_address",
+            "ui_url",
+            "compose_overrides",
+            "compose_project",
+            "compose_file",
+            "chromium",
+        ):
             if key in raw:
                 values[key] = raw[key].strip()
+        if "compose_images" in raw:
+            images = raw["compose_images"].strip().lower()
+            if images not in COMPOSE_IMAGES:
+                raise UserError(
+                    f"unknown compose_images {raw['compose_images']!r}",
+                    f"use one of: {', '.join(COMPOSE_IMAGES)}",
+                )
+            values["compose_images"] = images
         if values.get("host", "127.0.0.1") not in ("127.0.0.1", "localhost") and target == "native":
             raise UserError(
                 f"the native target listens on loopback only, not {values['host']!r}",
@@ -140,6 +217,7 @@ class Settings:
                 "the external target needs the Temporal frontend address",
                 "set TACC_TEMPORAL_ADDRESS=host:port (and TACC_UI_URL, TACC_POSTGRES_* )",
             )
+        values["given"] = frozenset(raw)
         return replace(settings, **values)
 
     @property
@@ -152,4 +230,4 @@ class Settings:
 
     def describe(self) -> dict[str, str]:
         """The settings as plain strings (nothing secret lives here)."""
-        return {key: str(value) for key, value in asdict(self).items()}
+        return {key: str(value) for key, value in asdict(self).items() if key != "given"}

@@ -1,16 +1,18 @@
 """One closing line for CI: `N passed, N failed, N skipped` over every gate of a check run.
 
 Counts test cases from the JUnit XML files pytest and behave write, plus named gates
-(ruff, mypy) passed as `--gate name=exit_status`. Exits 1 if anything failed.
+(ruff, mypy) passed as `--gate name=exit_status`. Exits 1 if anything failed. With
+`--save` the tally is kept as JSON; `--combine` adds saved tallies into the final CI line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
@@ -52,12 +54,40 @@ def summarise(junit_dir: Path, gates: Sequence[str]) -> Tally:
     return tally
 
 
+def save(tally: Tally, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(tally), indent=2) + "\n")
+
+
+def combine(paths: Sequence[Path]) -> Tally:
+    """Add up tallies saved by earlier invocations (e.g. the native and compose stages)."""
+    total = Tally()
+    for path in paths:
+        part = Tally(**json.loads(path.read_text()))
+        total.passed += part.passed
+        total.failed += part.failed
+        total.skipped += part.skipped
+        total.failures += part.failures
+    return total
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("junit_dir", type=Path)
+    parser.add_argument("junit_dir", type=Path, nargs="?", help="folder of JUnit XML files")
     parser.add_argument("--gate", action="append", default=[], help="name=exit_status")
+    parser.add_argument("--save", type=Path, help="also write the tally as JSON here")
+    parser.add_argument(
+        "--combine", type=Path, nargs="+", help="add up tallies saved with --save instead"
+    )
     args = parser.parse_args(argv)
-    tally = summarise(args.junit_dir, args.gate)
+    if args.combine:
+        tally = combine(args.combine)
+    elif args.junit_dir is not None:
+        tally = summarise(args.junit_dir, args.gate)
+    else:
+        parser.error("give a JUnit folder or --combine")
+    if args.save:
+        save(tally, args.save)
     for failure in tally.failures:
         print(f"FAILED {failure}")
     if tally.passed + tally.failed == 0:

@@ -32,6 +32,9 @@ EMBEDDED_POSTGRES_BUILDS: dict[int, str] = {
 }
 
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+_POSTGRES_MINOR = re.compile(r"^\d+\.\d+$")
+# server_version: '16.14', '16.14 (Debian ...)', '18beta1', '19devel', '9.6.24'.
+_SERVER_VERSION = re.compile(r"^(\d+)(?:\.\d+){0,2}(?:(?:beta|rc|devel)\d*)?(?:\s.*)?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -53,13 +56,13 @@ class Version:
         return f"v{self}"
 
 
-def parse_semver(text: str, what: str) -> Version:
+def parse_semver(text: str, what: str, example: str = DEFAULT_TEMPORAL_VERSION) -> Version:
     """Parse 'X.Y.Z' (an optional leading 'v' allowed)."""
     match = _SEMVER.match(text.strip())
     if not match:
         raise UserError(
             f"{what} version {text!r} is not of the form X.Y.Z",
-            f"give a release such as {DEFAULT_TEMPORAL_VERSION}",
+            f"give a release such as {example}",
         )
     return Version(int(match[1]), int(match[2]), int(match[3]))
 
@@ -69,12 +72,22 @@ def parse_temporal_version(text: str) -> Version:
 
 
 def parse_ui_version(text: str) -> Version:
-    return parse_semver(text, "Temporal UI server")
+    return parse_semver(text, "Temporal UI server", DEFAULT_UI_VERSION)
 
 
 def parse_postgres_major(text: str | int) -> int:
     """A PostgreSQL major version the suite can provision (12–18)."""
     raw = str(text).strip()
+    if _POSTGRES_MINOR.match(raw) and int(raw.split(".")[0]) < 10:
+        raw = raw.split(".")[0]  # '9.6' is an old-style major: report it as out of range
+    elif _POSTGRES_MINOR.match(raw):
+        # Since PostgreSQL 10 '16.4' is a minor release of 16; the suite provisions the
+        # newest build of a major, so accepting a minor would deploy something else.
+        raise UserError(
+            f"PostgreSQL version {raw!r} names a minor release, not a major",
+            f"give the major only, e.g. {raw.split('.')[0]} "
+            "(the suite provisions the newest build of that major)",
+        )
     if not raw.isdigit():
         raise UserError(
             f"PostgreSQL major version {raw!r} is not a number",
@@ -84,8 +97,8 @@ def parse_postgres_major(text: str | int) -> int:
     major = int(raw)
     if major not in SUPPORTED_POSTGRES_MAJORS:
         raise UserError(
-            f"PostgreSQL major version {major} is outside the supported range "
-            f"{SUPPORTED_POSTGRES_MAJORS[0]}–{SUPPORTED_POSTGRES_MAJORS[-1]}",
+            f"PostgreSQL major version {major} is outside the range the suite can provision "
+            f"({SUPPORTED_POSTGRES_MAJORS[0]}–{SUPPORTED_POSTGRES_MAJORS[-1]})",
             f"give a major between {SUPPORTED_POSTGRES_MAJORS[0]} and "
             f"{SUPPORTED_POSTGRES_MAJORS[-1]}",
         )
@@ -95,10 +108,24 @@ def parse_postgres_major(text: str | int) -> int:
 def major_from_server_version_num(value: str | int) -> int:
     """PostgreSQL's server_version_num (e.g. 160014 → 16; 90624 → 9)."""
     raw = str(value).strip()
-    if not raw.isdigit() or len(raw) not in (5, 6):
+    if not raw.isdigit() or len(raw) not in (5, 6) or raw.startswith("0"):
         raise ValueError(f"server_version_num {raw!r} is not a 5- or 6-digit number")
     number = int(raw)
     return number // 10000
+
+
+def major_from_server_version(text: str) -> int:
+    """The major of PostgreSQL's `server_version` text ('16.14 (Debian 16.14-1)' → 16,
+    '18beta1' → 18, '9.6.24' → 9). Raises ValueError on anything else."""
+    match = _SERVER_VERSION.match(text.strip())
+    if not match:
+        raise ValueError(f"server_version {text!r} does not start with a PostgreSQL version")
+    return int(match[1])
+
+
+def temporal_series(version: str) -> str:
+    """The release line of a Temporal server version: '1.30.8' → '1.30' (strict X.Y.Z)."""
+    return parse_temporal_version(version).series
 
 
 def schema_version_key(text: str) -> tuple[int, ...]:

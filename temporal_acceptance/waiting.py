@@ -75,15 +75,19 @@ def wait_until(
     accept: Callable[[T], bool] = bool,
     describe: Callable[[T], str] = _describe,
     errors: tuple[type[Exception], ...] = (Exception,),
+    fatal: tuple[type[Exception], ...] = (),
     hint: Callable[[], str] = str,
     max_delay: float = MAX_DELAY,
 ) -> T:
-    """Call `check` until `accept(result)`; exceptions in `errors` count as 'not yet'."""
+    """Call `check` until `accept(result)`; exceptions in `errors` count as 'not yet',
+    those in `fatal` end the wait at once (waiting longer cannot help)."""
     observer = _Observer(accept, describe)
 
     def attempt() -> T:
         try:
             value = check()
+        except fatal:
+            raise
         except errors as exc:
             raise observer.failed(exc) from exc
         return observer.judge(value)
@@ -102,6 +106,7 @@ async def wait_until_async(
     accept: Callable[[T], bool] = bool,
     describe: Callable[[T], str] = _describe,
     errors: tuple[type[Exception], ...] = (Exception,),
+    fatal: tuple[type[Exception], ...] = (),
     hint: Callable[[], str] = str,
     max_delay: float = MAX_DELAY,
 ) -> T:
@@ -111,6 +116,8 @@ async def wait_until_async(
     async def attempt() -> T:
         try:
             value = await check()
+        except fatal:
+            raise
         except errors as exc:
             raise observer.failed(exc) from exc
         return observer.judge(value)

@@ -54,7 +54,7 @@ def isolated_env(tmp_path: Path, fake_postgres_bin: Path) -> dict[str, str]:
         "TACC_UI_SERVER_BIN": true,
         "TACC_POSTGRES_BIN_DIR": str(fake_postgres_bin),
         "TACC_POSTGRES_PORT": "59432",
-        "TACC_TEMPORAL_PORT": "59233",
+        "TACC_TEMPORAL_PORT": "33033",  # membership ports (-300) must fit a SMALLINT
         "TACC_UI_PORT": "59080",
     }
     return env

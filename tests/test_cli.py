@@ -31,7 +31,7 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     [
         (["--target", "kubernetes"], "unknown target 'kubernetes' — use one of: native"),
         (["--postgres-version", "sixteen"], "PostgreSQL major version 'sixteen' is not a number"),
-        (["--postgres-version", "21"], "outside the supported range 12–18"),
+        (["--postgres-version", "21"], "outside the range the suite can provision (12–18)"),
         (["--temporal-version", "1.30"], "is not of the form X.Y.Z"),
         (["--ui-port", "80800"], "is not a TCP port"),
     ],

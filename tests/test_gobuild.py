@@ -136,3 +136,16 @@ def test_progress_lines() -> None:
     with pytest.raises(RuntimeError), ticking("failing", said.append):
         raise RuntimeError("boom")
     assert said[-1].startswith("✗ failing failed after")
+
+
+def test_build_failure_names_the_proxy_error_not_the_download_progress() -> None:
+    # The tail of temporal-server 1.31.4's real build log (observed 2026-11-25).
+    log = (
+        "go: downloading go.temporal.io/auto-scaled-workers v0.0.0-1.31.2\n"
+        "server/fx.go:7:2: go.temporal.io/auto-scaled-workers@v0.0.0-1.31.2: reading "
+        "https://proxy.golang.org/go.temporal.io/auto-scaled-workers/@v/v0.0.0-1.31.2.zip: "
+        "403 Forbidden\n"
+        "\tserver response: This module version is not available.\n"
+        "go: downloading github.com/aws/aws-sdk-go-v2/service/internal/s3shared v1.19.21\n"
+    )
+    assert "403 Forbidden" in gobuild._last_meaningful_line(log)

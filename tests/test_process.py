@@ -9,6 +9,7 @@ import pytest
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.stack.native.process import (
     ManagedProcess,
+    ServiceExited,
     descendants,
     proc_start_time,
 )
@@ -117,3 +118,29 @@ def test_proc_start_time_handles_odd_names_and_absence(tmp_path: Path) -> None:
     (tmp_path / "78" / "stat").write_text(f"78 (z) {single}")
     assert proc_start_time(78, tmp_path) is None
     assert proc_start_time(79, tmp_path) is None
+
+
+def test_a_dead_service_is_reported_with_its_last_error(tmp_path: Path) -> None:
+    process = _process(tmp_path)
+    process.log_file.parent.mkdir(parents=True)
+    process.log_file.write_text(
+        '{"level":"info","ts":"2026-11-25T10:00:00Z","msg":"starting"}\n'
+        '{"level":"fatal","ts":"2026-11-25T10:00:01Z","msg":"value 44935 is out of range"}\n'
+        '{"level":"info","ts":"2026-11-25T10:00:02Z","msg":"bye"}\n'
+    )
+    with pytest.raises(ServiceExited) as info:
+        process.require_running()
+    assert "the sleeper process is not running" in info.value.problem
+    assert "value 44935 is out of range" in info.value.problem
+    assert str(process.log_file) in info.value.fix
+
+
+def test_fatal_errors_end_a_wait_at_once(tmp_path: Path) -> None:
+    process = _process(tmp_path)
+    with pytest.raises(ServiceExited):
+        wait_until(
+            process.require_running,
+            what="a service that is gone",
+            timeout=30,
+            fatal=(ServiceExited,),
+        )

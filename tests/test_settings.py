@@ -37,7 +37,7 @@ def test_none_and_empty_explicit_values_are_ignored() -> None:
     [
         ({"target": "kubernetes"}, "unknown target 'kubernetes'"),
         ({"postgres_version": "sixteen"}, "is not a number"),
-        ({"postgres_version": "11"}, "outside the supported range"),
+        ({"postgres_version": "11"}, "outside the range the suite can provision"),
         ({"ui_port": "http"}, "is not a TCP port"),
         ({"temporal_port": "70000"}, "is not a TCP port"),
         ({"temporal_version": "1.30"}, "is not of the form X.Y.Z"),

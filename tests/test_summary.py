@@ -35,3 +35,25 @@ def test_all_green(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_no_results_is_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path)]) == 1
     assert "no results" in capsys.readouterr().out
+
+
+def test_tallies_are_saved_and_combined(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "native").mkdir()
+    (tmp_path / "native" / "a.xml").write_text(JUNIT)
+    assert main([str(tmp_path / "native"), "--save", str(tmp_path / "t1.json")]) == 1
+    (tmp_path / "compose").mkdir()
+    (tmp_path / "compose" / "b.xml").write_text('<testsuite><testcase name="n"/></testsuite>')
+    assert (
+        main([str(tmp_path / "compose"), "--gate", "x=0", "--save", str(tmp_path / "t2.json")]) == 0
+    )
+    capsys.readouterr()
+    assert main(["--combine", str(tmp_path / "t1.json"), str(tmp_path / "t2.json")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "4 passed, 2 failed, 1 skipped"
+    assert "FAILED deployment::broken" in out
+
+
+def test_needs_a_folder_or_combine(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([])
+    assert "give a JUnit folder or --combine" in capsys.readouterr().err

@@ -104,9 +104,19 @@ def go_install_command(go: str, tool: GoTool) -> list[str]:
     return [*command, f"{tool.package}@v{tool.version}"]
 
 
+# `go install` progress, not the reason it failed (e.g. temporal-server 1.31.4, whose log
+# ends in "go: downloading …" lines while the error is a 403 from the module proxy).
+_GO_PROGRESS = ("go: downloading ", "go: finding ", "go: extracting ")
+
+
 def _last_meaningful_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if "requires go" in line or line.startswith("go: ")]
+    lines = [line for line in lines if not line.startswith(_GO_PROGRESS)]
+    errors = [
+        line
+        for line in lines
+        if "requires go" in line or line.startswith("go: ") or "Forbidden" in line
+    ]
     return (errors or lines or ["(no output)"])[-1]
 
 
@@ -158,12 +168,14 @@ def _build(go: str, tool: GoTool, target: Path, env: Mapping[str, str], say: Say
                 cwd=gobin,
                 check=False,
             )
-        if result.returncode != 0:
-            detail = _last_meaningful_line(log_path.read_text(errors="replace"))
-            raise UserError(
-                f"building {tool.name} {tool.version} failed: {detail}",
-                f"see {log_path}; pick another version or point {tool.env_override} at a binary",
-            )
+            if result.returncode != 0:  # inside, so the progress line says "failed"
+                log.flush()
+                detail = _last_meaningful_line(log_path.read_text(errors="replace"))
+                raise UserError(
+                    f"building {tool.name} {tool.version} failed: {detail}",
+                    f"see {log_path}; pick another version or point {tool.env_override} "
+                    "at a binary",
+                )
         built = Path(gobin) / Path(tool.package).name
         os.chmod(built, 0o755)  # noqa: S103 (run by others, e.g. the PostgreSQL account)
         built.replace(target)

@@ -143,7 +143,8 @@ class Stack(abc.ABC):
         """Switch a named mutant on for the rest of the run (never on by default)."""
         raise UserError(
             f"the {self.target} target has no mutant {name!r}",
-            "mutants exist for the native target (-D mutant=ephemeral-postgres)",
+            "the native target has -D mutant=ephemeral-postgres; on compose, use the "
+            "compose/anonymous-volume.yml override (docs/compose.md)",
         )
 
     def disable_mutant(self) -> None:

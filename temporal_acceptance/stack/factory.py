@@ -13,7 +13,11 @@ def make_stack(settings: Settings, say: Say = stderr_say) -> Stack:
         from temporal_acceptance.stack.native.stack import NativeStack  # noqa: PLC0415
 
         return NativeStack(settings, say)
+    if settings.target == "compose":
+        from temporal_acceptance.stack.compose.stack import ComposeStack  # noqa: PLC0415
+
+        return ComposeStack(settings, say)
     raise UserError(
         f"the {settings.target} target is not available yet",
-        "use target=native",
+        "use target=native or target=compose",
     )

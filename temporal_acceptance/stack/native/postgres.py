@@ -219,8 +219,7 @@ class NativePostgres:
         )
 
     def ping(self, password: Secret) -> bool:
-        if not self.process.running():
-            raise psycopg.OperationalError("the postgres process is not running")
+        self.process.require_running()
         try:
             with psycopg.connect(
                 host=self.host,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from temporal_acceptance.errors import UserError, WaitTimeout
-from temporal_acceptance.stack.logs import tail
+from temporal_acceptance.stack.logs import read_log, tail
 from temporal_acceptance.waiting import wait_until
 
 
@@ -76,6 +76,24 @@ def _exists(pid: int, proc: Path = Path("/proc")) -> bool:
     return (proc / str(pid)).exists()
 
 
+class ServiceExited(UserError):
+    """A service process is gone while we wait for it: waiting longer cannot help."""
+
+    def __init__(self, name: str, log_file: Path) -> None:
+        super().__init__(
+            f"the {name} process is not running; its last error: {last_error(log_file)}",
+            f"see {log_file}",
+        )
+
+
+def last_error(log_file: Path) -> str:
+    """The newest error-level line of a service log (one line, shortened), for messages."""
+    lines = read_log(log_file, log_file.stem)
+    errors = [line.text for line in lines if line.is_error] or [line.text for line in lines]
+    text = errors[-1].strip() if errors else "(no log output)"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 @dataclass
 class ManagedProcess:
     name: str
@@ -98,6 +116,10 @@ class ManagedProcess:
 
     def running(self) -> bool:
         return self.pid() is not None
+
+    def require_running(self) -> None:
+        if self.pid() is None:
+            raise ServiceExited(self.name, self.log_file)
 
     def start(
         self,

@@ -25,7 +25,7 @@ from temporal_acceptance.secrets import REDACTED, Secret
 from temporal_acceptance.stack.base import TEMPORAL_DATABASE, VISIBILITY_DATABASE, DataStore
 from temporal_acceptance.stack.logs import tail
 from temporal_acceptance.stack.native.layout import Layout, write_private
-from temporal_acceptance.stack.native.process import ManagedProcess
+from temporal_acceptance.stack.native.process import ManagedProcess, ServiceExited
 from temporal_acceptance.versions import schema_version_key
 from temporal_acceptance.waiting import wait_until
 
@@ -288,8 +288,7 @@ class NativeTemporal:
         self.ensure_namespace(timeout)
 
     def serving(self) -> bool:
-        if not self.process.running():
-            raise RuntimeError("the temporal-server process is not running")
+        self.process.require_running()
         return run_sync(lambda: frontend_serving(self.address))
 
     def wait_serving(self, timeout: float) -> None:
@@ -297,11 +296,13 @@ class NativeTemporal:
             self.serving,
             what=f"the Temporal frontend on {self.address} to report SERVING",
             timeout=timeout,
+            fatal=(ServiceExited,),
             hint=self._log_hint,
         )
 
     def ensure_namespace(self, timeout: float) -> None:
         async def register_and_probe() -> bool:
+            self.process.require_running()
             client = await connect(self.address, self.namespace)
             await register_namespace(client, self.namespace)
             return await namespace_usable(client, self.namespace)
@@ -310,6 +311,7 @@ class NativeTemporal:
             lambda: run_sync(register_and_probe),
             what=f"namespace {self.namespace!r} to be registered and served",
             timeout=timeout,
+            fatal=(ServiceExited,),
             hint=self._log_hint,
         )
 

@@ -79,8 +79,7 @@ class NativeUi:
         )
 
     def healthy(self) -> bool:
-        if not self.process.running():
-            raise RuntimeError("the UI server process is not running")
+        self.process.require_running()
         return ui_healthy(self.url)
 
     def stop(self) -> None:

@@ -1,0 +1,1 @@
+"""Offline builds of images with the official images' environment contract (`make images`)."""

@@ -1,0 +1,1 @@
+"""The compose target: docker-compose.yml driven by the Compose CLI and the docker SDK."""

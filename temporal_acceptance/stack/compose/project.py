@@ -1,0 +1,258 @@
+"""The compose project the suite drives: which files, which project name, which variables.
+
+Compose substitutes `${VARS}` from the process environment first and the project's `.env`
+second. The suite resolves the same way, then lets the settings the user gave (TACC_* or
+`-D`) win, and hands the complete result to the Compose CLI, so the CLI, the endpoints and
+the report all see one set of values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.secrets import REDACTED, Secret
+from temporal_acceptance.settings import Settings
+from temporal_acceptance.versions import (
+    parse_postgres_major,
+    parse_temporal_version,
+    parse_ui_version,
+)
+
+COMPOSE_FILE = "docker-compose.yml"
+DEFAULT_PROJECT = "temporal-acceptance"
+LOCAL_IMAGES_OVERRIDE = "compose/local-images.yml"
+
+# Compose service names (upstream's, minus fixed container names).
+POSTGRES_SERVICE = "postgresql"
+SCHEMA_JOB = "temporal-schema-setup"
+TEMPORAL_SERVICE = "temporal"
+NAMESPACE_JOB = "temporal-create-namespace"
+UI_SERVICE = "temporal-ui"
+
+# Which compose variable each setting drives, and how a setting turns into its value.
+SETTING_VARIABLES: dict[str, tuple[tuple[str, ...], Callable[[Settings], str]]] = {
+    "postgres_version": (("POSTGRESQL_VERSION",), lambda s: str(s.postgres_major)),
+    "temporal_version": (
+        ("TEMPORAL_VERSION", "TEMPORAL_ADMINTOOLS_VERSION"),
+        lambda s: s.temporal_version,
+    ),
+    "ui_version": (("TEMPORAL_UI_VERSION",), lambda s: s.ui_version),
+    "postgres_port": (("POSTGRES_PUBLISHED_PORT",), lambda s: str(s.postgres_port)),
+    "temporal_port": (("TEMPORAL_PUBLISHED_PORT",), lambda s: str(s.temporal_port)),
+    "ui_port": (("UI_PUBLISHED_PORT",), lambda s: str(s.ui_port)),
+    "postgres_user": (("POSTGRES_USER",), lambda s: s.postgres_user),
+    "namespace": (("TEMPORAL_NAMESPACE",), lambda s: s.namespace),
+    "compose_project": (("COMPOSE_PROJECT_NAME",), lambda s: s.compose_project),
+}
+
+# Every variable docker-compose.yml substitutes (the environment may set them without .env).
+COMPOSE_VARIABLES = (
+    "COMPOSE_PROJECT_NAME",
+    "POSTGRES_IMAGE",
+    "POSTGRESQL_VERSION",
+    "TEMPORAL_ADMINTOOLS_IMAGE",
+    "TEMPORAL_ADMINTOOLS_VERSION",
+    "TEMPORAL_SERVER_IMAGE",
+    "TEMPORAL_VERSION",
+    "TEMPORAL_UI_IMAGE",
+    "TEMPORAL_UI_VERSION",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_PUBLISHED_PORT",
+    "TEMPORAL_PUBLISHED_PORT",
+    "UI_PUBLISHED_PORT",
+    "TEMPORAL_NAMESPACE",
+)
+
+# Variables whose values are secret wherever they show up.
+_SECRET_NAME = re.compile(r"PASSWORD|PWD|SECRET|TOKEN", re.IGNORECASE)
+_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*)$")
+
+
+def started_with_local_images(config_files_label: str) -> bool:
+    """Whether compose's config_files label (comma-separated paths) names the local override."""
+    return any(
+        Path(part.strip()).as_posix().endswith(LOCAL_IMAGES_OVERRIDE)
+        for part in config_files_label.split(",")
+    )
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """KEY=VALUE lines as compose reads them: comments, blank lines, optional quotes."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _DOTENV_LINE.match(line)
+        if not match:
+            continue
+        value = match["value"].strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[match["key"]] = value
+    return values
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name))
+
+
+def redact_variables(variables: Mapping[str, str]) -> dict[str, str]:
+    return {k: (REDACTED if is_secret_name(k) and v else v) for k, v in variables.items()}
+
+
+def normalise_project_name(name: str) -> str:
+    """Compose's own normalisation (lower case; letters, digits, '-' and '_')."""
+    cleaned = re.sub(r"[^a-z0-9_-]", "", name.lower())
+    if not cleaned:
+        raise UserError(
+            f"compose project name {name!r} has no usable characters",
+            "use letters, digits, '-' or '_' (TACC_COMPOSE_PROJECT or COMPOSE_PROJECT_NAME)",
+        )
+    return cleaned
+
+
+def find_compose_file(settings: Settings, cwd: Path, package_root: Path) -> Path:
+    """The explicit setting, else ./docker-compose.yml, else the repository's own."""
+    if settings.compose_file:
+        path = Path(settings.compose_file).expanduser()
+        path = path if path.is_absolute() else cwd / path
+        if not path.is_file():
+            raise UserError(
+                f"compose file {path} does not exist", "fix TACC_COMPOSE_FILE or unset it"
+            )
+        return path.resolve()
+    for candidate in (cwd / COMPOSE_FILE, package_root / COMPOSE_FILE):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise UserError(
+        f"no {COMPOSE_FILE} in {cwd} or {package_root}",
+        "run from the repository root or set TACC_COMPOSE_FILE",
+    )
+
+
+@dataclass(frozen=True)
+class ComposeProject:
+    directory: Path
+    files: tuple[Path, ...]
+    name: str
+    variables: Mapping[str, str]  # complete: what the compose CLI substitutes
+    settings: Settings  # the deployment's effective settings (from the variables)
+
+    def variable(self, name: str) -> str:
+        value = self.variables.get(name, "")
+        if not value:
+            raise UserError(
+                f"compose variable {name} is not set",
+                f"set it in {self.directory / '.env'} or the environment",
+            )
+        return value
+
+    def password(self) -> Secret:
+        return Secret(self.variable("POSTGRES_PASSWORD"))
+
+    def with_local_images(self) -> ComposeProject:
+        override = (self.directory / LOCAL_IMAGES_OVERRIDE).resolve()
+        if override in self.files:
+            return self
+        return replace(self, files=(*self.files, override))
+
+    def file_arguments(self) -> list[str]:
+        arguments = ["-p", self.name]
+        for path in self.files:
+            arguments += ["-f", str(path)]
+        return arguments
+
+    def official_images(self) -> dict[str, str]:
+        """Service → image when no override changes it (the registry names from .env)."""
+        v = self.variable
+        return {
+            POSTGRES_SERVICE: f"{v('POSTGRES_IMAGE')}:{v('POSTGRESQL_VERSION')}",
+            SCHEMA_JOB: f"{v('TEMPORAL_ADMINTOOLS_IMAGE')}:{v('TEMPORAL_ADMINTOOLS_VERSION')}",
+            TEMPORAL_SERVICE: f"{v('TEMPORAL_SERVER_IMAGE')}:{v('TEMPORAL_VERSION')}",
+            NAMESPACE_JOB: f"{v('TEMPORAL_ADMINTOOLS_IMAGE')}:{v('TEMPORAL_ADMINTOOLS_VERSION')}",
+            UI_SERVICE: f"{v('TEMPORAL_UI_IMAGE')}:{v('TEMPORAL_UI_VERSION')}",
+        }
+
+
+def resolve_variables(
+    settings: Settings, dotenv: Mapping[str, str], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """.env, overlaid by the process environment (compose's order), overlaid by the
+    settings the user gave explicitly."""
+    variables = dict(dotenv)
+    for name in {*variables, *COMPOSE_VARIABLES}:
+        if environ.get(name):
+            variables[name] = environ[name]
+    for key, (names, value_of) in SETTING_VARIABLES.items():
+        if key in settings.given:
+            for name in names:
+                variables[name] = value_of(settings)
+    return variables
+
+
+def effective_settings(settings: Settings, variables: Mapping[str, str]) -> Settings:
+    """The settings as the deployment will actually run (values from the variables)."""
+
+    def get(name: str, fallback: str) -> str:
+        return variables.get(name) or fallback
+
+    def port(name: str, fallback: int) -> int:
+        raw = get(name, str(fallback))
+        if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+            raise UserError(f"{name}={raw!r} is not a TCP port", "fix it in .env or TACC_*")
+        return int(raw)
+
+    return replace(
+        settings,
+        postgres_major=parse_postgres_major(
+            get("POSTGRESQL_VERSION", str(settings.postgres_major))
+        ),
+        temporal_version=str(
+            parse_temporal_version(get("TEMPORAL_VERSION", settings.temporal_version))
+        ),
+        ui_version=str(parse_ui_version(get("TEMPORAL_UI_VERSION", settings.ui_version))),
+        postgres_port=port("POSTGRES_PUBLISHED_PORT", settings.postgres_port),
+        temporal_port=port("TEMPORAL_PUBLISHED_PORT", settings.temporal_port),
+        ui_port=port("UI_PUBLISHED_PORT", settings.ui_port),
+        postgres_user=get("POSTGRES_USER", settings.postgres_user),
+        namespace=get("TEMPORAL_NAMESPACE", settings.namespace),
+    )
+
+
+def load_project(
+    settings: Settings, environ: Mapping[str, str], cwd: Path, package_root: Path
+) -> ComposeProject:
+    compose_file = find_compose_file(settings, cwd, package_root)
+    directory = compose_file.parent
+    dotenv_path = directory / ".env"
+    dotenv = parse_dotenv(dotenv_path.read_text()) if dotenv_path.is_file() else {}
+    variables = resolve_variables(settings, dotenv, environ)
+    name = normalise_project_name(
+        variables.get("COMPOSE_PROJECT_NAME")
+        or environ.get("COMPOSE_PROJECT_NAME")
+        or DEFAULT_PROJECT
+    )
+    variables["COMPOSE_PROJECT_NAME"] = name
+    files = [compose_file]
+    for raw in filter(None, (part.strip() for part in settings.compose_overrides.split(","))):
+        path = Path(raw).expanduser()
+        path = (path if path.is_absolute() else directory / path).resolve()
+        if not path.is_file():
+            raise UserError(
+                f"compose override {raw!r} does not exist (looked at {path})",
+                "fix TACC_COMPOSE_OVERRIDES (comma-separated, relative to the compose file)",
+            )
+        files.append(path)
+    project = ComposeProject(
+        directory, tuple(files), name, variables, effective_settings(settings, variables)
+    )
+    if settings.compose_images == "local":
+        project = project.with_local_images()
+    return project

@@ -1,0 +1,208 @@
+"""The compose project: .env parsing, variable precedence, effective settings, and the
+properties the compose files must keep (127.0.0.1 ports, named volume, no secrets inline)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from temporal_acceptance.errors import UserError
+from temporal_acceptance.images.spec import ImageVersions, local_images
+from temporal_acceptance.settings import Settings
+from temporal_acceptance.stack.compose.project import (
+    COMPOSE_FILE,
+    LOCAL_IMAGES_OVERRIDE,
+    load_project,
+    normalise_project_name,
+    parse_dotenv,
+    redact_variables,
+    resolve_variables,
+    started_with_local_images,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+DOTENV = {
+    "COMPOSE_PROJECT_NAME": "from-dotenv",
+    "POSTGRESQL_VERSION": "16",
+    "TEMPORAL_VERSION": "1.30.8",
+    "TEMPORAL_ADMINTOOLS_VERSION": "1.30.8",
+    "TEMPORAL_UI_VERSION": "2.55.0",
+    "POSTGRES_IMAGE": "postgres",
+    "TEMPORAL_ADMINTOOLS_IMAGE": "temporalio/admin-tools",
+    "TEMPORAL_SERVER_IMAGE": "temporalio/server",
+    "TEMPORAL_UI_IMAGE": "temporalio/ui",
+    "POSTGRES_USER": "temporal",
+    "POSTGRES_PASSWORD": "dotenv-secret",
+    "POSTGRES_PUBLISHED_PORT": "5432",
+    "TEMPORAL_PUBLISHED_PORT": "7233",
+    "UI_PUBLISHED_PORT": "8080",
+}
+
+
+def _project_dir(tmp_path: Path, dotenv: dict[str, str] | None = None) -> Path:
+    (tmp_path / COMPOSE_FILE).write_text("services: {}\n")
+    lines = [f"{k}={v}" for k, v in (DOTENV if dotenv is None else dotenv).items()]
+    (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+    (tmp_path / "compose").mkdir(exist_ok=True)
+    (tmp_path / LOCAL_IMAGES_OVERRIDE).write_text("services: {}\n")
+    return tmp_path
+
+
+def test_dotenv_lines_as_compose_reads_them() -> None:
+    text = (
+        "# comment\n\nA=1\nexport B = two\nC='quoted # not a comment'\n"
+        'D="double"\nE=value # trailing comment\nnot a line\nF=\n'
+    )
+    assert parse_dotenv(text) == {
+        "A": "1",
+        "B": "two",
+        "C": "quoted # not a comment",
+        "D": "double",
+        "E": "value",
+        "F": "",
+    }
+
+
+def test_environment_beats_dotenv_and_given_settings_beat_both() -> None:
+    settings = Settings.load({"postgres_port": "55500", "temporal_version": "1.30.1"}, env={})
+    environ = {"POSTGRES_PUBLISHED_PORT": "6000", "UI_PUBLISHED_PORT": "9090", "PATH": "/bin"}
+    variables = resolve_variables(settings, DOTENV, environ)
+    assert variables["POSTGRES_PUBLISHED_PORT"] == "55500"  # given setting
+    assert variables["UI_PUBLISHED_PORT"] == "9090"  # environment over .env
+    assert variables["TEMPORAL_PUBLISHED_PORT"] == "7233"  # .env, nothing else set
+    assert variables["TEMPORAL_VERSION"] == variables["TEMPORAL_ADMINTOOLS_VERSION"] == "1.30.1"
+    assert "PATH" not in variables
+
+
+def test_settings_not_given_keep_dotenv_values(tmp_path: Path) -> None:
+    project = load_project(Settings.load({}, env={}), {}, _project_dir(tmp_path), tmp_path)
+    assert project.settings.postgres_port == 5432  # from .env, not the suite default 55432
+    assert project.settings.ui_version == "2.55.0"
+    assert project.name == "from-dotenv"
+    assert project.password().reveal() == "dotenv-secret"
+    assert project.official_images()["temporal"] == "temporalio/server:1.30.8"
+    assert project.file_arguments() == ["-p", "from-dotenv", "-f", str(tmp_path / COMPOSE_FILE)]
+
+
+def test_bad_values_in_dotenv_are_user_errors(tmp_path: Path) -> None:
+    directory = _project_dir(tmp_path, {**DOTENV, "UI_PUBLISHED_PORT": "80800"})
+    with pytest.raises(UserError, match="UI_PUBLISHED_PORT='80800' is not a TCP port"):
+        load_project(Settings.load({}, env={}), {}, directory, tmp_path)
+    directory = _project_dir(tmp_path, {**DOTENV, "TEMPORAL_VERSION": "latest"})
+    with pytest.raises(UserError, match="not of the form X.Y.Z"):
+        load_project(Settings.load({}, env={}), {}, directory, tmp_path)
+
+
+def test_missing_password_names_the_dotenv_file(tmp_path: Path) -> None:
+    dotenv = {k: v for k, v in DOTENV.items() if k != "POSTGRES_PASSWORD"}
+    project = load_project(Settings.load({}, env={}), {}, _project_dir(tmp_path, dotenv), tmp_path)
+    with pytest.raises(UserError, match=r"POSTGRES_PASSWORD is not set — set it in .*\.env"):
+        project.password()
+
+
+def test_overrides_local_images_and_project_name(tmp_path: Path) -> None:
+    directory = _project_dir(tmp_path)
+    (directory / "compose" / "mutant.yml").write_text("services: {}\n")
+    settings = Settings.load(
+        {
+            "compose_overrides": "compose/mutant.yml",
+            "compose_images": "local",
+            "compose_project": "My Project!",
+        },
+        env={},
+    )
+    project = load_project(settings, {}, directory, tmp_path)
+    assert [p.name for p in project.files] == [COMPOSE_FILE, "mutant.yml", "local-images.yml"]
+    assert project.name == "myproject"
+    assert project.with_local_images() is project  # already there: not twice
+
+
+def test_missing_files_are_user_errors(tmp_path: Path) -> None:
+    directory = _project_dir(tmp_path)
+    with pytest.raises(UserError, match="compose override 'nope.yml' does not exist"):
+        load_project(
+            Settings.load({"compose_overrides": "nope.yml"}, env={}), {}, directory, tmp_path
+        )
+    with pytest.raises(UserError, match="does not exist — fix TACC_COMPOSE_FILE"):
+        load_project(Settings.load({"compose_file": "x.yml"}, env={}), {}, directory, tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(UserError, match="no docker-compose.yml in"):
+        load_project(Settings.load({}, env={}), {}, empty, empty)
+    with pytest.raises(UserError, match="unknown compose_images"):
+        Settings.load({"compose_images": "cloud"}, env={})
+
+
+def test_explicit_compose_file_and_project_name_from_environment(tmp_path: Path) -> None:
+    directory = _project_dir(tmp_path, {**DOTENV, "COMPOSE_PROJECT_NAME": ""})
+    settings = Settings.load({"compose_file": str(directory / COMPOSE_FILE)}, env={})
+    project = load_project(settings, {"COMPOSE_PROJECT_NAME": "envname"}, tmp_path / "..", tmp_path)
+    assert project.name == "envname"
+    with pytest.raises(UserError, match="no usable characters"):
+        normalise_project_name("!!!")
+
+
+def test_redaction_and_config_files_label() -> None:
+    shown = redact_variables({"POSTGRES_PASSWORD": "x", "POSTGRES_PWD": "y", "POSTGRES_USER": "u"})
+    assert shown == {"POSTGRES_PASSWORD": "***", "POSTGRES_PWD": "***", "POSTGRES_USER": "u"}
+    assert started_with_local_images("/r/docker-compose.yml,/r/compose/local-images.yml")
+    assert not started_with_local_images("/r/docker-compose.yml")
+
+
+# ---------------------------------------------------------------- the repository's compose files
+
+
+def _compose(name: str) -> dict[str, object]:
+    data = yaml.safe_load((REPO / name).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_every_port_is_published_on_loopback_only() -> None:
+    services = _compose(COMPOSE_FILE)["services"]
+    assert isinstance(services, dict)
+    published = [p for s in services.values() for p in s.get("ports", [])]
+    assert len(published) == 3
+    assert all(str(p).startswith("127.0.0.1:") for p in published), published
+
+
+def test_postgres_data_is_on_a_named_volume_and_the_mutant_makes_it_anonymous() -> None:
+    compose = _compose(COMPOSE_FILE)
+    postgres = compose["services"]["postgresql"]  # type: ignore[index]
+    assert "postgres-data:/var/lib/postgresql/data" in postgres["volumes"]
+    assert "postgres-data" in compose["volumes"]  # type: ignore[operator]
+    mutant = _compose("compose/anonymous-volume.yml")["services"]["postgresql"]  # type: ignore[index]
+    assert mutant["volumes"] == ["/var/lib/postgresql/data"]
+
+
+def test_no_credentials_or_fixed_names_in_the_compose_file() -> None:
+    text = (REPO / COMPOSE_FILE).read_text()
+    assert "container_name" not in text
+    for line in text.splitlines():
+        if re.search(r"(PASSWORD|PWD):", line):
+            assert "${POSTGRES_PASSWORD" in line, line
+    dotenv = parse_dotenv((REPO / ".env").read_text())
+    assert dotenv["POSTGRES_PASSWORD"]
+    assert dotenv["TEMPORAL_VERSION"] == "1.30.8"
+    assert dotenv["TEMPORAL_UI_VERSION"] == "2.55.0"
+
+
+def test_local_images_override_matches_the_image_builder() -> None:
+    dotenv = parse_dotenv((REPO / ".env").read_text())
+    override = _compose(LOCAL_IMAGES_OVERRIDE)["services"]
+    assert isinstance(override, dict)
+    named = {
+        service: re.sub(r"\$\{(\w+)\}", lambda m: dotenv[m[1]], spec["image"])
+        for service, spec in override.items()
+    }
+    versions = ImageVersions(
+        int(dotenv["POSTGRESQL_VERSION"]),
+        dotenv["TEMPORAL_ADMINTOOLS_VERSION"],
+        dotenv["TEMPORAL_VERSION"],
+        dotenv["TEMPORAL_UI_VERSION"],
+    )
+    assert named == local_images(versions)
+    assert set(named) == set(_compose(COMPOSE_FILE)["services"])  # type: ignore[arg-type]
