@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fake_stack import RecordingStack
 
+from temporal_acceptance.errors import WaitTimeout
 from temporal_acceptance.persistence import recovery
 from temporal_acceptance.persistence.disruption import DISRUPTIONS, DisruptionTiming
 from temporal_acceptance.persistence.fixture import PersistenceFixture
@@ -139,9 +141,17 @@ class FakeScenario:
 class FakeDriver:
     alive: bool
     spec: Any = field(default_factory=type("Spec", (), {"identity": "worker-1"}))
+    baseline: dict[str, Any] = field(default_factory=lambda: {"workflow": "old"})
+    polled: list[dict[str, Any]] = field(default_factory=list)
 
     def running(self) -> bool:
         return self.alive
+
+    async def wait_polling(self, client: Any, timeout: float) -> list[str]:
+        self.polled.append(dict(self.baseline))
+        if client == "broken":
+            raise AssertionError("the worker does not poll")
+        return ["workflow", "activity"]
 
 
 @dataclass
@@ -158,6 +168,10 @@ class FakeWorkerFixture:
 @dataclass
 class FakeRun:
     stack: RecordingStack
+    client_name: str = "client"
+
+    async def client(self) -> str:
+        return self.client_name
 
     def run(self, coro: Any) -> Any:
         import asyncio
@@ -179,6 +193,34 @@ def test_the_cleanup_restores_the_stack_and_replaces_a_dead_worker() -> None:
     quiet = PersistenceFixture(out=io.StringIO())
     quiet.cleanup(run, FakeWorkerFixture(None), FakeScenario(failed=False))  # type: ignore[arg-type]
     assert quiet.out.getvalue() == ""
+
+
+def test_the_cleanup_waits_for_the_worker_to_poll_again_from_scratch() -> None:
+    out = io.StringIO()
+    fixture, driver = PersistenceFixture(out=out), FakeDriver(alive=True)
+    fixture.cleanup(FakeRun(RecordingStack()), FakeWorkerFixture(driver), FakeScenario(False))  # type: ignore[arg-type]
+    assert driver.polled == [{}]  # Temporal forgets pollers on a restart: any poll counts
+    assert out.getvalue() == ""
+    broken = FakeRun(RecordingStack(), client_name="broken")
+    fixture.cleanup(broken, FakeWorkerFixture(driver), FakeScenario(False))  # type: ignore[arg-type]
+    assert out.getvalue() == (
+        "persistence cleanup: the deployment did not settle: the worker does not poll\n"
+    )
+
+
+def test_quiet_means_no_error_line_in_the_last_moments() -> None:
+    now = datetime.now(UTC)
+    stack = stack_with({Service.TEMPORAL: [
+        LogLine(now - timedelta(seconds=5), "temporal", "error", "old noise"),
+        LogLine(now - timedelta(seconds=0.2), "temporal", "info", "fine"),
+    ]})  # fmt: skip
+    assert recovery.recent_errors(stack, 1.0, now) == []
+    recovery.wait_quiet(stack, quiet=1.0, timeout=1)
+    stack.lines[Service.TEMPORAL].append(LogLine(now, "temporal", "error", "still failing"))
+    assert [e.text for e in recovery.recent_errors(stack, 1.0, now)] == ["still failing"]
+    with pytest.raises(WaitTimeout, match="1 s without an error-level line from any service; "
+                       "last seen: \\[temporal\\] .*still failing"):  # fmt: skip
+        recovery.wait_quiet(stack, quiet=1.0, timeout=0.2)
 
 
 def test_the_run_ends_with_the_timings_and_the_mutant_switched_off() -> None:

@@ -12,8 +12,15 @@ from typing import Any, TextIO
 
 from temporal_acceptance.harness import Run
 from temporal_acceptance.persistence.disruption import DisruptionTiming
-from temporal_acceptance.persistence.recovery import restore
+from temporal_acceptance.persistence.recovery import SETTLE_TIMEOUT, restore, wait_quiet
 from temporal_acceptance.persistence.stored import Witness
+
+
+async def polling_again(run: Run, driver: Any) -> None:
+    """The test worker polls the server again. Temporal forgets its pollers when it restarts,
+    so any poll it lists counts; after an outage the SDK may back off before polling."""
+    driver.baseline = {}
+    await driver.wait_polling(await run.client(), SETTLE_TIMEOUT)
 
 
 @dataclass
@@ -23,16 +30,23 @@ class PersistenceFixture:
     out: TextIO = field(default=sys.stderr, repr=False)
 
     def cleanup(self, run: Run, test_worker: Any, scenario: Any) -> None:
-        """Leave a healthy stack and a running test worker, whatever the scenario did."""
+        """Leave a settled deployment and a polling test worker, whatever the scenario did:
+        the next scenario must not pay for (or see the noise of) this one's disruption."""
         failed = bool(scenario.status.has_failed())
         outcome = restore(run.stack, failed)
         if failed:
             print(f"persistence cleanup after {scenario.name!r}: {outcome}", file=self.out)
         driver = test_worker.driver
-        if driver is not None and not driver.running():
-            run.run(test_worker.replace(run))
-            print(f"persistence cleanup: started a new test worker ({driver.spec.identity} had "
-                  "exited)", file=self.out)  # fmt: skip
+        try:
+            if driver is not None and not driver.running():
+                run.run(test_worker.replace(run))
+                print(f"persistence cleanup: started a new test worker ({driver.spec.identity} "
+                      "had exited)", file=self.out)  # fmt: skip
+            elif driver is not None:
+                run.run(polling_again(run, driver))
+            wait_quiet(run.stack)
+        except AssertionError as exc:  # the next scenario's own checks will say what is wrong
+            print(f"persistence cleanup: the deployment did not settle: {exc}", file=self.out)
 
     def summary(self) -> str:
         if not self.timings:

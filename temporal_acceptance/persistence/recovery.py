@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from temporal_acceptance.checks.logscan import AllowedError, ScanResult, scan, service_logs
 from temporal_acceptance.errors import NotSupportedOnTarget
 from temporal_acceptance.persistence.disruption import Disruption, unhealthy, wait_healthy
 from temporal_acceptance.stack.base import START_ORDER, Service, Stack
+from temporal_acceptance.stack.logs import LogLine
+from temporal_acceptance.waiting import wait_until
 
 
 def _allow(service: Service, pattern: str, reason: str) -> AllowedError:
@@ -72,6 +74,14 @@ NAMESPACE_REGISTERED_AGAIN = _allow(
     "the default namespace is registered again on each Temporal start",
 )
 
+# The compose target's schema job runs on every `up` and creates its databases
+# idempotently: PostgreSQL reports the ones that exist, and the job carries on.
+DATABASES_CREATED_AGAIN = _allow(
+    Service.POSTGRES,
+    r'database "(?:temporal|temporal_visibility|acceptance_app)" already exists',
+    "the schema job of an `up` creates the databases idempotently (compose target)",
+)
+
 # What may be logged while each service restarts. Anything else at error level fails.
 NOISE: dict[Service, tuple[AllowedError, ...]] = {
     Service.POSTGRES: (POSTGRES_FAST_SHUTDOWN, POSTGRES_STARTING, TEMPORAL_DATABASE_AWAY),
@@ -81,6 +91,7 @@ NOISE: dict[Service, tuple[AllowedError, ...]] = {
         TEMPORAL_SHUTDOWN,
         TEMPORAL_DATABASE_AWAY,
         NAMESPACE_REGISTERED_AGAIN,
+        DATABASES_CREATED_AGAIN,
     ),
     Service.UI: (),
 }
@@ -119,3 +130,29 @@ def restore(stack: Stack, failed: bool) -> str:
 
 def describe_services(stack: Stack, services: Sequence[Service] = START_ORDER) -> str:
     return "\n".join(stack.status(service).line() for service in services)
+
+
+# -- settling: the next scenario starts from a deployment that has finished recovering -------
+
+# No error-level line for this long means the services have finished their start-up noise
+# (a compose Temporal keeps logging "Not enough hosts" for seconds after it reports healthy).
+QUIET_SECONDS = 1.0
+SETTLE_TIMEOUT = 60.0
+
+
+def recent_errors(stack: Stack, seconds: float, now: datetime | None = None) -> list[LogLine]:
+    """Error-level lines any service logged in the last `seconds` (no allowlist)."""
+    until = now or datetime.now(UTC)
+    logs = service_logs(stack, START_ORDER, until - timedelta(seconds=seconds), until)
+    return scan({**logs}, ()).errors
+
+
+def wait_quiet(stack: Stack, quiet: float = QUIET_SECONDS, timeout: float = SETTLE_TIMEOUT) -> None:
+    wait_until(
+        lambda: recent_errors(stack, quiet),
+        what=f"{quiet:g} s without an error-level line from any service",
+        timeout=timeout,
+        accept=lambda lines: not lines,
+        describe=lambda lines: lines[-1].render()[:300],
+        max_delay=0.2,
+    )
