@@ -74,12 +74,11 @@ async def step_record_stored(context: Any) -> None:
 
 @when("{disruption:Disruption}")
 def step_disrupt(context: Any, disruption: Any) -> None:
-    context.disruption = disruption
     try:
         context.timing = perform(context.run.stack, disruption)
     except NotSupportedOnTarget as exc:
         return context.scenario.skip(exc.line())  # type: ignore[no-any-return]
-    context.persistence.timings.append(context.timing)
+    context.persistence.record(disruption, context.timing)
     attach_text("restart timings", context.timing.render())
 
 
@@ -95,8 +94,8 @@ async def step_nothing_changed(context: Any) -> None:
 
 @then("the stack was healthy again within {seconds:g} seconds, with no unexpected errors logged")
 def step_healthy_and_clean(context: Any, seconds: float) -> None:
-    timing = context.timing
-    logs = scan_window(context.run.stack, context.disruption, timing.started_at, datetime.now(UTC))
+    timing, recent = context.timing, context.persistence.noisy_since(context.timing.started_at)
+    logs = scan_window(context.run.stack, recent, timing.started_at, datetime.now(UTC))
     attach_text("log scan", f"since {timing.started_at.isoformat()}\n{logs.summary()}")
     problems = threshold_problems(timing, seconds) + ([logs.failure()] if logs.errors else [])
     _fail_on(problems, f"the {timing.disruption}")

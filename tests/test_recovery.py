@@ -53,6 +53,24 @@ def test_each_allowlist_entry_gives_its_reason() -> None:
     assert entries
     assert all(len(entry.reason) > 20 for entry in entries)
     assert recovery.allowlist_for(UI_RESTART) == ()
+    both = recovery.allowlist_for(PG_RESTART, TEMPORAL_RESTART)
+    assert len(both) == len(set(both))  # an entry both services allow is listed once
+    assert set(recovery.allowlist_for(DOWN_UP)) == set(both)
+
+
+def test_noise_of_a_recent_restart_is_allowed_in_a_later_window() -> None:
+    """A Temporal restart's late noise (a partition loaded seconds later) shows in the next
+    scenario's window; it is allowed only while that restart is recent."""
+    fixture = PersistenceFixture(out=io.StringIO())
+    fixture.record(TEMPORAL_RESTART, DisruptionTiming("restart of temporal", T0, None, 1.8))
+    later = T0 + timedelta(seconds=10)
+    fixture.record(PG_RESTART, DisruptionTiming("restart of postgres", later, None, 0.3))
+    assert fixture.noisy_since(later) == [TEMPORAL_RESTART, PG_RESTART]
+    assert fixture.noisy_since(T0 + timedelta(seconds=40)) == [PG_RESTART]
+    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING, 11)]})
+    window = (later, later + timedelta(seconds=5))
+    assert recovery.scan_window(stack, fixture.noisy_since(later), *window).errors == []
+    assert len(recovery.scan_window(stack, [PG_RESTART], *window).errors) == 1
 
 
 def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connections() -> None:
@@ -61,7 +79,7 @@ def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connect
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_NO_DB),
                            line(Service.TEMPORAL, TEMPORAL_STARTING)],
     })  # fmt: skip
-    result = recovery.scan_window(stack, PG_RESTART, T0, T0 + timedelta(seconds=5))
+    result = recovery.scan_window(stack, [PG_RESTART], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [TEMPORAL_STARTING]  # not expected on this restart
     assert len(result.allowed) == 2
 
@@ -71,7 +89,7 @@ def test_a_temporal_restart_does_not_excuse_postgres_ending_sessions() -> None:
         Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)],
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING)],
     })  # fmt: skip
-    result = recovery.scan_window(stack, TEMPORAL_RESTART, T0, T0 + timedelta(seconds=5))
+    result = recovery.scan_window(stack, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [PG_SHUTDOWN]
 
 
@@ -81,10 +99,10 @@ def test_a_whole_stack_restart_allows_every_service_noise_but_not_real_errors() 
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING),
                            line(Service.TEMPORAL, TEMPORAL_BROKEN, 2)],
     })  # fmt: skip
-    result = recovery.scan_window(stack, DOWN_UP, T0, T0 + timedelta(seconds=5))
+    result = recovery.scan_window(stack, [DOWN_UP], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [TEMPORAL_BROKEN]
     outside = recovery.scan_window(
-        stack, DOWN_UP, T0 + timedelta(seconds=3), T0 + timedelta(seconds=5)
+        stack, [DOWN_UP], T0 + timedelta(seconds=3), T0 + timedelta(seconds=5)
     )
     assert outside.errors == []
     assert outside.scanned == {"postgres": 0, "temporal": 0, "ui": 0}
@@ -185,6 +203,7 @@ def test_the_cleanup_restores_the_stack_and_replaces_a_dead_worker() -> None:
     worker = FakeWorkerFixture(FakeDriver(alive=False))
     fixture.cleanup(run, worker, FakeScenario(failed=True))  # type: ignore[arg-type]
     assert run.stack.calls == ["down", "up"]
+    assert [d.name for _, d in fixture.disruptions] == ["down + up of the stack"]
     assert worker.replaced == 1
     assert out.getvalue().splitlines() == [
         "persistence cleanup after 'a scenario': restored with down + up",

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from temporal_acceptance.harness import Run
-from temporal_acceptance.persistence.disruption import DisruptionTiming
-from temporal_acceptance.persistence.recovery import SETTLE_TIMEOUT, restore, wait_quiet
+from temporal_acceptance.persistence.disruption import (
+    DISRUPTIONS,
+    Disruption,
+    DisruptionTiming,
+)
+from temporal_acceptance.persistence.recovery import (
+    LATE_NOISE_SECONDS,
+    NOTHING_TO_RESTORE,
+    SETTLE_TIMEOUT,
+    restore,
+    wait_quiet,
+)
 from temporal_acceptance.persistence.stored import Witness
+
+WHOLE_STACK = DISRUPTIONS["the whole stack is taken down and brought up again"]
 
 
 async def polling_again(run: Run, driver: Any) -> None:
@@ -27,13 +40,28 @@ async def polling_again(run: Run, driver: Any) -> None:
 class PersistenceFixture:
     witness: Witness | None = None
     timings: list[DisruptionTiming] = field(default_factory=list)
+    # Every disruption of the run and when it began (the cleanup's down + up included).
+    disruptions: list[tuple[datetime, Disruption]] = field(default_factory=list)
     out: TextIO = field(default=sys.stderr, repr=False)
+
+    def record(self, disruption: Disruption, timing: DisruptionTiming) -> None:
+        self.timings.append(timing)
+        self.disruptions.append((timing.started_at, disruption))
+
+    def noisy_since(self, when: datetime) -> list[Disruption]:
+        """The disruptions whose noise may still show after `when`: those that began at
+        most LATE_NOISE_SECONDS before it, and any since."""
+        cutoff = when - timedelta(seconds=LATE_NOISE_SECONDS)
+        return [disruption for began, disruption in self.disruptions if began >= cutoff]
 
     def cleanup(self, run: Run, test_worker: Any, scenario: Any) -> None:
         """Leave a settled deployment and a polling test worker, whatever the scenario did:
         the next scenario must not pay for (or see the noise of) this one's disruption."""
         failed = bool(scenario.status.has_failed())
+        began = datetime.now(UTC)
         outcome = restore(run.stack, failed)
+        if outcome != NOTHING_TO_RESTORE:
+            self.disruptions.append((began, WHOLE_STACK))
         if failed:
             print(f"persistence cleanup after {scenario.name!r}: {outcome}", file=self.out)
         driver = test_worker.driver
