@@ -13,6 +13,8 @@ from temporal_acceptance.compat.deploy import compatibility_facts
 from temporal_acceptance.compat.matrix_run import default_stack_wanted
 from temporal_acceptance.errors import UserError
 from temporal_acceptance.harness import Run
+from temporal_acceptance.persistence.fixture import PersistenceFixture
+from temporal_acceptance.persistence.recovery import skip_reason
 from temporal_acceptance.reporting.evidence import ScenarioWindow, report_scenario_end
 from temporal_acceptance.reporting.facts import deployment_facts
 from temporal_acceptance.reporting.metadata import record_environment
@@ -31,6 +33,8 @@ def before_all(context: Any) -> None:
         # -- workload: the test worker, started by the first scenario that needs it
         context.test_worker = TestWorkerFixture(context.config.userdata)
         context.run.extra_log_sources.append(context.test_worker.log_source(context.run))
+        # -- persistence: the witness workflow, restart timings, the mutant (-D mutant=...)
+        context.persistence = PersistenceFixture()
         # -- ui: one browser per run, launched by the first scenario that needs it
         context.ui = UiGates.from_settings(context.run.settings)
     except UserError as exc:
@@ -56,6 +60,10 @@ def after_all(context: Any) -> None:
         run.run(ui.close())
     if run is None or not run.deployed:
         return
+    # -- persistence: print the restart timings; a mutant is switched off (real data back)
+    persistence = getattr(context, "persistence", None)
+    if persistence is not None:
+        persistence.close(run)
     endpoints = run.endpoints
     print(
         f"\nstack left running for inspection: UI {endpoints.ui_url}, "
@@ -68,10 +76,16 @@ def after_all(context: Any) -> None:
 
 
 def before_scenario(context: Any, scenario: Any) -> None:
-    del scenario
     context.query_log = None
     # ---- reporting: the time window whose logs a failure attaches
     context.scenario_window = ScenarioWindow()
+    # -- persistence: disruptive scenarios skip (with the reason) where the target cannot be
+    # disrupted, and always leave a healthy stack behind (a cleanup runs even on failure)
+    if "disruptive" in scenario.effective_tags:
+        if reason := skip_reason(context.run.stack):
+            scenario.skip(reason)
+            return
+        context.add_cleanup(context.persistence.cleanup, context.run, context.test_worker, scenario)
 
 
 def after_scenario(context: Any, scenario: Any) -> None:

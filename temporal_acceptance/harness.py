@@ -27,6 +27,8 @@ HARNESS_KEYS = (
     # -- workload: the test worker's fault switches (temporal_acceptance.workload.fixture)
     "app_database",
     "worker",
+    # -- persistence: a persistence-breaking mutant (stack.enable_mutant), off by default
+    "mutant",
 )
 # Compatibility matrix (Phase 6): `default_stack=off` skips the shared stack (a @matrix-only
 # run brings up its own); matrix_* place the per-major stacks (compat/matrix_run.py).
@@ -68,6 +70,8 @@ class Run:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
         stack = make_stack(settings)
+        if userdata.get("mutant"):
+            stack.enable_mutant(userdata["mutant"])
         # The stack's settings are the deployment's effective ones (the compose target takes
         # versions and ports from .env unless TACC_* says otherwise).
         return cls(stack.settings, stack, loop)

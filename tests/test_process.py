@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
 import pytest
 
 from temporal_acceptance.errors import UserError
-from temporal_acceptance.stack.native.process import ManagedProcess, ServiceExited, proc_start_time
+from temporal_acceptance.stack.native.process import (
+    ManagedProcess,
+    ServiceExited,
+    descendants,
+    proc_start_time,
+)
 from temporal_acceptance.waiting import wait_until
 
 
@@ -37,6 +43,40 @@ def test_kill_takes_the_whole_group(tmp_path: Path) -> None:
     process.kill()
     assert not process.running()
     process.kill()  # nothing to kill: harmless
+
+
+def test_kill_takes_children_that_left_the_group(tmp_path: Path) -> None:
+    """Like PostgreSQL's backends, a child in a session of its own dies with the service."""
+    process = _process(tmp_path)
+    pid = process.start(["sh", "-c", "setsid sleep 60 & wait"])
+    child = wait_until(
+        lambda: descendants(pid),
+        what="the service's child",
+        timeout=5,
+        accept=lambda found: any(proc_start_time(p) for p in found),
+    )[-1]
+    assert os.getsid(child) != os.getsid(pid)
+    process.kill()
+    assert not process.running()
+    assert proc_start_time(child) is None
+
+
+def test_a_service_that_needs_its_pid_gone_is_reaped_after_a_kill(tmp_path: Path) -> None:
+    process = ManagedProcess("pg-like", tmp_path / "p.pid", tmp_path / "p.log",
+                             reaped_before_restart=True)  # fmt: skip
+    pid = process.start(["sleep", "60"])
+    process.kill()
+    assert not Path(f"/proc/{pid}").exists()  # not even a zombie a new start would trip on
+
+
+def test_descendants_are_found_through_every_generation(tmp_path: Path) -> None:
+    for pid, parent in ((10, 1), (11, 10), (12, 11), (13, 1)):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "stat").write_text(f"{pid} (x y) S {parent} 0 0")
+    (tmp_path / "self").mkdir()
+    (tmp_path / "99").mkdir()  # vanished between listing and reading
+    assert sorted(descendants(10, tmp_path)) == [11, 12]
+    assert descendants(13, tmp_path) == []
 
 
 def test_recycled_pid_is_not_mistaken_for_ours(tmp_path: Path) -> None:

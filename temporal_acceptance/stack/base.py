@@ -108,6 +108,8 @@ class Stack(abc.ABC):
 
     target: str = "abstract"
     supports_disruption: bool = True
+    # The persistence-breaking mutant in effect ("" = none): see enable_mutant.
+    mutant: str = ""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -135,6 +137,19 @@ class Stack(abc.ABC):
     def restart(self, service: Service) -> None:
         self.stop(service)
         self.start(service)
+
+    # -- mutants: deliberately broken variants that prove the gates can fail ------------
+    def enable_mutant(self, name: str) -> None:
+        """Switch a named mutant on for the rest of the run (never on by default)."""
+        raise UserError(
+            f"the {self.target} target has no mutant {name!r}",
+            "the native target has -D mutant=ephemeral-postgres; on compose, use the "
+            "compose/anonymous-volume.yml override (docs/compose.md)",
+        )
+
+    def disable_mutant(self) -> None:
+        """Switch the mutant off and put the deployment back onto its real data."""
+        self.mutant = ""
 
     # -- observation -------------------------------------------------------------
     @abc.abstractmethod

@@ -4,6 +4,7 @@ suite: their completion events carry the worker's identity, which is what the ga
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 
@@ -54,8 +55,34 @@ def derive(message: str) -> ActivityResult:
     )
 
 
+# A held attempt heartbeats this often (the workflow gives it a heartbeat timeout of a few
+# seconds, so a worker that dies mid-hold is noticed quickly and the activity retried).
+HOLD_HEARTBEAT_INTERVAL = 0.5
+
+
+async def hold_first_attempt(seconds: float) -> None:
+    """Simulate a long first attempt: heartbeat for up to `seconds`; a cancelled attempt
+    stops at once and reports the cancellation. Retries (attempt 2 and later) do not hold."""
+    info = activity.info()
+    if seconds <= 0 or info.attempt > 1:
+        return
+    activity.logger.info("holding attempt %d for up to %gs", info.attempt, seconds)
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        activity.heartbeat(f"holding, {left:.1f}s left")
+        try:
+            # The hold is the work being simulated; it ends early if the attempt is cancelled.
+            await asyncio.wait_for(
+                activity.wait_for_cancelled(), timeout=min(HOLD_HEARTBEAT_INTERVAL, left)
+            )
+        except TimeoutError:
+            continue
+        raise asyncio.CancelledError(f"attempt {info.attempt} cancelled while holding")
+
+
 @activity.defn(name=ACTIVITY_EXECUTION)
 async def test_activity_execution(request: ActivityInput) -> ActivityResult:
+    await hold_first_attempt(request.hold_seconds)
     result = derive(request.message)
     activity.logger.info("processed a message of %d characters", result.length)
     return result

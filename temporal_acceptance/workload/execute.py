@@ -58,6 +58,7 @@ class ExecutionOptions:
     signal_payload: str = "signal from temporal-acceptance"
     execution_timeout: float = 0.0  # 0: the timer plus DEFAULT_EXECUTION_MARGIN
     activity_attempts: int = 5
+    activity_hold_seconds: float = 0.0
 
     def resolved_workflow_id(self) -> str:
         return self.workflow_id or f"test-workflow-{uuid.uuid4().hex[:12]}"
@@ -153,7 +154,12 @@ async def run_test_workflow(client: Client, options: ExecutionOptions) -> Execut
     workflow_id = options.resolved_workflow_id()
     handle = await client.start_workflow(
         TestWorkflow.run,
-        TestWorkflowInput(options.message, options.timer_seconds, options.activity_attempts),
+        TestWorkflowInput(
+            options.message,
+            options.timer_seconds,
+            options.activity_attempts,
+            options.activity_hold_seconds,
+        ),
         id=workflow_id,
         task_queue=options.task_queue,
         execution_timeout=options.resolved_timeout(),

@@ -37,15 +37,18 @@ def worker_log_file(run: Run) -> Path:
     return run.settings.state_dir / "logs" / "worker.log"
 
 
-def spec_for(run: Run, app_database: str, token: str) -> WorkerSpec:
+def spec_for(run: Run, app_database: str, token: str, incarnation: int = 1) -> WorkerSpec:
     """A task queue and identity of this run's own: a worker left over from another run
-    can neither take its tasks nor pass for it."""
+    can neither take its tasks nor pass for it. A worker started to replace a dead one
+    (incarnation 2, 3, ...) polls the same task queue under an identity of its own, so a
+    history shows which process ran what."""
     endpoints = run.endpoints
+    suffix = "" if incarnation == 1 else f"-{incarnation}"
     return WorkerSpec(
         address=endpoints.temporal_address,
         namespace=endpoints.namespace,
         task_queue=f"{TASK_QUEUE}-{token}",
-        identity=f"temporal-acceptance-worker-{token}@{socket.gethostname()}",
+        identity=f"temporal-acceptance-worker-{token}{suffix}@{socket.gethostname()}",
         log_file=worker_log_file(run),
         app_conninfo=Secret(endpoints.conninfo(app_database)),
     )
@@ -58,6 +61,7 @@ class TestWorkerFixture:
     userdata: Mapping[str, str]
     driver: WorkerDriver | None = None
     start_failure: str = ""
+    incarnation: int = 1
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     def __post_init__(self) -> None:
@@ -95,6 +99,20 @@ class TestWorkerFixture:
             if self.mode == "stopped":
                 driver.stop()
         return self.driver
+
+    async def replace(self, run: Run) -> WorkerDriver:
+        """A new worker process on the same task queue, under the next identity, in place
+        of the current one (which is stopped first if it still runs). Later scenarios use
+        the new one."""
+        if self.driver is not None:
+            self.driver.close()
+        self.incarnation += 1
+        driver = WorkerDriver(spec_for(run, self.app_database, self.token, self.incarnation))
+        self.driver = driver
+        client = await run.client()
+        await driver.start(client)
+        await driver.wait_polling(client, START_TIMEOUT)
+        return driver
 
     def log_source(self, run: Run) -> LogSource:
         """The worker's output by time window, for a failed scenario's evidence."""

@@ -46,11 +46,16 @@ class TestWorkflowInput:
     # Activities retry transient failures (a PostgreSQL restart) but give up on a broken
     # configuration instead of hanging until the execution timeout.
     activity_attempts: int = 5
+    # > 0: the first attempt of test_activity_execution holds (heartbeating) for up to this
+    # long before it answers, so a worker can be killed in the middle of it; retries answer
+    # at once. 0 (the default) keeps the activity instant.
+    activity_hold_seconds: float = 0.0
 
 
 @dataclass
 class ActivityInput:
     message: str
+    hold_seconds: float = 0.0  # see TestWorkflowInput.activity_hold_seconds
 
 
 @dataclass

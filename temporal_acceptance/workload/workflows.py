@@ -45,6 +45,9 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 # A child that takes longer than this has hung; the parent fails instead of waiting forever.
 CHILD_EXECUTION_TIMEOUT = timedelta(seconds=60)
+# A held activity (input activity_hold_seconds) heartbeats; this long without a heartbeat
+# means its worker is gone, and the attempt is retried on another worker.
+HELD_ACTIVITY_HEARTBEAT_TIMEOUT = timedelta(seconds=2)
 
 
 def activity_retry(attempts: int) -> RetryPolicy:
@@ -76,10 +79,12 @@ class TestWorkflow:
         retry = activity_retry(request.activity_attempts)
 
         self._enter(STAGE_ACTIVITIES)
+        hold = request.activity_hold_seconds
         activity_result = await workflow.execute_activity(
             test_activity_execution,
-            ActivityInput(request.message),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            ActivityInput(request.message, hold),
+            start_to_close_timeout=ACTIVITY_TIMEOUT + timedelta(seconds=hold),
+            heartbeat_timeout=HELD_ACTIVITY_HEARTBEAT_TIMEOUT if hold > 0 else None,
             retry_policy=retry,
         )
         self._status.activity = activity_result

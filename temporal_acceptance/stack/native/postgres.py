@@ -109,6 +109,8 @@ class NativePostgres:
         self.host = host
         self.port = port
         self.user = user
+        # Set only by the ephemeral-postgres mutant (stack/native/mutant.py).
+        self.data_dir_override: Path | None = None
         self.process = ManagedProcess(
             "postgres",
             layout.pid("postgres"),
@@ -116,11 +118,12 @@ class NativePostgres:
             # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for
             # Temporal's pooled connections to go away, which they never do.
             stop_signal=signal.SIGINT,
+            reaped_before_restart=True,
         )
 
     @property
     def data_dir(self) -> Path:
-        return self.layout.pg_data
+        return self.data_dir_override or self.layout.pg_data
 
     def data_major(self) -> int | None:
         version_file = self.data_dir / "PG_VERSION"

@@ -42,10 +42,38 @@ def proc_start_time(pid: int, proc: Path = Path("/proc")) -> str | None:
     return None if state in ("Z", "X") and threads <= 1 else start
 
 
+def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """Every process below `pid` (children, their children, ...), read from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        parent = int(stat[stat.rfind(")") + 2 :].split()[1])
+        parents.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        children = parents.get(pending.pop(), [])
+        found += children
+        pending += children
+    return found
+
+
 def _reap(pid: int) -> None:
     """Collect an exited child so it does not linger as a zombie."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def _exists(pid: int, proc: Path = Path("/proc")) -> bool:
+    """Whether the process still has a /proc entry (a zombie has one until it is reaped;
+    our own children are reaped here)."""
+    _reap(pid)
+    return (proc / str(pid)).exists()
 
 
 class ServiceExited(UserError):
@@ -72,6 +100,9 @@ class ManagedProcess:
     pid_file: Path
     log_file: Path
     stop_signal: signal.Signals = signal.SIGTERM
+    # The program refuses to start while its old pid still exists — even as a zombie not yet
+    # reaped (PostgreSQL's lock file): after a kill, wait until it is reaped.
+    reaped_before_restart: bool = False
 
     def pid(self) -> int | None:
         """The live pid of this service, or None."""
@@ -144,14 +175,30 @@ class ManagedProcess:
         self._forget()
 
     def kill(self) -> None:
-        """SIGKILL the whole process group, as a crash or OOM kill would."""
+        """SIGKILL the service and every process it started, as a crash of the machine or
+        container would, and wait until all of them are gone. (PostgreSQL's backends run in
+        sessions of their own, so the process group alone would leave them behind, holding
+        the shared memory a new postmaster refuses to start beside.)"""
         pid = self.pid()
         if pid is None:
             return
+        family = [pid, *descendants(pid)]
+        starts = {member: proc_start_time(member) for member in family}
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-        self._signal(pid, signal.SIGKILL)
-        self._wait_gone(10.0)
+        for member in family:
+            self._signal(member, signal.SIGKILL)
+        with contextlib.suppress(WaitTimeout):
+            wait_until(
+                lambda: (
+                    [m for m in family if starts[m] and proc_start_time(m) == starts[m]]
+                    + ([pid] if self.reaped_before_restart and _exists(pid) else [])
+                ),
+                what=f"every process of {self.name} to exit",
+                timeout=10.0,
+                accept=lambda left: not left,
+                max_delay=0.05,
+            )
         self._forget()
 
     def _signal(self, pid: int, sig: signal.Signals) -> None:

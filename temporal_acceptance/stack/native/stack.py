@@ -31,6 +31,7 @@ from temporal_acceptance.stack.base import (
 )
 from temporal_acceptance.stack.logs import LogLine, read_log
 from temporal_acceptance.stack.native.layout import Layout
+from temporal_acceptance.stack.native.mutant import EphemeralPostgresData, parse_mutant
 from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
 from temporal_acceptance.stack.native.temporal import (
@@ -82,6 +83,42 @@ class NativeStack(Stack):
             self.temporal.address,
             settings.namespace,
         )
+        self.ephemeral_postgres: EphemeralPostgresData | None = None
+
+    # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
+    def enable_mutant(self, name: str) -> None:
+        parse_mutant(name)  # the only one: ephemeral-postgres
+        self.mutant = name
+        self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
+        self.say(
+            "  MUTANT ephemeral-postgres: PostgreSQL starts on an empty data directory "
+            f"({self.ephemeral_postgres.data_dir}) every time from now on"
+        )
+
+    def disable_mutant(self) -> None:
+        """Back onto the real data: stop everything, delete the mutant's directory, up."""
+        if self.ephemeral_postgres is None:
+            return
+        self.down()
+        self.ephemeral_postgres.remove()
+        self.ephemeral_postgres = None
+        self.postgres.data_dir_override = None
+        self.mutant = ""
+        self.up()
+
+    def _leave_mutant_data(self) -> None:
+        """A mutant run that did not end cleanly (interrupted) leaves PostgreSQL running on
+        the mutant's throw-away data: stop the stack and remove that data, so this run comes
+        up on the real data again."""
+        leftover = EphemeralPostgresData(self.layout.root)
+        if self.ephemeral_postgres is not None or not leftover.root.exists():
+            return
+        self.say(
+            f"  a mutant run left its throw-away PostgreSQL data in {leftover.root}: removing it"
+        )
+        for service in reversed(START_ORDER):
+            self.stop(service)
+        leftover.remove()
 
     # -- helpers -----------------------------------------------------------------
     def _process(self, service: Service) -> ManagedProcess:
@@ -131,6 +168,7 @@ class NativeStack(Stack):
     # -- lifecycle ---------------------------------------------------------------
     def up(self) -> None:
         started = time.monotonic()
+        self._leave_mutant_data()
         self.layout.create()
         self.postgres.check_data_major()
         self.binaries()
@@ -149,6 +187,8 @@ class NativeStack(Stack):
         password = self._password()
         if service is Service.POSTGRES:
             run_as = self._run_as()
+            if self.ephemeral_postgres is not None:
+                self.postgres.data_dir_override = self.ephemeral_postgres.fresh()
             if self.postgres.initialise(password, run_as):
                 self.say(f"  initialised PostgreSQL {self.settings.postgres_major} data")
             self.postgres.start(password, run_as)

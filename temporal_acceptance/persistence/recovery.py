@@ -1,0 +1,174 @@
+"""After a disruptive scenario — passed or failed — leave a healthy deployment behind, and
+judge what the services logged while they went down and came back.
+
+Log lines are scanned with checks/logscan.py; the allowlists here name the reconnect and
+start-up noise a clean restart of each service is expected to produce, each with the
+reason it is harmless. Anything else at error level fails the gate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from temporal_acceptance.checks.logscan import AllowedError, ScanResult, scan, service_logs
+from temporal_acceptance.errors import NotSupportedOnTarget
+from temporal_acceptance.persistence.disruption import Disruption, unhealthy, wait_healthy
+from temporal_acceptance.stack.base import START_ORDER, Service, Stack
+from temporal_acceptance.stack.logs import LogLine
+from temporal_acceptance.waiting import wait_until
+
+
+def _allow(service: Service, pattern: str, reason: str) -> AllowedError:
+    return AllowedError(service.value, re.compile(pattern), reason)
+
+
+# -- what a clean restart logs, seen on the native stack (Temporal 1.30, PostgreSQL 16) ----
+
+# Temporal's SQL pool loses its connections while PostgreSQL restarts, and on Temporal's own
+# shutdown the pool closes before the last task-queue writes are cut off. The server retries
+# each such operation; the history/row gates of the same scenario prove nothing was lost.
+TEMPORAL_DATABASE_AWAY = _allow(
+    Service.TEMPORAL,
+    r"no usable database connection found|database connection lost|connect: connection refused"
+    r"|unable to refresh database connection pool"
+    r"|transaction has already been committed or rolled back",
+    "Temporal's database connections drop while PostgreSQL (or Temporal itself) restarts",
+)
+# Requests that arrive while the server starts (worker polls, the suite's own calls) are
+# refused until the frontend is ready and each history shard is owned again.
+TEMPORAL_STARTING = _allow(
+    Service.TEMPORAL,
+    r"Frontend is not healthy yet|shard status unknown",
+    "requests refused while the frontend starts and history shards are acquired",
+)
+# While the roles leave and rejoin the membership ring, matching cannot yet resolve who
+# owns a task-queue partition or the Nexus endpoints table.
+TEMPORAL_MEMBERSHIP = _allow(
+    Service.TEMPORAL,
+    r"Not enough hosts to serve the request",
+    "the membership ring is incomplete while the server stops and starts",
+)
+# A graceful stop cancels the operations still in progress.
+TEMPORAL_SHUTDOWN = _allow(
+    Service.TEMPORAL, r"context canceled", "operations cut short by the graceful stop"
+)
+# PostgreSQL's fast shutdown (what a restart uses) ends every client session.
+POSTGRES_FAST_SHUTDOWN = _allow(
+    Service.POSTGRES,
+    r"terminating connection due to administrator command",
+    "the fast shutdown of a restart ends Temporal's pooled sessions",
+)
+# Clients reconnecting (Temporal, the stack's readiness probe) before start-up has finished.
+POSTGRES_STARTING = _allow(
+    Service.POSTGRES,
+    r"the database system is (?:starting up|not yet accepting connections|shutting down)",
+    "connection attempts while PostgreSQL starts or stops",
+)
+# The stack registers the default namespace on every Temporal start; when it exists the
+# insert is rejected and the server answers ALREADY_EXISTS, which the stack expects.
+NAMESPACE_REGISTERED_AGAIN = _allow(
+    Service.POSTGRES,
+    r'duplicate key value violates unique constraint "namespaces_pkey"',
+    "the default namespace is registered again on each Temporal start",
+)
+
+# The compose target's schema job runs on every `up` and creates its databases
+# idempotently: PostgreSQL reports the ones that exist, and the job carries on.
+DATABASES_CREATED_AGAIN = _allow(
+    Service.POSTGRES,
+    r'database "(?:temporal|temporal_visibility|acceptance_app)" already exists',
+    "the schema job of an `up` creates the databases idempotently (compose target)",
+)
+
+# What may be logged while each service restarts. Anything else at error level fails.
+NOISE: dict[Service, tuple[AllowedError, ...]] = {
+    Service.POSTGRES: (POSTGRES_FAST_SHUTDOWN, POSTGRES_STARTING, TEMPORAL_DATABASE_AWAY),
+    Service.TEMPORAL: (
+        TEMPORAL_STARTING,
+        TEMPORAL_MEMBERSHIP,
+        TEMPORAL_SHUTDOWN,
+        TEMPORAL_DATABASE_AWAY,
+        NAMESPACE_REGISTERED_AGAIN,
+        DATABASES_CREATED_AGAIN,
+    ),
+    Service.UI: (),
+}
+
+
+# A restart's noise can surface after the restart itself: a restarted Temporal keeps its
+# predecessor's membership entries for up to 20 s (its healthy-host heartbeat cutoff), and
+# matching loads task-queue partitions lazily, logging "Not enough hosts" when one is loaded
+# before the ring has settled. So a scan also allows the noise of disruptions this recent.
+LATE_NOISE_SECONDS = 30.0
+
+
+def allowlist_for(*disruptions: Disruption) -> tuple[AllowedError, ...]:
+    """The noise the disrupted service(s) may make; every service's for a down + up."""
+    entries: list[AllowedError] = []
+    for disruption in disruptions:
+        services = (disruption.service,) if disruption.service else START_ORDER
+        entries += [e for service in services for e in NOISE[service] if e not in entries]
+    return tuple(entries)
+
+
+def scan_window(
+    stack: Stack, disruptions: Sequence[Disruption], since: datetime, until: datetime
+) -> ScanResult:
+    """Error-level lines of every service in the window, minus the noise of `disruptions`
+    (the scenario's own and those of the last LATE_NOISE_SECONDS)."""
+    logs = service_logs(stack, START_ORDER, since, until)
+    return scan({**logs}, allowlist_for(*disruptions))
+
+
+def skip_reason(stack: Stack) -> str:
+    """Why disruptive scenarios cannot run on this target ("" when they can)."""
+    if stack.supports_disruption:
+        return ""
+    return NotSupportedOnTarget("disrupting the deployment", stack.target).line()
+
+
+NOTHING_TO_RESTORE = "the stack was healthy: nothing to restore"
+
+
+def restore(stack: Stack, failed: bool) -> str:
+    """Every service healthy again. After a failure the state is unknown (a service may
+    run but be broken, e.g. on lost data): take the whole stack down and up."""
+    broken = unhealthy(stack)
+    if not failed and not broken:
+        return NOTHING_TO_RESTORE
+    stack.down()
+    stack.up()
+    wait_healthy(stack)
+    return "restored with down + up" + (f" (was: {'; '.join(broken)})" if broken else "")
+
+
+def describe_services(stack: Stack, services: Sequence[Service] = START_ORDER) -> str:
+    return "\n".join(stack.status(service).line() for service in services)
+
+
+# -- settling: the next scenario starts from a deployment that has finished recovering -------
+
+# No error-level line for this long means the services have finished their start-up noise
+# (a compose Temporal keeps logging "Not enough hosts" for seconds after it reports healthy).
+QUIET_SECONDS = 1.0
+SETTLE_TIMEOUT = 60.0
+
+
+def recent_errors(stack: Stack, seconds: float, now: datetime | None = None) -> list[LogLine]:
+    """Error-level lines any service logged in the last `seconds` (no allowlist)."""
+    until = now or datetime.now(UTC)
+    logs = service_logs(stack, START_ORDER, until - timedelta(seconds=seconds), until)
+    return scan({**logs}, ()).errors
+
+
+def wait_quiet(stack: Stack, quiet: float = QUIET_SECONDS, timeout: float = SETTLE_TIMEOUT) -> None:
+    wait_until(
+        lambda: recent_errors(stack, quiet),
+        what=f"{quiet:g} s without an error-level line from any service",
+        timeout=timeout,
+        accept=lambda lines: not lines,
+        describe=lambda lines: lines[-1].render()[:300],
+        max_delay=0.2,
+    )

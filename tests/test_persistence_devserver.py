@@ -1,0 +1,194 @@
+"""The persistence gates' workflow driving against a real Temporal dev server: parking two
+workflows (in their timer, waiting for their signal), resuming them, an activity retried
+on another worker, a batch completed exactly once, and the witness read again. PostgreSQL
+is replaced at its boundary (the dev server has none)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from conftest import LoopRunner
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+from test_snapshot import connector, healthy_databases
+from test_workload_devserver import FAKE_DATABASE, fake_database_operation
+
+from temporal_acceptance.checks.snapshot import take_snapshot
+from temporal_acceptance.errors import WaitTimeout
+from temporal_acceptance.persistence import inflight, load, stored
+from temporal_acceptance.persistence.disruption import DisruptionTiming
+from temporal_acceptance.persistence.workflows import (
+    options_for,
+    read_history,
+    sleeping_in_timer,
+    start,
+    wait_for_position,
+    waiting_for_signal,
+)
+from temporal_acceptance.workload import activities
+from temporal_acceptance.workload.workflows import ChildTestWorkflow, TestWorkflow
+
+pytestmark = pytest.mark.devserver
+
+
+@asynccontextmanager
+async def worker(client: Client, queue: str, identity: str) -> AsyncIterator[Worker]:
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[TestWorkflow, ChildTestWorkflow],
+        activities=[activities.test_activity_execution, fake_database_operation],
+        identity=identity,
+    ) as running:
+        yield running
+
+
+def queue() -> str:
+    return f"persist-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_parked_pair_resumes_moves_on_and_completes_whole(
+    run: LoopRunner, dev_env: WorkflowEnvironment
+) -> None:
+    client, q = dev_env.client, queue()
+
+    async def scenario() -> tuple[inflight.InFlightPair, DisruptionTiming, list[str], list[str]]:
+        async with worker(client, q, "w1"):
+            pair = await inflight.park_pair(client, q, "unit-inflight", 2.0)
+            timing = DisruptionTiming("restart of nothing", datetime.now(UTC), None, 0.1)
+            await inflight.signal_waiting(client, None, pair, 10)  # type: ignore[arg-type]
+            late = await inflight.progress_problems(client, None, pair, timing, 5, 0.0001)  # type: ignore[arg-type]
+            whole = await inflight.finished_whole(client, None, pair.both, FAKE_DATABASE, 30)  # type: ignore[arg-type]
+            return pair, timing, late, whole
+
+    pair, timing, late, whole = run(scenario())
+    assert timing.progress_seconds is not None
+    assert 0 <= timing.progress_seconds < 10
+    assert late[0].startswith("after the restart of nothing, the first in-flight workflow made ")
+    assert whole == []
+    assert sleeping_in_timer(pair.sleeping.before)
+    assert waiting_for_signal(pair.waiting.before)
+    for watched in pair.both:
+        assert inflight.completion_problems(watched, FAKE_DATABASE) == []
+    assert [w["history_after"] is not None for w in inflight.attachment(pair.both)] == [True, True]
+
+
+def test_a_workflow_that_does_not_move_on_is_reported_lost_or_stuck(
+    run: LoopRunner, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inflight, "lost_or_kept", lambda e, run_id, n: "LOST: nothing stored")
+    client, q = dev_env.client, queue()  # no worker polls this queue: nothing moves
+
+    async def scenario() -> None:
+        watched = await start(
+            client, options_for(f"unit-stuck-{uuid.uuid4().hex[:6]}", q, 1), False
+        )
+        watched.before = await read_history(client, watched.workflow_id, watched.run_id)
+        pair = inflight.InFlightPair(watched, watched)
+        with pytest.raises(AssertionError, match="no in-flight workflow moved on .* LOST: nothing"):
+            await inflight.first_progress_seconds(client, None, pair, datetime.now(UTC), 0.3)  # type: ignore[arg-type]
+        with pytest.raises(AssertionError, match=r"did not complete — LOST: nothing stored; timed"):
+            await inflight.finish_all(client, None, [watched], 0.3)  # type: ignore[arg-type]
+        with pytest.raises(WaitTimeout, match="to be sleeping in its timer"):
+            await wait_for_position(client, watched, "sleeping in its timer", 0.3)
+        await client.get_workflow_handle(watched.workflow_id).terminate("unit test done")
+        with pytest.raises(AssertionError, match="did not accept its signal — LOST"):
+            await inflight.signal_waiting(client, None, pair, 0.3)  # type: ignore[arg-type]
+
+    run(scenario())
+
+
+def test_a_held_activity_is_retried_on_the_second_worker(
+    run: LoopRunner, dev_env: WorkflowEnvironment
+) -> None:
+    client, q = dev_env.client, queue()
+
+    async def scenario() -> Any:
+        async with worker(client, q, "first"):
+            held = await inflight.start_held_activity(client, q, "unit-crash", "first")
+        # "first" is gone (shut down in the middle of the activity); "second" takes over.
+        async with worker(client, q, "second"):
+            problems = await inflight.retried_on(client, None, held, "first", "second", 60)  # type: ignore[arg-type]
+        assert problems == []
+        return held
+
+    held = run(scenario())
+    assert inflight.completion_problems(held, FAKE_DATABASE) == []
+
+
+def test_a_batch_completes_and_is_listed_exactly_once(
+    run: LoopRunner, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "LOAD_TIMER_SECONDS", 1.0)
+    client, q = dev_env.client, queue()
+    prefix = f"unit-load-{uuid.uuid4().hex[:6]}"
+
+    def stored_rows(endpoints: Any, prefix: str, log: Any) -> tuple[list[Any], list[str]]:
+        ids = [f"{prefix}-{i:03d}" for i in range(3)]
+        rows = [(i, 2, "TestWorkflow") for i in ids] + [
+            (f"{i}-child", 2, "ChildTestWorkflow") for i in ids
+        ]
+        return rows, ids
+
+    monkeypatch.setattr(load, "stored_rows", stored_rows)
+
+    async def scenario() -> tuple[list[str], dict[str, str], list[str]]:
+        async with worker(client, q, "w1"):
+            batch, _, not_in_flight = await load.in_flight(client, q, prefix, 3)
+            outcomes = await load.wait_completed(client, batch, 30)
+            problems, _ = await load.exactly_once(client, None, batch)  # type: ignore[arg-type]
+            return not_in_flight, outcomes, problems
+
+    not_in_flight, outcomes, problems = run(scenario())
+    assert not_in_flight == []
+    assert load.outcome_problems(outcomes) == []
+    assert problems == []
+
+
+def test_a_batch_that_does_not_finish_in_time_is_reported(
+    run: LoopRunner, dev_env: WorkflowEnvironment
+) -> None:
+    client, q = dev_env.client, queue()  # no worker: nothing completes
+
+    async def scenario() -> dict[str, str]:
+        batch = await load.start_load(client, q, f"unit-stall-{uuid.uuid4().hex[:6]}", 2)
+        outcomes = await load.wait_completed(client, batch, 0.2)
+        for watched in batch.watched:
+            await client.get_workflow_handle(watched.workflow_id).terminate("unit test done")
+        return outcomes
+
+    outcomes = run(scenario())
+    assert set(outcomes.values()) == {"still running after 0.2 s"}
+    assert load.outcome_problems(outcomes)[0].startswith("2 of 2 workflows did not complete: ")
+
+
+def test_the_witness_is_reused_while_intact_and_read_again(
+    run: LoopRunner, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = take_snapshot(connector(healthy_databases()), "default")
+    monkeypatch.setattr(stored, "_wait_visibility", lambda endpoints, record: None)
+    monkeypatch.setattr(stored, "snapshot_of", lambda endpoints, scope=None: snapshot)
+    client, q = dev_env.client, queue()
+
+    async def scenario() -> tuple[Any, Any, Any, Any]:
+        async with worker(client, q, "w1"):
+            witness = await stored.ensure_witness(
+                client, None, q, f"unit-witness-{uuid.uuid4().hex[:6]}", None
+            )  # type: ignore[arg-type]
+            again = await stored.ensure_witness(client, None, q, "unused", witness)  # type: ignore[arg-type]
+            events = await read_history(client, witness.workflow_id, witness.run_id)
+            monkeypatch.setattr(stored, "stored_events", lambda endpoints, run_id: (events, ""))
+            before = await stored.read_stored(client, None, witness)  # type: ignore[arg-type]
+            after = await stored.read_stored(client, None, witness, before)  # type: ignore[arg-type]
+            return witness, again, before, after
+
+    witness, again, before, after = run(scenario())
+    assert again == witness
+    assert stored.reading_problems(before) == []
+    assert stored.stored_differences(before, after) == []

@@ -1,0 +1,262 @@
+"""After a disruption: the restart-noise allowlists, the log scan of the window, the skip
+on targets that cannot be disrupted, and the cleanup that leaves a healthy stack."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fake_stack import RecordingStack
+
+from temporal_acceptance.errors import WaitTimeout
+from temporal_acceptance.persistence import recovery
+from temporal_acceptance.persistence.disruption import DISRUPTIONS, DisruptionTiming
+from temporal_acceptance.persistence.fixture import PersistenceFixture
+from temporal_acceptance.stack.base import Service
+from temporal_acceptance.stack.logs import LogLine
+
+T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
+PG_RESTART = DISRUPTIONS["PostgreSQL is restarted"]
+TEMPORAL_RESTART = DISRUPTIONS["the Temporal server is restarted"]
+DOWN_UP = DISRUPTIONS["the whole stack is taken down and brought up again"]
+UI_RESTART = DISRUPTIONS["the Temporal UI is restarted"]
+
+PG_SHUTDOWN = (
+    "2026-11-25 12:00:01.000 UTC [7] FATAL:  terminating connection due to administrator command"
+)
+TEMPORAL_NO_DB = (
+    '{"level":"error","msg":"Operation failed","error":"no usable database connection found"}'
+)
+TEMPORAL_STARTING = (
+    '{"level":"error","msg":"service failures","error":"Frontend is not healthy yet"}'
+)
+TEMPORAL_BROKEN = (
+    '{"level":"error","msg":"Operation failed","error":"relation \\"executions\\" does not exist"}'
+)
+
+
+def line(service: Service, text: str, seconds: float = 1, level: str = "error") -> LogLine:
+    return LogLine(T0 + timedelta(seconds=seconds), service.value, level, text)
+
+
+def stack_with(lines: dict[Service, list[LogLine]]) -> RecordingStack:
+    stack = RecordingStack()
+    stack.lines = lines
+    return stack
+
+
+def test_each_allowlist_entry_gives_its_reason() -> None:
+    entries = {entry for entries in recovery.NOISE.values() for entry in entries}
+    assert entries
+    assert all(len(entry.reason) > 20 for entry in entries)
+    assert recovery.allowlist_for(UI_RESTART) == ()
+    both = recovery.allowlist_for(PG_RESTART, TEMPORAL_RESTART)
+    assert len(both) == len(set(both))  # an entry both services allow is listed once
+    assert set(recovery.allowlist_for(DOWN_UP)) == set(both)
+
+
+def test_noise_of_a_recent_restart_is_allowed_in_a_later_window() -> None:
+    """A Temporal restart's late noise (a partition loaded seconds later) shows in the next
+    scenario's window; it is allowed only while that restart is recent."""
+    fixture = PersistenceFixture(out=io.StringIO())
+    fixture.record(TEMPORAL_RESTART, DisruptionTiming("restart of temporal", T0, None, 1.8))
+    later = T0 + timedelta(seconds=10)
+    fixture.record(PG_RESTART, DisruptionTiming("restart of postgres", later, None, 0.3))
+    assert fixture.noisy_since(later) == [TEMPORAL_RESTART, PG_RESTART]
+    assert fixture.noisy_since(T0 + timedelta(seconds=40)) == [PG_RESTART]
+    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING, 11)]})
+    window = (later, later + timedelta(seconds=5))
+    assert recovery.scan_window(stack, fixture.noisy_since(later), *window).errors == []
+    assert len(recovery.scan_window(stack, [PG_RESTART], *window).errors) == 1
+
+
+def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connections() -> None:
+    stack = stack_with({
+        Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)],
+        Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_NO_DB),
+                           line(Service.TEMPORAL, TEMPORAL_STARTING)],
+    })  # fmt: skip
+    result = recovery.scan_window(stack, [PG_RESTART], T0, T0 + timedelta(seconds=5))
+    assert [e.text for e in result.errors] == [TEMPORAL_STARTING]  # not expected on this restart
+    assert len(result.allowed) == 2
+
+
+def test_a_temporal_restart_does_not_excuse_postgres_ending_sessions() -> None:
+    stack = stack_with({
+        Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)],
+        Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING)],
+    })  # fmt: skip
+    result = recovery.scan_window(stack, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=5))
+    assert [e.text for e in result.errors] == [PG_SHUTDOWN]
+
+
+def test_a_whole_stack_restart_allows_every_service_noise_but_not_real_errors() -> None:
+    stack = stack_with({
+        Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)],
+        Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING),
+                           line(Service.TEMPORAL, TEMPORAL_BROKEN, 2)],
+    })  # fmt: skip
+    result = recovery.scan_window(stack, [DOWN_UP], T0, T0 + timedelta(seconds=5))
+    assert [e.text for e in result.errors] == [TEMPORAL_BROKEN]
+    outside = recovery.scan_window(
+        stack, [DOWN_UP], T0 + timedelta(seconds=3), T0 + timedelta(seconds=5)
+    )
+    assert outside.errors == []
+    assert outside.scanned == {"postgres": 0, "temporal": 0, "ui": 0}
+
+
+def test_targets_that_cannot_be_disrupted_say_why() -> None:
+    stack = RecordingStack()
+    assert recovery.skip_reason(stack) == ""
+    stack.supports_disruption = False
+    assert recovery.skip_reason(stack) == (
+        "disrupting the deployment is not supported on the fake target — run disruptive "
+        "scenarios against the native or compose target"
+    )
+
+
+def test_a_healthy_stack_after_a_passed_scenario_is_left_alone() -> None:
+    stack = RecordingStack()
+    assert recovery.restore(stack, failed=False) == "the stack was healthy: nothing to restore"
+    assert stack.calls == []
+
+
+def test_a_failed_scenario_or_an_unhealthy_service_brings_the_stack_down_and_up() -> None:
+    stack = RecordingStack()
+    assert recovery.restore(stack, failed=True) == "restored with down + up"
+    assert stack.calls == ["down", "up"]
+    stack = RecordingStack()
+    stack.healthy_services.discard(Service.TEMPORAL)
+    assert recovery.restore(stack, failed=False) == "restored with down + up (was: temporal  down)"
+    assert recovery.describe_services(stack).splitlines()[1] == "temporal  healthy"
+
+
+# -- the run-wide fixture ----------------------------------------------------------------
+
+
+@dataclass
+class FakeStatus:
+    failed: bool
+
+    def has_failed(self) -> bool:
+        return self.failed
+
+
+@dataclass
+class FakeScenario:
+    failed: bool
+    name: str = "a scenario"
+
+    @property
+    def status(self) -> FakeStatus:
+        return FakeStatus(self.failed)
+
+
+@dataclass
+class FakeDriver:
+    alive: bool
+    spec: Any = field(default_factory=type("Spec", (), {"identity": "worker-1"}))
+    baseline: dict[str, Any] = field(default_factory=lambda: {"workflow": "old"})
+    polled: list[dict[str, Any]] = field(default_factory=list)
+
+    def running(self) -> bool:
+        return self.alive
+
+    async def wait_polling(self, client: Any, timeout: float) -> list[str]:
+        self.polled.append(dict(self.baseline))
+        if client == "broken":
+            raise AssertionError("the worker does not poll")
+        return ["workflow", "activity"]
+
+
+@dataclass
+class FakeWorkerFixture:
+    driver: FakeDriver | None
+    replaced: int = 0
+
+    async def replace(self, run: Any) -> FakeDriver:
+        self.replaced += 1
+        self.driver = FakeDriver(True)
+        return self.driver
+
+
+@dataclass
+class FakeRun:
+    stack: RecordingStack
+    client_name: str = "client"
+
+    async def client(self) -> str:
+        return self.client_name
+
+    def run(self, coro: Any) -> Any:
+        import asyncio
+
+        return asyncio.run(coro)
+
+
+def test_the_cleanup_restores_the_stack_and_replaces_a_dead_worker() -> None:
+    out = io.StringIO()
+    fixture, run = PersistenceFixture(out=out), FakeRun(RecordingStack())
+    worker = FakeWorkerFixture(FakeDriver(alive=False))
+    fixture.cleanup(run, worker, FakeScenario(failed=True))  # type: ignore[arg-type]
+    assert run.stack.calls == ["down", "up"]
+    assert [d.name for _, d in fixture.disruptions] == ["down + up of the stack"]
+    assert worker.replaced == 1
+    assert out.getvalue().splitlines() == [
+        "persistence cleanup after 'a scenario': restored with down + up",
+        "persistence cleanup: started a new test worker (worker-1 had exited)",
+    ]
+    quiet = PersistenceFixture(out=io.StringIO())
+    quiet.cleanup(run, FakeWorkerFixture(None), FakeScenario(failed=False))  # type: ignore[arg-type]
+    assert quiet.out.getvalue() == ""
+
+
+def test_the_cleanup_waits_for_the_worker_to_poll_again_from_scratch() -> None:
+    out = io.StringIO()
+    fixture, driver = PersistenceFixture(out=out), FakeDriver(alive=True)
+    fixture.cleanup(FakeRun(RecordingStack()), FakeWorkerFixture(driver), FakeScenario(False))  # type: ignore[arg-type]
+    assert driver.polled == [{}]  # Temporal forgets pollers on a restart: any poll counts
+    assert out.getvalue() == ""
+    broken = FakeRun(RecordingStack(), client_name="broken")
+    fixture.cleanup(broken, FakeWorkerFixture(driver), FakeScenario(False))  # type: ignore[arg-type]
+    assert out.getvalue() == (
+        "persistence cleanup: the deployment did not settle: the worker does not poll\n"
+    )
+
+
+def test_quiet_means_no_error_line_in_the_last_moments() -> None:
+    now = datetime.now(UTC)
+    stack = stack_with({Service.TEMPORAL: [
+        LogLine(now - timedelta(seconds=5), "temporal", "error", "old noise"),
+        LogLine(now - timedelta(seconds=0.2), "temporal", "info", "fine"),
+    ]})  # fmt: skip
+    assert recovery.recent_errors(stack, 1.0, now) == []
+    recovery.wait_quiet(stack, quiet=1.0, timeout=1)
+    stack.lines[Service.TEMPORAL].append(LogLine(now, "temporal", "error", "still failing"))
+    assert [e.text for e in recovery.recent_errors(stack, 1.0, now)] == ["still failing"]
+    with pytest.raises(WaitTimeout, match="1 s without an error-level line from any service; "
+                       "last seen: \\[temporal\\] .*still failing"):  # fmt: skip
+        recovery.wait_quiet(stack, quiet=1.0, timeout=0.2)
+
+
+def test_the_run_ends_with_the_timings_and_the_mutant_switched_off() -> None:
+    out = io.StringIO()
+    fixture, run = PersistenceFixture(out=out), FakeRun(RecordingStack())
+    assert fixture.summary() == ""
+    fixture.timings = [
+        DisruptionTiming("restart of temporal", T0, None, 1.5),
+        DisruptionTiming("kill -9 + start of postgres", T0, 0.1, 0.4, 0.75),
+    ]
+    run.stack.mutant = "ephemeral-postgres"
+    fixture.close(run)  # type: ignore[arg-type]
+    assert out.getvalue().splitlines()[1:] == [
+        "restart timings (seconds from the start of each disruption):",
+        "disruption                   healthy   progress",
+        "restart of temporal            1.50s        -",
+        "kill -9 + start of postgres    0.40s     0.75s",
+        "switching the ephemeral-postgres mutant off: back onto the real data",
+    ]
+    assert run.stack.calls == ["mutant off"]
