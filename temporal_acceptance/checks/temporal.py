@@ -91,6 +91,24 @@ async def namespace_usable(client: Client, namespace: str) -> bool:
     return True
 
 
+async def frontend_ready(address: str, namespace: str, timeout: float = 3.0) -> tuple[bool, str]:
+    """(ready, what was seen): the frontend is SERVING *and* serves `namespace`.
+
+    Health alone is not readiness: right after PostgreSQL restarts, a SERVING frontend can
+    still answer "Namespace default is not found" until its namespace cache refreshes, and a
+    new workflow started then fails. Counting that window as unhealthy keeps it inside the
+    measured (and limited) time to recover instead of surfacing as a random failure later.
+    """
+    if not await frontend_serving(address, timeout):
+        return False, f"frontend {address} NOT_SERVING"
+    client = await connect(address, namespace)
+    try:
+        await namespace_usable(client, namespace)
+    except RPCError as exc:
+        return False, f"frontend {address} SERVING, namespace {namespace!r} not served: {exc}"
+    return True, f"frontend {address} SERVING, namespace {namespace!r} served"
+
+
 async def list_namespaces(client: Client) -> list[str]:
     response = await client.workflow_service.list_namespaces(ListNamespacesRequest(page_size=100))
     return [ns.namespace_info.name for ns in response.namespaces]

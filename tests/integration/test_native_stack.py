@@ -156,3 +156,10 @@ def test_up_after_a_crash_of_everything_reuses_the_data(native_stack: NativeStac
         assert conn.execute("select note from it_crash").fetchall() == [
             ("written before the crash",)
         ]
+
+
+def test_temporal_is_healthy_only_once_it_serves_the_namespace(native_stack: NativeStack) -> None:
+    ready, seen = native_stack.temporal.ready()
+    assert ready, seen
+    assert "namespace 'default' served" in seen
+    assert native_stack.status(Service.TEMPORAL).detail == seen

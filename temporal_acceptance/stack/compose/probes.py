@@ -7,7 +7,7 @@ import psycopg
 
 from temporal_acceptance.checks.temporal import (
     connect,
-    frontend_serving,
+    frontend_ready,
     namespace_usable,
     run_sync,
 )
@@ -22,9 +22,7 @@ def probe_service(service: Service, endpoints: Endpoints) -> tuple[bool, str]:
             conn.execute("select 1")
         return True, f"accepts connections on {endpoints.postgres_host}:{endpoints.postgres_port}"
     if service is Service.TEMPORAL:
-        serving = run_sync(lambda: frontend_serving(endpoints.temporal_address))
-        seen = "SERVING" if serving else "NOT_SERVING"
-        return serving, f"frontend {endpoints.temporal_address} {seen}"
+        return run_sync(lambda: frontend_ready(endpoints.temporal_address, endpoints.namespace))
     ok = ui_healthy(endpoints.ui_url)
     return ok, f"{endpoints.ui_url}/healthz {'OK' if ok else 'not OK'}"
 

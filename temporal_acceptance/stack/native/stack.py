@@ -206,7 +206,7 @@ class NativeStack(Stack):
         if service is Service.POSTGRES:
             self.postgres.wait_ready(password, 30.0)
         elif service is Service.TEMPORAL:
-            self.temporal.wait_serving(30.0)
+            self.temporal.wait_ready(30.0)
         else:
             self.ui.start(timeout=30.0)
 
@@ -266,8 +266,7 @@ class NativeStack(Stack):
                 healthy = self.postgres.ping(self._password())
                 detail = f"{self.settings.host}:{self.settings.postgres_port}"
             elif service is Service.TEMPORAL:
-                healthy = self.temporal.serving()
-                detail = f"frontend {self.temporal.address} SERVING"
+                healthy, detail = self.temporal.ready()
             else:
                 healthy = self.ui.healthy()
                 detail = self.ui.url

@@ -14,6 +14,7 @@ import yaml
 
 from temporal_acceptance.checks.temporal import (
     connect,
+    frontend_ready,
     frontend_serving,
     namespace_usable,
     register_namespace,
@@ -290,6 +291,22 @@ class NativeTemporal:
     def serving(self) -> bool:
         self.process.require_running()
         return run_sync(lambda: frontend_serving(self.address))
+
+    def ready(self) -> tuple[bool, str]:
+        """SERVING and serving the namespace (see checks.temporal.frontend_ready)."""
+        self.process.require_running()
+        return run_sync(lambda: frontend_ready(self.address, self.namespace))
+
+    def wait_ready(self, timeout: float) -> None:
+        wait_until(
+            self.ready,
+            what=f"the Temporal frontend on {self.address} to serve namespace {self.namespace!r}",
+            timeout=timeout,
+            accept=lambda seen: seen[0],
+            describe=lambda seen: seen[1],
+            fatal=(ServiceExited,),
+            hint=self._log_hint,
+        )
 
     def wait_serving(self, timeout: float) -> None:
         wait_until(
