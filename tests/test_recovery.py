@@ -84,6 +84,28 @@ def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connect
     assert len(result.allowed) == 2
 
 
+# Seen in a CI run: the readiness probe lists workflows while PostgreSQL restarts.
+NAMESPACE_UNREADABLE = (
+    '{"level":"error","msg":"Operation failed with an error.","error":"Namespace default is not'
+    ' found.","logging-call-at":"go.temporal.io/server@v1.30.8/common/persistence/visibility/'
+    'visiblity_manager_metrics.go:215"}'
+)
+NAMESPACE_MISSING_ELSEWHERE = (
+    '{"level":"error","msg":"start failed","error":"Namespace default is not found.",'
+    '"logging-call-at":"go.temporal.io/server@v1.30.8/service/frontend/workflow_handler.go:1"}'
+)
+
+
+def test_only_the_visibility_layer_may_miss_the_namespace_and_only_while_postgres_is_away() -> None:
+    lines = [NAMESPACE_UNREADABLE, NAMESPACE_MISSING_ELSEWHERE]
+    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, text) for text in lines]})
+    window = (T0, T0 + timedelta(seconds=5))
+    during_pg = recovery.scan_window(stack, [PG_RESTART], *window)
+    assert [e.text for e in during_pg.errors] == [NAMESPACE_MISSING_ELSEWHERE]
+    during_temporal = recovery.scan_window(stack, [TEMPORAL_RESTART], *window)
+    assert [e.text for e in during_temporal.errors] == lines
+
+
 def test_a_temporal_restart_does_not_excuse_postgres_ending_sessions() -> None:
     stack = stack_with({
         Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)],
