@@ -27,13 +27,30 @@ class Tally:
         return f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
 
 
+# A CI log shows only the end of a run: each failure carries the start of its message.
+REASON_LINES = 6
+REASON_WIDTH = 300
+
+
+def reason(problem: ET.Element) -> str:
+    """The first lines of a JUnit failure's message (or its text), indented under it."""
+    text = (problem.get("message") or problem.text or "").strip()
+    lines = [line[:REASON_WIDTH] for line in text.splitlines() if line.strip()]
+    if len(lines) > REASON_LINES:
+        lines = [*lines[:REASON_LINES], f"... ({len(lines) - REASON_LINES} more lines)"]
+    return "".join(f"\n    {line}" for line in lines)
+
+
 def count_junit(path: Path, tally: Tally) -> None:
     root = ET.parse(path).getroot()  # noqa: S314 (files this run wrote)
     for case in root.iter("testcase"):
         name = f"{case.get('classname', '')}::{case.get('name', '')}"
-        if case.find("failure") is not None or case.find("error") is not None:
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
             tally.failed += 1
-            tally.failures.append(name)
+            tally.failures.append(name + reason(problem))
         elif case.find("skipped") is not None:
             tally.skipped += 1
         else:

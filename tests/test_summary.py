@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,23 @@ def test_counts_cases_and_gates(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert out[-1] == "3 passed, 3 failed, 1 skipped"
     assert "FAILED gate mypy (exit 1)" in out
     assert "FAILED deployment::broken" in out
+    assert out[out.index("FAILED deployment::broken") + 1] == "    boom"
+
+
+def test_failure_reasons_are_shortened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    message = "\n".join(f"line {n}" for n in range(10)) + "\n" + "x" * 500
+    case = ET.Element("testcase", classname="p", name="n")
+    ET.SubElement(case, "error").text = message
+    suite = ET.Element("testsuite")
+    suite.append(case)
+    ET.ElementTree(suite).write(tmp_path / "a.xml")
+    assert main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    start = out.index("FAILED p::n")
+    assert out[start + 1 : start + 8] == [
+        *(f"    line {n}" for n in range(6)),
+        "    ... (5 more lines)",
+    ]
 
 
 def test_all_green(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
