@@ -7,6 +7,7 @@ package; what they do is in temporal_acceptance.harness.
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from temporal_acceptance.compat.deploy import compatibility_facts
@@ -21,10 +22,15 @@ from temporal_acceptance.reporting.metadata import record_environment
 from temporal_acceptance.ui.fixture import UiGates
 from temporal_acceptance.workload.fixture import TestWorkerFixture
 
+# behave captures sys.stdout/sys.stderr while hooks run; what the run says at its end goes
+# to the real console.
+CONSOLE = sys.__stderr__ or sys.stderr
+
 # ---------------------------------------------------------------- run
 
 
 def before_all(context: Any) -> None:
+    context.run_started = time.monotonic()
     try:
         context.run = Run.from_userdata(context.config.userdata)
         # Compatibility matrix: `-D default_stack=off` (make matrix) runs without it.
@@ -49,6 +55,9 @@ def before_all(context: Any) -> None:
 
 
 def after_all(context: Any) -> None:
+    # behave 1.3.3's closing "Took ..." adds up only scenarios outside a Rule (0 s here)
+    took = time.monotonic() - context.run_started
+    print(f"\ngates took {int(took // 60)}m{took % 60:04.1f}s (wall time)", file=CONSOLE)
     # -- workload: never leave the test worker running
     test_worker = getattr(context, "test_worker", None)
     if test_worker is not None:
@@ -68,7 +77,7 @@ def after_all(context: Any) -> None:
     print(
         f"\nstack left running for inspection: UI {endpoints.ui_url}, "
         f"frontend {endpoints.temporal_address}; stop it with `temporal-acceptance down`",
-        file=sys.stderr,
+        file=CONSOLE,
     )
 
 
