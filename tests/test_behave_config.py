@@ -21,8 +21,8 @@ def test_allure_results_go_where_the_report_reads_them_and_pretty_to_the_console
     formats, outfiles = config["format"], config["outfiles"]
     assert isinstance(formats, list)
     assert isinstance(outfiles, list)
-    outputs = dict(zip(formats, outfiles, strict=False))
-    assert outputs == {"allure": str(RESULTS_DIR)}
-    assert "pretty" in formats
-    # behave 1.3.3 writes every console line twice when "-" is listed as an outfile
-    assert "-" not in outfiles
+    assert dict(zip(formats, outfiles, strict=True)) == {"allure": str(RESULTS_DIR)}
+    # behave adds the default formatter on stdout itself: listed here too, every console
+    # line came out twice (and a formatter without an outfile writes to <name>.output)
+    assert config["default_format"] == "pretty"
+    assert "pretty" not in formats
