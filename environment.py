@@ -6,6 +6,7 @@ package; what they do is in temporal_acceptance.harness.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -44,9 +45,13 @@ def before_all(context: Any) -> None:
         # -- ui: one browser per run, launched by the first scenario that needs it
         context.ui = UiGates.from_settings(context.run.settings)
     except UserError as exc:
-        # One line, no traceback: behave would otherwise print a stack for a config typo.
-        print(f"error: {exc.line()}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
+        # One line and the error's exit status (2). behave turns any exception here, even
+        # SystemExit, into "HOOK-ERROR", a run summary and exit status 1. Nothing the run
+        # owns is running yet (the worker and browser start later; a stack stays up by
+        # design), so leave at once.
+        print(f"error: {exc.line()}", file=CONSOLE, flush=True)
+        sys.stdout.flush()
+        os._exit(exc.exit_code)
     if context.run.deployed:
         # ---- reporting: versions the live servers report, for environment.properties
         record_environment(deployment_facts(context.run))
