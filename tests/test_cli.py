@@ -113,7 +113,7 @@ def test_down_keeps_data_and_purge_deletes_it(
     assert "data kept" in capsys.readouterr().err
     assert _run(["down", "--purge"], isolated_env, monkeypatch) == 0
     assert not state.exists()
-    assert "data deleted" in capsys.readouterr().err
+    assert f"deleted postgres from {state}" in capsys.readouterr().err
 
 
 def test_purge_refuses_a_directory_that_is_not_ours(
@@ -127,8 +127,56 @@ def test_purge_refuses_a_directory_that_is_not_ours(
     (foreign / "thesis.tex").write_text("years of work")
     isolated_env["TACC_STATE_DIR"] = str(foreign)
     assert _run(["down", "--purge"], isolated_env, monkeypatch) == 2
-    assert "does not look like a temporal-acceptance state directory" in _one_error_line(capsys)
+    assert "was not created by temporal-acceptance" in _one_error_line(capsys)
     assert (foreign / "thesis.tex").exists()
+
+
+def test_config_then_purge_keeps_a_users_folder(
+    tmp_path: Path,
+    isolated_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The data-loss bug of issue 12: `config` used to create secrets/ in the folder, and
+    `down --purge` then deleted the folder with the user's files in it."""
+    folder = tmp_path / "my-files"
+    folder.mkdir(mode=0o755)
+    (folder / "notes.txt").write_text("mine")
+    isolated_env["TACC_STATE_DIR"] = str(folder)
+    for read_only in (["config"], ["status"], ["up", "--dry-run"]):
+        _run(read_only, isolated_env, monkeypatch)
+        assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"], read_only
+        assert folder.stat().st_mode & 0o777 == 0o755, read_only
+    capsys.readouterr()
+    assert _run(["down", "--purge"], isolated_env, monkeypatch) == 2
+    assert "refusing to delete anything" in _one_error_line(capsys)
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+def test_up_refuses_a_non_empty_folder_it_does_not_own(
+    tmp_path: Path,
+    isolated_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "README").write_text("mine")
+    isolated_env["TACC_STATE_DIR"] = str(folder)
+    assert _run(["up"], isolated_env, monkeypatch) == 2
+    line = _one_error_line(capsys)
+    assert "is not empty and was not created by temporal-acceptance (it holds README)" in line
+    assert sorted(p.name for p in folder.iterdir()) == ["README"]
+
+
+def test_up_on_an_impossible_state_dir_is_one_line(
+    isolated_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    isolated_env["TACC_STATE_DIR"] = "/proc/no-such-place"
+    assert _run(["up"], isolated_env, monkeypatch) == 2
+    assert "cannot create the state directory /proc/no-such-place" in _one_error_line(capsys)
 
 
 def test_status_of_a_stopped_stack(

@@ -82,7 +82,9 @@ def test_postgres_conf_listens_on_loopback_only() -> None:
 def test_password_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "state")
     layout.create()
-    first = layout.password()
+    assert not layout.has_password()
+    first = layout.ensure_password()
+    assert layout.ensure_password() == first
     assert layout.password() == first
     assert stat.S_IMODE(layout.password_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(layout.secrets_dir.stat().st_mode) == 0o700

@@ -15,6 +15,7 @@ from temporal_acceptance.provision.progress import Say, stderr_say
 from temporal_acceptance.settings import Settings
 from temporal_acceptance.stack.base import Stack
 from temporal_acceptance.stack.native.layout import Layout
+from temporal_acceptance.stack.ownership import claim
 
 RECORD_KEY = "compatibility"
 
@@ -33,7 +34,7 @@ def gate(settings: Settings, say: Say = stderr_say) -> Decision:
 def record(state_dir: Path, decision: Decision) -> dict[str, Any]:
     """Keep the decision (and its warning) in the state directory's stack.json, where the
     report and `temporal-acceptance status` find it; returns what was recorded."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    claim(state_dir)  # refuses a non-empty directory the suite did not create
     layout = Layout(state_dir)
     entry = {**decision.as_record(), "recorded_at": datetime.now(UTC).isoformat(timespec="seconds")}
     layout.record({**layout.recorded(), RECORD_KEY: entry})

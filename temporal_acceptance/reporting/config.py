@@ -9,5 +9,4 @@ from temporal_acceptance.stack.base import Stack
 
 
 def effective_config_yaml(stack: Stack) -> str:
-    password = stack.endpoints().postgres_password
-    return redact(yaml.safe_dump(stack.effective_config(), sort_keys=False), [password])
+    return redact(yaml.safe_dump(stack.effective_config(), sort_keys=False), stack.known_secrets())

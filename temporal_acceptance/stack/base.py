@@ -170,6 +170,10 @@ class Stack(abc.ABC):
     def datastores(self) -> list[DataStore]:
         """The connection strings the Temporal server actually runs with."""
 
+    def known_secrets(self) -> list[Secret]:
+        """The deployment's secrets, to redact wherever its output is shown."""
+        return [self.endpoints().postgres_password]
+
     def effective_config(self) -> dict[str, Any]:
         """What the deployment runs with, secrets redacted (for the report)."""
         return {"target": self.target, "settings": self.settings.describe()}

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from temporal_acceptance.errors import UserError
 from temporal_acceptance.secrets import Secret, generate_password
+from temporal_acceptance.stack.ownership import claim
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,27 @@ class Layout:
         return self.run_dir / f"{service}.pid"
 
     def create(self) -> None:
+        claim(self.root)  # refuses a non-empty directory the suite did not create
         for directory in (self.root, self.logs_dir, self.run_dir, self.temporal_dir, self.ui_dir):
             directory.mkdir(parents=True, exist_ok=True)
         self.secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.secrets_dir.chmod(0o700)
 
+    def has_password(self) -> bool:
+        return self.password_file.is_file()
+
     def password(self) -> Secret:
-        """The PostgreSQL password, generated once and kept 0600 beside the data."""
+        """The PostgreSQL password of this deployment (read only: never creates it)."""
+        if not self.password_file.is_file():
+            raise UserError(
+                f"no PostgreSQL password at {self.password_file}: this state directory "
+                "holds no deployment",
+                "bring the stack up first (temporal-acceptance up), or check state_dir",
+            )
+        return Secret(self.password_file.read_text().strip())
+
+    def ensure_password(self) -> Secret:
+        """The PostgreSQL password, generated once (by up) and kept 0600 beside the data."""
         path = self.password_file
         if path.is_file():
             return Secret(path.read_text().strip())

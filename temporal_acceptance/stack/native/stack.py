@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -41,6 +39,7 @@ from temporal_acceptance.stack.native.temporal import (
     render_config,
 )
 from temporal_acceptance.stack.native.ui import NativeUi
+from temporal_acceptance.stack.ownership import owned, purge_state_dir
 
 
 class NativeStack(Stack):
@@ -184,7 +183,7 @@ class NativeStack(Stack):
             self._wait_healthy(service)
             return
         self._check_ports(service)
-        password = self._password()
+        password = self.layout.ensure_password()
         if service is Service.POSTGRES:
             run_as = self._run_as()
             if self.ephemeral_postgres is not None:
@@ -233,27 +232,20 @@ class NativeStack(Stack):
 
     def down(self, purge: bool = False) -> None:
         started = time.monotonic()
+        root = self.layout.root
+        if purge and root.exists() and not owned(root):
+            purge_state_dir(root, self.say)  # refuses, naming the directory: nothing stopped
         for service in reversed(START_ORDER):
             self.stop(service)
         if purge:
-            self._purge()
+            purge_state_dir(root, self.say)
         self.say(
             f"✓ native stack down in {format_elapsed(time.monotonic() - started)}"
-            + (" (data deleted)" if purge else " (data kept)")
+            + ("" if purge else " (data kept)")
         )
 
-    def _purge(self) -> None:
-        root = self.layout.root
-        if not root.exists():
-            return
-        markers = (self.layout.stack_file, self.layout.pg_data, self.layout.password_file)
-        if not any(marker.exists() for marker in markers):
-            raise UserError(
-                f"{root} does not look like a temporal-acceptance state directory",
-                "refusing to delete it; check the state_dir setting",
-            )
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(root)
+    def known_secrets(self) -> list[Secret]:
+        return [self.layout.password()] if self.layout.has_password() else []
 
     # -- observation -------------------------------------------------------------
     def status(self, service: Service) -> ServiceStatus:
