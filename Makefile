@@ -85,7 +85,7 @@ check: setup
 	report=1; secrets=1; if [ $$up -eq 0 ]; then $(BIN)/behave $(BEHAVE_ARGS); \
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
-	$(BIN)/python -m temporal_acceptance.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up \
+	$(BIN)/python -m temporal_acceptance.reporting.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up \
 	  --gate report=$$report --gate no-password-in-output=$$secrets --save $(REPORTS)/tally-native.json
 
 # ---- reporting

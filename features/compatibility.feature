@@ -12,27 +12,37 @@ Feature: Compatibility validation
 
     @P1
     Scenario Outline: <case>: Temporal <temporal> on PostgreSQL <postgres>
-      When a deployment of Temporal "<temporal>" on PostgreSQL "<postgres>" is requested <how>
+      When a deployment of Temporal "<temporal>" on PostgreSQL "<postgres>" is requested
       Then the deploy command <outcome>
       And the user sees "<message>"
       And the advice is "<advice>"
 
       Examples: Pairs in the matrix
-        | case                        | temporal | postgres | how                           | outcome                    | message                                                                    | advice                                             |
-        | supported                   | 1.30.8   | 16       | as is                         | proceeds quietly           | Temporal 1.30.8 on PostgreSQL 16 is supported                              | none                                               |
-        | supported but end of life   | 1.30.8   | 13       | as is                         | proceeds quietly           | PostgreSQL 13 is end of life since 2025-11-13                              | none                                               |
-        | untested newer PostgreSQL   | 1.29.1   | 18       | as is                         | proceeds with a warning    | Temporal 1.29.1 on PostgreSQL 18 is untested                               | use PostgreSQL 16 (supported with Temporal 1.29)   |
-        | untested Temporal line      | 1.32.0   | 16       | as is                         | proceeds with a warning    | Temporal 1.32 is not in the compatibility matrix                           | use Temporal 1.30.8 with PostgreSQL 16             |
-        | unsupported end of life     | 1.30.8   | 12       | as is                         | refuses with exit status 2 | Temporal 1.30.8 on PostgreSQL 12 is unsupported — PostgreSQL 12 is end of life | use PostgreSQL 16 (supported with Temporal 1.30)   |
-        | forced unsupported          | 1.31.2   | 12       | with the version check forced | proceeds with a warning    | deploying anyway because --force-version was given                         | use PostgreSQL 16 (supported with Temporal 1.31)   |
+        | case                      | temporal | postgres | outcome                    | message                                                                        | advice                                           |
+        | supported                 | 1.30.8   | 16       | proceeds quietly           | Temporal 1.30.8 on PostgreSQL 16 is supported                                  | none                                             |
+        | supported but end of life | 1.30.8   | 13       | proceeds quietly           | PostgreSQL 13 is end of life since 2025-11-13                                  | none                                             |
+        | untested newer PostgreSQL | 1.29.1   | 18       | proceeds with a warning    | Temporal 1.29.1 on PostgreSQL 18 is untested                                   | use PostgreSQL 16 (supported with Temporal 1.29) |
+        | untested Temporal line    | 1.32.0   | 16       | proceeds with a warning    | Temporal 1.32 is not in the compatibility matrix                               | use Temporal 1.30.8 with PostgreSQL 16           |
+        | unsupported end of life   | 1.30.8   | 12       | refuses with exit status 2 | Temporal 1.30.8 on PostgreSQL 12 is unsupported — PostgreSQL 12 is end of life | use PostgreSQL 16 (supported with Temporal 1.30) |
 
       Examples: Malformed versions
-        | case                        | temporal | postgres | how                           | outcome                    | message                                                                    | advice                                             |
-        | PostgreSQL not a number     | 1.30.8   | sixteen  | as is                         | refuses with exit status 2 | PostgreSQL major version 'sixteen' is not a number                         | give a major between 12 and 18                     |
-        | PostgreSQL minor release    | 1.30.8   | 16.4     | as is                         | refuses with exit status 2 | '16.4' names a minor release, not a major                                  | give the major only, e.g. 16                       |
-        | PostgreSQL out of range     | 1.30.8   | 9.6      | as is                         | refuses with exit status 2 | outside the range the suite can provision (12–18)                          | give a major between 12 and 18                     |
-        | Temporal without a patch    | 1.30     | 16       | as is                         | refuses with exit status 2 | Temporal server version '1.30' is not of the form X.Y.Z                    | give a release such as 1.30.8                      |
-        | Temporal not a version      | latest   | 16       | with the version check forced | refuses with exit status 2 | Temporal server version 'latest' is not of the form X.Y.Z                  | give a release such as 1.30.8                      |
+        | case                     | temporal | postgres | outcome                    | message                                                     | advice                         |
+        | PostgreSQL not a number  | 1.30.8   | sixteen  | refuses with exit status 2 | PostgreSQL major version 'sixteen' is not a number          | give a major between 12 and 18 |
+        | PostgreSQL minor release | 1.30.8   | 16.4     | refuses with exit status 2 | '16.4' names a minor release, not a major                   | give the major only, e.g. 16   |
+        | PostgreSQL out of range  | 1.30.8   | 9.6      | refuses with exit status 2 | outside the range the suite can provision (12–18)           | give a major between 12 and 18 |
+        | Temporal without a patch | 1.30     | 16       | refuses with exit status 2 | Temporal server version '1.30' is not of the form X.Y.Z     | give a release such as 1.30.8  |
+
+    @P1
+    Scenario Outline: Forced: <case>: Temporal <temporal> on PostgreSQL <postgres>
+      When a deployment of Temporal "<temporal>" on PostgreSQL "<postgres>" is requested with the version check forced
+      Then the deploy command <outcome>
+      And the user sees "<message>"
+      And the advice is "<advice>"
+
+      Examples: The version check forced
+        | case                 | temporal | postgres | outcome                    | message                                                    | advice                                           |
+        | an unsupported pair  | 1.31.2   | 12       | proceeds with a warning    | deploying anyway because --force-version was given         | use PostgreSQL 16 (supported with Temporal 1.31) |
+        | not a version at all | latest   | 16       | refuses with exit status 2 | Temporal server version 'latest' is not of the form X.Y.Z  | give a release such as 1.30.8                    |
 
     @P1
     Scenario: A refused pair creates and starts nothing
@@ -56,7 +66,7 @@ Feature: Compatibility validation
       Given a fresh native stack on PostgreSQL <major> for the matrix
       Then the live PostgreSQL server reports major version <major>
       And each Temporal database is at the schema version this Temporal release expects
-      And the "temporal_visibility" database has the "btree_gin" extension
+      And the visibility database has what advanced visibility needs
       And the 5-stage test workflow completes on that stack
 
       Examples: PostgreSQL majors

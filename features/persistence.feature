@@ -23,9 +23,13 @@ Feature: Persistence through restarts and crashes
     Scenario Outline: Nothing stored changes when <what> is restarted
       Given a completed workflow and a record of what PostgreSQL stores
       When <disruption>
-      Then its history, Temporal's rows, the application's rows and both schemas are unchanged
+      Then its history is unchanged
+      And Temporal's rows are unchanged
+      And the application's rows are unchanged
+      And both schemas are unchanged
       And a new workflow runs to completion
-      And the stack was healthy again within <healthy within> seconds, with no unexpected errors logged
+      And the stack was healthy again within <healthy within> seconds
+      And no unexpected errors were logged
 
       @P0
       Examples: The services that hold the data
@@ -46,7 +50,8 @@ Feature: Persistence through restarts and crashes
       Given a workflow sleeping in its 3 second timer and another waiting for its signal
       When <disruption>
       And the waiting workflow is sent its signal
-      Then the stack was healthy within <healthy within> seconds and a workflow moved on within <progress within> seconds
+      Then the stack was healthy again within <healthy within> seconds
+      And a workflow moved on within <progress within> seconds
       And both workflows complete with their full histories
 
       Examples:
@@ -70,4 +75,6 @@ Feature: Persistence through restarts and crashes
       Given 50 workflows are in flight
       When the Temporal server is restarted
       Then all of them complete within 60 seconds
-      And Temporal and the visibility database list each of them exactly once, completed
+      And Temporal lists each of them exactly once, completed
+      And the visibility database lists each of them exactly once, completed
+      And the application's table holds one row for each of them

@@ -1,7 +1,8 @@
 """Steps about version compatibility (Phase 6): the deploy command's decision, live version
 detection, and the @matrix run over PostgreSQL majors.
 
-When a deployment of Temporal "<temporal>" on PostgreSQL "<postgres>" is requested <how>
+When a deployment of Temporal "<temporal>" on PostgreSQL "<postgres>" is requested
+When a deployment of Temporal "<t>" on PostgreSQL "<p>" is requested with the version check forced
 When a real deployment of Temporal "<temporal>" on PostgreSQL "<postgres>" is requested
 Then the deploy command <outcome>
 And the user sees "<message>"
@@ -12,7 +13,7 @@ Then they are the versions the deployment was asked for
 And the compatibility decision for them is recorded with the deployment
 Given a fresh native stack on PostgreSQL <major> for the matrix
 Then the live PostgreSQL server reports major version <major>
-And the "<database>" database has the "<extension>" extension
+And the visibility database has what advanced visibility needs
 And the 5-stage test workflow completes on that stack
 """
 
@@ -20,61 +21,74 @@ from __future__ import annotations
 
 from typing import Any
 
-from behave import given, then, when
+from behave import given, then, use_fixture, when
 
-from temporal_acceptance.checks.database import QueryLog
-from temporal_acceptance.compat import probe
-from temporal_acceptance.compat.detect import live_versions
-from temporal_acceptance.compat.matrix_checks import workflow_check
-from temporal_acceptance.compat.matrix_session import (
-    borrow_stack,
-    installed_extensions,
-    live_postgres,
-)
-from temporal_acceptance.compat.probe import recorded_decision, throwaway_deployment
-from temporal_acceptance.reporting.attach import attach_json, attach_text
+from temporal_acceptance.checks import deploy_command as checks
+from temporal_acceptance.checks.deployment import missing_problems
+from temporal_acceptance.checks.execution import not_completed
+from temporal_acceptance.cli import main as cli
+from temporal_acceptance.clients.endpoints import VISIBILITY_DATABASE
+from temporal_acceptance.clients.postgres import QueryLog
+from temporal_acceptance.compat.decision import decide
+from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.fixtures.matrix import matrix_fixture, workflow_on
+from temporal_acceptance.probes import deploy_command as probe
+from temporal_acceptance.probes.database import installed_extensions, live_postgres, read_functions
+from temporal_acceptance.probes.versions import live_versions
+from temporal_acceptance.stack.deploy import recorded
 
 # ---------------------------------------------------------------- the deploy command
 
 
-@when('a deployment of Temporal "{temporal}" on PostgreSQL "{postgres}" is requested {how}')
-def step_request_deployment(context: Any, temporal: str, postgres: str, how: str) -> None:
-    context.deployment = throwaway_deployment()
-    argv = probe.deploy_argv(temporal, postgres, how, context.deployment.state_dir)
-    context.deploy_result = probe.dry_run(argv)
-    attach_text("deploy command (dry run)", context.deploy_result.transcript())
+def _request(context: Any, temporal: str, postgres: str, forced: bool) -> None:
+    context.deployment = probe.throwaway_deployment()
+    argv = probe.deploy_argv(temporal, postgres, context.deployment.state_dir, forced)
+    context.deploy_result = probe.dry_run(cli.main, argv)
+    expect(
+        "the deploy command", [], {"deploy command (dry run)": context.deploy_result.transcript()}
+    )
+
+
+@when('a deployment of Temporal "{temporal}" on PostgreSQL "{postgres}" is requested')
+def step_request_deployment(context: Any, temporal: str, postgres: str) -> None:
+    _request(context, temporal, postgres, forced=False)
+
+
+@when(
+    'a deployment of Temporal "{temporal}" on PostgreSQL "{postgres}" is requested '
+    "with the version check forced"
+)
+def step_request_forced_deployment(context: Any, temporal: str, postgres: str) -> None:
+    _request(context, temporal, postgres, forced=True)
 
 
 @when('a real deployment of Temporal "{temporal}" on PostgreSQL "{postgres}" is requested')
 def step_request_real_deployment(context: Any, temporal: str, postgres: str) -> None:
-    context.deployment = throwaway_deployment()
-    argv = probe.deploy_argv(temporal, postgres, probe.AS_IS_WORDS, context.deployment.state_dir)
+    context.deployment = probe.throwaway_deployment()
+    argv = probe.deploy_argv(temporal, postgres, context.deployment.state_dir)
     context.deploy_result = probe.real_run([*argv, *context.deployment.port_flags()])
-    attach_text("deploy command", context.deploy_result.transcript())
+    expect("the deploy command", [], {"deploy command": context.deploy_result.transcript()})
 
 
 @then("the deploy command {outcome}")
 def step_deploy_outcome(context: Any, outcome: str) -> None:
-    problems = probe.outcome_problems(context.deploy_result, outcome)
-    assert not problems, f"expected it {outcome}: " + "; ".join(problems)
+    expect(f"expected it {outcome}", checks.outcome_problems(context.deploy_result, outcome))
 
 
 @then('the user sees "{message}"')
 def step_user_sees(context: Any, message: str) -> None:
-    output = context.deploy_result.output
-    assert message in output, f"the user was not told {message!r}; they saw:\n{output}"
+    expect("what the user saw", checks.message_problems(context.deploy_result, message))
 
 
 @then('the advice is "{advice}"')
 def step_advice(context: Any, advice: str) -> None:
-    problem = probe.advice_problem(context.deploy_result, advice)
-    assert problem is None, problem
+    expect("the advice", checks.advice_problems(context.deploy_result, advice))
 
 
 @then("nothing was created or started for that deployment")
 def step_nothing_started(context: Any) -> None:
     found = probe.leftovers(context.deployment.state_dir, context.deployment.ports())
-    assert not found, f"a refused deployment left things behind: {found}"
+    expect("the refused deployment", checks.leftover_problems(found))
 
 
 # ---------------------------------------------------------------- live detection
@@ -84,19 +98,27 @@ def step_nothing_started(context: Any) -> None:
 async def step_detect_versions(context: Any) -> None:
     log = QueryLog()
     context.live = await live_versions(await context.run.client(), context.run.endpoints, log)
-    attach_text("live version detection", context.live.describe(log))
+    expect("version detection", [], {"live version detection": context.live.describe(log)})
 
 
 @then("they are the versions the deployment was asked for")
 def step_versions_as_requested(context: Any) -> None:
-    mismatches = context.live.mismatches(context.run.stack.settings)
-    assert not mismatches, "the live servers run other versions: " + "; ".join(mismatches)
+    expect("the live servers' versions", context.live.mismatches(context.run.stack.settings))
 
 
 @then("the compatibility decision for them is recorded with the deployment")
 def step_decision_recorded(context: Any) -> None:
-    record = recorded_decision(context.run.stack.settings, context.live)
-    attach_json("compatibility decision recorded with the deployment", record)
+    settings, live = context.run.stack.settings, context.live
+    record = recorded(settings.state_dir)
+    expected = decide(live.temporal, live.postgres.major, settings.force_version)
+    problems = checks.recorded_decision_problems(
+        record, expected, f"{settings.state_dir}/stack.json"
+    )
+    expect(
+        "the recorded decision",
+        problems,
+        {"compatibility decision recorded with the deployment": record or {}},
+    )
 
 
 # ---------------------------------------------------------------- the @matrix run
@@ -104,27 +126,40 @@ def step_decision_recorded(context: Any) -> None:
 
 @given("a fresh native stack on PostgreSQL {major:d} for the matrix")
 def step_matrix_stack(context: Any, major: int) -> None:
-    context.matrix_stack = borrow_stack(context, major)
+    context.matrix_stack = use_fixture(matrix_fixture, context, major)
 
 
 @then("the live PostgreSQL server reports major version {major:d}")
 def step_live_major(context: Any, major: int) -> None:
-    log = QueryLog()
-    found = live_postgres(context.run.endpoints, log)
-    context.matrix_stack.live_version = attach_text("PostgreSQL version", found.version)
-    assert found.major == major, f"the server reports {found.version!r}, not major {major}"
+    found = live_postgres(context.run.endpoints, QueryLog())
+    context.matrix_stack.live_version = found.version
+    problems = [] if found.major == major else [f"it reports {found.version!r}, not {major}"]
+    expect("the live PostgreSQL server", problems, {"PostgreSQL version": found.version})
 
 
-@then('the "{database}" database has the "{extension}" extension')
-def step_extension_installed(context: Any, database: str, extension: str) -> None:
-    log = QueryLog()
-    installed = installed_extensions(context.run.endpoints, database, log)
-    attach_text(f"extensions in {database}", "\n\n".join(e.render() for e in log.entries))
-    assert extension in installed, f"{database} lacks {extension}; installed: {sorted(installed)}"
+@then("the visibility database has what advanced visibility needs")
+def step_visibility_prerequisites(context: Any) -> None:
+    expected, endpoints, log = (
+        context.run.stack.expected_schema(),
+        context.run.endpoints,
+        QueryLog(),
+    )
+    extensions = installed_extensions(endpoints, VISIBILITY_DATABASE, log)
+    functions = read_functions(endpoints, VISIBILITY_DATABASE, log)
+    problems = missing_problems("extensions", expected.visibility_extensions, extensions)
+    problems += missing_problems("helper functions", expected.visibility_functions, functions)
+    needed = [*expected.visibility_extensions, *expected.visibility_functions]
+    expect(
+        f"{VISIBILITY_DATABASE}",
+        problems,
+        {
+            "what this release's visibility schema installs": "\n".join(needed) or "(unknown)",
+            f"extensions and functions in {VISIBILITY_DATABASE}": log,
+        },
+    )
 
 
 @then("the 5-stage test workflow completes on that stack")
 async def step_matrix_workflow(context: Any) -> None:
-    outcome = await workflow_check(context.run, context.matrix_stack)
-    attach_json("5-stage test workflow", outcome.evidence)
-    assert outcome.completed, f"the test workflow did not complete: {outcome.summary}"
+    record = await workflow_on(context.run, context.matrix_stack)
+    expect("the test workflow", not_completed(record), {"5-stage test workflow": record.to_json()})

@@ -2,12 +2,16 @@
 
 Given a completed workflow and a record of what PostgreSQL stores
 When the Temporal server is restarted            (and every phrase of DISRUPTIONS)
-Then its history, Temporal's rows, the application's rows and both schemas are unchanged
-And the stack was healthy again within 15 seconds, with no unexpected errors logged
+Then its history is unchanged
+And Temporal's rows are unchanged
+And the application's rows are unchanged
+And both schemas are unchanged
 And a new workflow runs to completion
+And the stack was healthy again within 10 seconds
+And no unexpected errors were logged
 Given a workflow sleeping in its 3 second timer and another waiting for its signal
 And the waiting workflow is sent its signal
-Then the stack was healthy within 15 seconds and a workflow moved on within 15 seconds
+And a workflow moved on within 10 seconds
 And both workflows complete with their full histories
 Given a workflow whose first activity is running on the test worker
 When the test worker is killed and a new worker process is started
@@ -15,7 +19,9 @@ Then the activity was retried on the new worker process
 And the workflow completes with its full history
 Given 50 workflows are in flight
 Then all of them complete within 60 seconds
-And Temporal and the visibility database list each of them exactly once, completed
+And Temporal lists each of them exactly once, completed
+And the visibility database lists each of them exactly once, completed
+And the application's table holds one row for each of them
 """
 
 from __future__ import annotations
@@ -27,19 +33,27 @@ from typing import Any
 import parse
 from behave import given, register_type, then, when
 
-from temporal_acceptance.checks import execution, history
-from temporal_acceptance.errors import NotSupportedOnTarget
-from temporal_acceptance.persistence import inflight, load, stored
-from temporal_acceptance.persistence.disruption import (
-    DISRUPTIONS,
-    parse_disruption,
-    perform,
-    threshold_problems,
+from temporal_acceptance.checks import execution, stored
+from temporal_acceptance.checks.history import render
+from temporal_acceptance.checks.inflight import completed_whole
+from temporal_acceptance.checks.load import (
+    app_row_problems,
+    not_running,
+    outcome_problems,
+    visibility_problems,
 )
-from temporal_acceptance.persistence.recovery import scan_window
-from temporal_acceptance.persistence.workflows import new_workflow_id
-from temporal_acceptance.reporting.attach import attach_json, attach_text
+from temporal_acceptance.checks.recovery import healthy_problems
+from temporal_acceptance.clients.postgres import QueryLog
+from temporal_acceptance.core.errors import NotSupportedOnTarget
+from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.gates import load as load_gate
+from temporal_acceptance.gates import persistence as gates
+from temporal_acceptance.probes.load import read_app_ids, read_visibility_rows
+from temporal_acceptance.probes.stored import attachment
+from temporal_acceptance.stack.disruption import DISRUPTIONS, parse_disruption, perform
+from temporal_acceptance.workload import inflight, load
 from temporal_acceptance.workload.execute import ExecutionOptions, run_test_workflow
+from temporal_acceptance.workload.shared import new_workflow_id
 
 register_type(
     Disruption=parse.with_pattern("|".join(map(re.escape, DISRUPTIONS)))(parse_disruption)
@@ -50,12 +64,8 @@ COMPLETION_TIMEOUT = 60.0
 SIGNAL_TIMEOUT = 30.0
 
 
-def _fail_on(problems: list[str], title: str) -> None:
-    assert not problems, title + ":\n" + "\n".join(problems)
-
-
 def _queue(context: Any) -> str:
-    return str(context.worker.spec.task_queue)
+    return str(context.worker.driver.spec.task_queue)
 
 
 # -- a completed workflow and what PostgreSQL stores -----------------------------------------
@@ -64,12 +74,16 @@ def _queue(context: Any) -> str:
 @given("a completed workflow and a record of what PostgreSQL stores")
 async def step_record_stored(context: Any) -> None:
     run, fixture = context.run, context.persistence
-    before, problems = await stored.first_reading(
-        await run.client(), run.endpoints, _queue(context), fixture.witness
+    client = await run.client()
+    witness, problems = await gates.witness(client, run.endpoints, _queue(context), fixture.witness)
+    expect("the witness workflow", problems)
+    before = await gates.reading(client, run.endpoints, witness)
+    context.stored_before, fixture.witness = before, witness
+    expect(
+        "the first reading",
+        stored.reading_problems(before),
+        {"stored before the disruption": attachment(before)},
     )
-    context.stored_before, fixture.witness = before, before.witness
-    attach_json("stored before the disruption", stored.attachment(before))
-    _fail_on(problems, "the first reading is incomplete")
 
 
 @when("{disruption:Disruption}")
@@ -79,35 +93,89 @@ def step_disrupt(context: Any, disruption: Any) -> None:
     except NotSupportedOnTarget as exc:
         return context.scenario.skip(exc.line())  # type: ignore[no-any-return]
     context.persistence.record(disruption, context.timing)
-    attach_text("restart timings", context.timing.render())
+    expect("the disruption", [], {"restart timings": context.timing.render()})
 
 
-@then("its history, Temporal's rows, the application's rows and both schemas are unchanged")
-async def step_nothing_changed(context: Any) -> None:
-    run = context.run
-    after, problems = await stored.second_reading(
-        await run.client(), run.endpoints, context.stored_before
+async def _after(context: Any) -> Any:
+    """The second reading, taken once by the first Then that needs it."""
+    if getattr(context, "stored_after", None) is None:
+        run, before = context.run, context.stored_before
+        context.stored_after = await gates.reading(
+            await run.client(), run.endpoints, before.witness, before
+        )
+        expect(
+            "the second reading",
+            [],
+            {"stored after the disruption": attachment(context.stored_after)},
+        )
+    return context.stored_after
+
+
+@then("its history is unchanged")
+async def step_history_unchanged(context: Any) -> None:
+    after = await _after(context)
+    expect(
+        f"after the {context.timing.disruption}",
+        stored.history_changes(context.stored_before, after),
     )
-    attach_json("stored after the disruption", stored.attachment(after))
-    _fail_on(problems, f"lost or changed by the {context.timing.disruption}")
 
 
-@then("the stack was healthy again within {seconds:g} seconds, with no unexpected errors logged")
-def step_healthy_and_clean(context: Any, seconds: float) -> None:
+@then("Temporal's rows are unchanged")
+async def step_rows_unchanged(context: Any) -> None:
+    after = await _after(context)
+    expect(
+        f"after the {context.timing.disruption}", stored.row_changes(context.stored_before, after)
+    )
+
+
+@then("the application's rows are unchanged")
+async def step_app_rows_unchanged(context: Any) -> None:
+    after = await _after(context)
+    expect(
+        f"after the {context.timing.disruption}",
+        stored.app_row_changes(context.stored_before, after),
+    )
+
+
+@then("both schemas are unchanged")
+async def step_schemas_unchanged(context: Any) -> None:
+    after = await _after(context)
+    expect(
+        f"after the {context.timing.disruption}",
+        stored.schema_changes(context.stored_before, after),
+    )
+
+
+@then("the stack was healthy again within {seconds:g} seconds")
+def step_healthy_within(context: Any, seconds: float) -> None:
+    timing = context.timing
+    expect(
+        f"the {timing.disruption}",
+        healthy_problems(timing, seconds),
+        {"restart timings": timing.to_json()},
+    )
+
+
+@then("no unexpected errors were logged")
+def step_no_unexpected_errors(context: Any) -> None:
     timing, recent = context.timing, context.persistence.noisy_since(context.timing.started_at)
-    logs = scan_window(context.run.stack, recent, timing.started_at, datetime.now(UTC))
-    attach_text("log scan", f"since {timing.started_at.isoformat()}\n{logs.summary()}")
-    problems = threshold_problems(timing, seconds) + ([logs.failure()] if logs.errors else [])
-    _fail_on(problems, f"the {timing.disruption}")
+    logs = gates.scan_window(context.run.stack, recent, timing.started_at, datetime.now(UTC))
+    expect(
+        f"the logs since the {timing.disruption}",
+        [logs.failure()] if logs.errors else [],
+        {"log scan": f"since {timing.started_at.isoformat()}\n{logs.summary()}"},
+    )
 
 
 @then("a new workflow runs to completion")
 async def step_new_workflow(context: Any) -> None:
     options = ExecutionOptions(new_workflow_id("persistence-new"), _queue(context), timer_seconds=1)
     record = await run_test_workflow(await context.run.client(), options)
-    attach_text("new workflow", history.render(record.events))
-    problems = execution.result_problems(record, context.test_worker.app_database)
-    _fail_on(problems, "the new workflow")
+    expect(
+        "the new workflow",
+        execution.result_problems(record, context.worker.app_database),
+        {"new workflow": render(record.events)},
+    )
 
 
 # -- in-flight workflows ----------------------------------------------------------------------
@@ -119,37 +187,30 @@ async def step_park_pair(context: Any, seconds: float) -> None:
     context.pair = await inflight.park_pair(
         client, _queue(context), "persistence-inflight", seconds
     )
-    attach_json("in flight at the disruption", inflight.attachment(context.pair.both))
+    expect("in flight", [], {"in flight at the disruption": inflight.attachment(context.pair.both)})
 
 
 @when("the waiting workflow is sent its signal")
 async def step_signal_waiting(context: Any) -> None:
     client, endpoints = await context.run.client(), context.run.endpoints
-    await inflight.signal_waiting(client, endpoints, context.pair, SIGNAL_TIMEOUT)
-
-
-@then(
-    "the stack was healthy within {healthy:g} seconds and a workflow moved on within "
-    "{progress:g} seconds"
-)
-async def step_progress(context: Any, healthy: float, progress: float) -> None:
-    client, endpoints = await context.run.client(), context.run.endpoints
-    problems = await inflight.progress_problems(
-        client, endpoints, context.pair, context.timing, healthy, progress
+    expect(
+        "the signal", await gates.signal_waiting(client, endpoints, context.pair, SIGNAL_TIMEOUT)
     )
-    attach_json("restart timings", context.timing.to_json())
-    _fail_on(problems, "recovery")
+
+
+@then("a workflow moved on within {seconds:g} seconds")
+async def step_progress(context: Any, seconds: float) -> None:
+    client, endpoints = await context.run.client(), context.run.endpoints
+    problems = await gates.moved_on_within(client, endpoints, context.pair, context.timing, seconds)
+    expect("recovery", problems, {"restart timings": context.timing.to_json()})
 
 
 @then("both workflows complete with their full histories")
 async def step_pair_completes(context: Any) -> None:
     client, run = await context.run.client(), context.run
-    app, pair = context.test_worker.app_database, context.pair
-    problems = await inflight.finished_whole(
-        client, run.endpoints, pair.both, app, COMPLETION_TIMEOUT
-    )
-    attach_json("in flight, after completing", inflight.attachment(pair.both))
-    _fail_on(problems, "in flight")
+    app, pair = context.worker.app_database, context.pair
+    problems = await gates.finished_whole(client, run.endpoints, pair.both, app, COMPLETION_TIMEOUT)
+    expect("in flight", problems, {"in flight, after completing": inflight.attachment(pair.both)})
 
 
 # -- a worker crash in the middle of an activity ---------------------------------------------
@@ -157,7 +218,7 @@ async def step_pair_completes(context: Any) -> None:
 
 @given("a workflow whose first activity is running on the test worker")
 async def step_held_activity(context: Any) -> None:
-    client, identity = await context.run.client(), context.worker.spec.identity
+    client, identity = await context.run.client(), context.worker.driver.spec.identity
     context.held = await inflight.start_held_activity(
         client, _queue(context), "persistence-crash", identity
     )
@@ -165,25 +226,31 @@ async def step_held_activity(context: Any) -> None:
 
 @when("the test worker is killed and a new worker process is started")
 async def step_replace_worker(context: Any) -> None:
-    context.killed_worker = context.worker.spec.identity
-    attach_text("killed", f"{context.killed_worker}: exit {context.worker.kill()}")
-    context.worker = await context.test_worker.replace(context.run)
+    context.killed_worker = context.worker.driver.spec.identity
+    exit_status = context.worker.driver.kill()
+    await context.worker.replace(context.run)
+    expect("the worker", [], {"killed": f"{context.killed_worker}: exit {exit_status}"})
 
 
 @then("the activity was retried on the new worker process")
 async def step_retried(context: Any) -> None:
-    client, held, new = await context.run.client(), context.held, context.worker.spec.identity
-    problems = await inflight.retried_on(
+    client, held, new = (
+        await context.run.client(),
+        context.held,
+        context.worker.driver.spec.identity,
+    )
+    problems = await gates.retried_on(
         client, context.run.endpoints, held, context.killed_worker, new, COMPLETION_TIMEOUT
     )
-    attach_text("history", history.render(held.record.events))
-    _fail_on(problems, f"{held.workflow_id} after its worker was killed")
+    history = render(held.record.events) if held.record else "(not closed)"
+    expect(f"{held.workflow_id} after its worker was killed", problems, {"history": history})
 
 
 @then("the workflow completes with its full history")
 def step_held_completes(context: Any) -> None:
-    problems = inflight.completion_problems(context.held, context.test_worker.app_database)
-    _fail_on(problems, "after the worker crash")
+    held = context.held
+    problems = completed_whole(held, context.worker.app_database)
+    expect("after the worker crash", problems)
 
 
 # -- load across a restart ---------------------------------------------------------------------
@@ -191,25 +258,47 @@ def step_held_completes(context: Any) -> None:
 
 @given("{count:d} workflows are in flight")
 async def step_load(context: Any, count: int) -> None:
-    prefix = new_workflow_id("persistence-load")
-    context.load, found, problems = await load.in_flight(
-        await context.run.client(), _queue(context), prefix, count
+    client = await context.run.client()
+    context.load = await load.start_load(
+        client, _queue(context), new_workflow_id("persistence-load"), count
     )
-    attach_json("statuses before the restart", found)
-    _fail_on(problems, "not in flight before the restart")
+    found = await load.statuses(client, context.load)
+    expect(
+        "not in flight before the restart",
+        not_running(found),
+        {"statuses before the restart": found},
+    )
 
 
 @then("all of them complete within {seconds:g} seconds")
 async def step_load_completes(context: Any, seconds: float) -> None:
     outcomes = await load.wait_completed(await context.run.client(), context.load, seconds)
-    attach_json("outcomes", outcomes)
-    _fail_on(load.outcome_problems(outcomes), "under load")
+    expect("under load", outcome_problems(outcomes), {"outcomes": outcomes})
 
 
-@then("Temporal and the visibility database list each of them exactly once, completed")
-async def step_load_exactly_once(context: Any) -> None:
-    problems, log = await load.exactly_once(
-        await context.run.client(), context.run.endpoints, context.load
+@then("Temporal lists each of them exactly once, completed")
+async def step_listed_exactly_once(context: Any) -> None:
+    problems = await load_gate.listed_exactly_once(await context.run.client(), context.load)
+    expect(f"the {len(context.load.ids)} workflows", problems)
+
+
+@then("the visibility database lists each of them exactly once, completed")
+def step_visibility_exactly_once(context: Any) -> None:
+    batch = context.load
+    rows = read_visibility_rows(context.run.endpoints, batch.prefix, log := QueryLog())
+    expect(
+        f"the {len(batch.ids)} workflows",
+        visibility_problems(rows, batch.ids),
+        {"visibility rows": log},
     )
-    attach_text("visibility and application rows", "\n\n".join(e.render() for e in log.entries))
-    _fail_on(problems, f"the {len(context.load.ids)} workflows")
+
+
+@then("the application's table holds one row for each of them")
+def step_app_rows_once(context: Any) -> None:
+    batch = context.load
+    app_ids = read_app_ids(context.run.endpoints, batch.prefix, log := QueryLog())
+    expect(
+        f"the {len(batch.ids)} workflows",
+        app_row_problems(app_ids, batch.ids),
+        {"application rows": log},
+    )

@@ -12,35 +12,46 @@ from typing import Any
 
 from behave import then
 
-from temporal_acceptance.checks import database as db
 from temporal_acceptance.checks import execution
-from temporal_acceptance.checks import workflow_state as state
-from temporal_acceptance.reporting.attach import attach_text
-
-
-def _attach(log: db.QueryLog, name: str) -> None:
-    attach_text(name, "\n\n".join(entry.render() for entry in log.entries))
+from temporal_acceptance.checks import workflow_rows as checks
+from temporal_acceptance.clients.postgres import QueryLog
+from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.probes import workflow_rows as rows
 
 
 def _completed(context: Any) -> Any:
-    problems = execution.not_completed(context.execution)
-    assert not problems, problems[0]
+    expect(
+        f"the workflow {context.execution.workflow_id}", execution.not_completed(context.execution)
+    )
     return context.execution
 
 
 @then("the database activity's row is in the application database")
 def step_app_row(context: Any) -> None:
-    database = context.test_worker.app_database
-    problems, log = state.app_row_problems(context.run.endpoints, database, _completed(context))
-    _attach(log, f"application row in {database}")
-    assert not problems, problems[0]
+    database, record = context.worker.app_database, _completed(context)
+    found = rows.read_app_rows(
+        context.run.endpoints, database, record.workflow_id, record.run_id, log := QueryLog()
+    )
+    reported = record.result.database_row.row_id
+    expect(
+        "the application database",
+        checks.app_row_problems(found, reported, database, record.run_id),
+        {f"application row in {database}": log},
+    )
 
 
 @then("Temporal's database holds the workflow's execution and current execution")
 def step_execution_rows(context: Any) -> None:
-    problems, log = state.execution_rows_problems(context.run.endpoints, _completed(context))
-    _attach(log, "execution rows")
-    assert not problems, "Temporal's execution rows:\n" + "\n".join(problems)
+    record = _completed(context)
+    found = rows.read_execution_rows(context.run.endpoints, record.workflow_id, log := QueryLog())
+    problems = checks.execution_rows_problems(
+        found,
+        context.run.endpoints.namespace,
+        record.workflow_id,
+        record.run_id,
+        len(record.events),
+    )
+    expect("Temporal's execution rows", problems, {"execution rows": log})
 
 
 @then("the history stored in PostgreSQL matches the history Temporal serves")
@@ -49,13 +60,22 @@ async def step_stored_history(context: Any) -> None:
     served = await client.get_workflow_handle(
         record.workflow_id, run_id=record.run_id
     ).fetch_history()
-    problems, log = state.stored_history_check(context.run.endpoints, record.run_id, served.events)
-    _attach(log, "history nodes")
-    assert not problems, f"history of {record.workflow_id} in PostgreSQL:\n" + "\n".join(problems)
+    nodes = rows.read_stored_history(context.run.endpoints, record.run_id, log := QueryLog())
+    expect(
+        f"history of {record.workflow_id} in PostgreSQL",
+        checks.stored_history_problems(nodes, served.events),
+        {"history nodes": log},
+    )
 
 
 @then("the visibility database lists the workflow as completed within {seconds:g} seconds")
 def step_visibility(context: Any, seconds: float) -> None:
-    problems, log = state.visibility_problems(context.run.endpoints, _completed(context), seconds)
-    _attach(log, "visibility row")
-    assert not problems, problems[0]
+    record = _completed(context)
+    row = rows.read_closed_visibility(
+        context.run.endpoints, record.workflow_id, record.run_id, seconds, log := QueryLog()
+    )
+    expect(
+        "the visibility database",
+        checks.visibility_problems(row, record.workflow_id, len(record.events)),
+        {"visibility row": log},
+    )

@@ -13,81 +13,91 @@ Then the server, database and worker logs show no errors during the scenario
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from behave import then, when
 
 from temporal_acceptance.checks import execution, history, logscan
-from temporal_acceptance.reporting.attach import attach_json, attach_text
+from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.probes.logs import service_logs
 from temporal_acceptance.stack.base import Service
 from temporal_acceptance.workload.execute import ExecutionOptions, run_script, run_test_workflow
+from temporal_acceptance.workload.shared import new_workflow_id
 
 # The services whose logs the Phase 3 "no errors in logs" gate reads (the worker's too).
 SERVER_LOGS = (Service.TEMPORAL, Service.POSTGRES)
 
 
 def _workflow_id(context: Any) -> str:
-    feature = context.feature.name.lower().replace(" ", "-")
-    return f"{feature}-{uuid.uuid4().hex[:12]}"
+    return new_workflow_id(context.feature.name.lower().replace(" ", "-"))
 
 
 def _require_worker(context: Any) -> None:
-    worker = context.worker
-    assert worker.running(), f"cannot run the workflow: {worker.describe_state()}"
+    worker = context.worker.driver
+    expect("cannot run the workflow", [] if worker.running() else [worker.describe_state()])
 
 
 @when("the test workflow runs to completion with a {seconds:g} second timer")
 async def step_run_workflow(context: Any, seconds: float) -> None:
     _require_worker(context)
     options = ExecutionOptions(
-        _workflow_id(context), context.worker.spec.task_queue, timer_seconds=seconds
+        _workflow_id(context), context.worker.driver.spec.task_queue, timer_seconds=seconds
     )
     context.execution = await run_test_workflow(await context.run.client(), options)
-    attach_json("execution", context.execution.to_json())
-    attach_text("workflow history", history.render(context.execution.events))
+    expect(
+        "the workflow run",
+        [],
+        {
+            "execution": context.execution.to_json(),
+            "workflow history": history.render(context.execution.events),
+        },
+    )
 
 
 @when("the execution script runs the test workflow with a {seconds:g} second timer")
 async def step_run_script(context: Any, seconds: float) -> None:
     _require_worker(context)
-    run, spec = context.run, context.worker.spec
+    run, spec = context.run, context.worker.driver.spec
     context.script_workflow_id, context.script_timer = _workflow_id(context), seconds
     context.script = await run_script(
-        run.endpoints.temporal_address, run.endpoints.namespace, spec.task_queue, seconds,
-        context.script_workflow_id, timeout=seconds + 90,
-    )  # fmt: skip
-    attach_text("execution script", context.script.transcript())
+        run.endpoints.temporal_address,
+        run.endpoints.namespace,
+        spec.task_queue,
+        seconds,
+        context.script_workflow_id,
+        timeout=seconds + 90,
+    )
+    expect("the execution script", [], {"execution script": context.script.transcript()})
 
 
 @then("these activities completed on the test worker:")
 def step_activities_on_worker(context: Any) -> None:
     names = [row["activity"] for row in context.table]
     problems = history.activity_problems(
-        context.execution.events, names, context.worker.spec.identity
+        context.execution.events, names, context.worker.driver.spec.identity
     )
-    assert not problems, "activities on the test worker:\n" + "\n".join(problems)
+    expect("activities on the test worker", problems)
 
 
 @then("its history shows these stages in order:")
 def step_history_stages(context: Any) -> None:
     stages = [row["stage"] for row in context.table]
     problems = history.stage_order_problems(context.execution.events, stages)
-    assert not problems, f"history of {context.execution.workflow_id}:\n" + "\n".join(problems)
+    expect(f"history of {context.execution.workflow_id}", problems)
 
 
 @then("the timer fired no sooner than its duration after it started")
 def step_timer_gap(context: Any) -> None:
     duration = timedelta(seconds=context.execution.options.timer_seconds)
     problems = history.timer_problems(context.execution.events, duration)
-    assert not problems, "\n".join(problems)
+    expect("the timer", problems)
 
 
 @then("the result reports every stage with what it produced")
 def step_result_content(context: Any) -> None:
-    problems = execution.result_problems(context.execution, context.test_worker.app_database)
-    assert not problems, f"result of {context.execution.workflow_id}:\n" + "\n".join(problems)
+    problems = execution.result_problems(context.execution, context.worker.app_database)
+    expect(f"result of {context.execution.workflow_id}", problems)
 
 
 @then("the status query answered at each point:")
@@ -99,22 +109,26 @@ def step_query_answers(context: Any) -> None:
     problems = execution.not_completed(context.execution) + execution.query_problems(
         context.execution, expected
     )
-    assert not problems, "get_status answers:\n" + "\n".join(problems)
+    expect("get_status answers", problems)
 
 
 @then("the script printed the completed workflow's result")
 def step_script_result(context: Any) -> None:
-    attach_json("execution script output", context.script.output or {})
     problems = execution.script_problems(
         context.script, context.script_workflow_id, context.script_timer
     )
-    assert not problems, "the execution script:\n" + "\n".join(problems)
+    expect(
+        "the execution script", problems, {"execution script output": context.script.output or {}}
+    )
 
 
 @then("the server, database and worker logs show no errors during the scenario")
 def step_logs_clean(context: Any) -> None:
-    since, until = context.scenario_window_start, datetime.now(UTC)
-    logs = logscan.service_logs(context.run.stack, SERVER_LOGS, since, until)
-    result = logscan.scan({**logs, "worker": context.worker.log_lines(since, until)})
-    attach_text("log scan", f"window {since.isoformat()} → {until.isoformat()}\n{result.summary()}")
-    assert not result.errors, result.failure()
+    since, until = context.scenario_window.started, datetime.now(UTC)
+    logs = service_logs(context.run.stack, SERVER_LOGS, since, until)
+    result = logscan.scan({**logs, "worker": context.worker.driver.log_lines(since, until)})
+    expect(
+        "the logs",
+        [result.failure()] if result.errors else [],
+        {"log scan": f"window {since.isoformat()} → {until.isoformat()}\n{result.summary()}"},
+    )

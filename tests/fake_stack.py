@@ -6,16 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.stack.base import (
-    DataStore,
-    Endpoints,
-    Service,
-    ServiceStatus,
-    Stack,
-)
-from temporal_acceptance.stack.logs import LogLine
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints
+from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.stack.base import Service, ServiceStatus, Stack
 
 
 class RecordingStack(Stack):

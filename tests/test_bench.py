@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 
-from temporal_acceptance.bench import Figures
+from temporal_acceptance.cli.bench import Figures
 
 
 def test_figures_table_reports_median_min_max() -> None:

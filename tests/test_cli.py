@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance import cli
+from temporal_acceptance.cli import main as cli
 
 
 def _run(argv: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> int:
@@ -93,7 +93,7 @@ def test_state_of_another_major_is_refused_and_kept(
 def test_debug_shows_the_traceback(
     isolated_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from temporal_acceptance.errors import UserError
+    from temporal_acceptance.core.errors import UserError
 
     with pytest.raises(UserError):
         _run(["--debug", "up", "--target", "nope"], isolated_env, monkeypatch)

@@ -12,19 +12,14 @@ from typing import Any
 
 import pytest
 
-from temporal_acceptance import cli
-from temporal_acceptance.compat.deploy import compatibility_facts, deploy, recorded
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.settings import MAX_TEMPORAL_PORT, Settings
-from temporal_acceptance.stack.base import (
-    DataStore,
-    Endpoints,
-    Service,
-    ServiceStatus,
-    Stack,
-)
-from temporal_acceptance.stack.logs import LogLine
+from temporal_acceptance.cli import main as cli
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.core.settings import MAX_TEMPORAL_PORT, Settings
+from temporal_acceptance.stack.base import Service, ServiceStatus, Stack
+from temporal_acceptance.stack.deploy import compatibility_facts, deploy, recorded
 
 
 class FakeStack(Stack):

@@ -8,8 +8,8 @@ import pytest
 from temporal_acceptance.compat import matrix
 from temporal_acceptance.compat.decision import FORCE_FLAG, Outcome, decide
 from temporal_acceptance.compat.matrix import Support, lookup, recommended_postgres
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.versions import (
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.versions import (
     major_from_server_version,
     major_from_server_version_num,
     parse_postgres_major,

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from temporal_acceptance.checks.database import QueryLog
+from temporal_acceptance.clients.postgres import QueryLog
 from temporal_acceptance.compat import observations as obs
-from temporal_acceptance.compat.detect import (
+from temporal_acceptance.compat.observations import Check, CheckOutcome, Observation, Verdict
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.probes.versions import (
     LiveVersions,
     PostgresVersion,
     VersionDetectionError,
@@ -21,9 +23,7 @@ from temporal_acceptance.compat.detect import (
     postgres_version_from,
     temporal_version_from,
 )
-from temporal_acceptance.compat.observations import Check, CheckOutcome, Observation, Verdict
-from temporal_acceptance.compat.report import Kind, discrepancies, render
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.reporting.compatibility_doc import Kind, discrepancies, render
 
 PASS = CheckOutcome.PASSED
 

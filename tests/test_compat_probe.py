@@ -7,43 +7,42 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance.compat import probe
+from temporal_acceptance.checks import deploy_command as checks
+from temporal_acceptance.cli import main as cli
 from temporal_acceptance.compat.decision import decide
-from temporal_acceptance.compat.deploy import record
-from temporal_acceptance.compat.detect import LiveVersions, PostgresVersion
-from temporal_acceptance.errors import NotSupportedOnTarget
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.probes import deploy_command as probe
+from temporal_acceptance.stack.deploy import record, recorded
 
 
 def test_probe_outcomes() -> None:
     refused = probe.CommandResult(("up",), 2, "", "error: no — fix\n")
-    assert probe.outcome_problems(refused, "refuses with exit status 2") == []
-    problems = probe.outcome_problems(refused, "proceeds quietly")
+    assert checks.outcome_problems(refused, "refuses with exit status 2") == []
+    problems = checks.outcome_problems(refused, "proceeds quietly")
     assert "exit status 2, expected 0" in problems[0]
     warned = probe.CommandResult(("up",), 0, "", "warning: careful\nTraceback\n")
-    assert "a traceback was printed" in probe.outcome_problems(warned, "proceeds with a warning")
+    assert "a traceback was printed" in checks.outcome_problems(warned, "proceeds with a warning")
     with pytest.raises(ValueError, match="unknown outcome"):
-        probe.outcome_problems(refused, "explodes")
+        checks.outcome_problems(refused, "explodes")
 
 
-def test_probe_advice() -> None:
+def test_probe_advice_and_message() -> None:
     result = probe.CommandResult(("up",), 0, "dry run: ok\n", "warning: x. use PostgreSQL 16 now")
-    assert probe.advice_problem(result, "use PostgreSQL 16") is None
-    assert "unexpected advice" in str(probe.advice_problem(result, "none"))
-    assert "is missing" in str(probe.advice_problem(result, "give a major"))
+    assert checks.advice_problems(result, "use PostgreSQL 16") == []
+    assert "unexpected advice" in checks.advice_problems(result, "none")[0]
+    assert "is missing" in checks.advice_problems(result, "give a major")[0]
+    assert checks.message_problems(result, "dry run: ok") == []
+    assert "was not told 'deployed'" in checks.message_problems(result, "deployed")[0]
 
 
 def test_probe_argv_and_env(tmp_path: Path) -> None:
-    forced = probe.deploy_argv("1.30.8", "12", probe.FORCED_WORDS, tmp_path)
+    forced = probe.deploy_argv("1.30.8", "12", tmp_path, forced=True)
     assert forced[-1] == "--force-version"
-    assert "--force-version" not in probe.deploy_argv("1.30.8", "12", probe.AS_IS_WORDS, tmp_path)
-    with pytest.raises(ValueError, match="unknown way"):
-        probe.deploy_argv("1.30.8", "12", "loudly", tmp_path)
+    assert "--force-version" not in probe.deploy_argv("1.30.8", "12", tmp_path)
     assert probe.clean_env({"TACC_FORCE_VERSION": "1", "PATH": "/bin"}) == {"PATH": "/bin"}
 
 
 def test_probe_dry_run_in_process(tmp_path: Path) -> None:
-    result = probe.dry_run(probe.deploy_argv("1.30.8", "12", probe.AS_IS_WORDS, tmp_path / "s"))
+    result = probe.dry_run(cli.main, probe.deploy_argv("1.30.8", "12", tmp_path / "s"))
     assert result.exit_status == 2
     assert result.lines("error:")[0].startswith("error: Temporal 1.30.8 on PostgreSQL 12")
     assert "(exit status 2)" in result.transcript()
@@ -56,22 +55,20 @@ def test_throwaway_deployment_and_leftovers(tmp_path: Path) -> None:
     assert probe.leftovers(throwaway.state_dir, throwaway.ports()) == []
     assert "--temporal-port" in throwaway.port_flags()
     assert probe.leftovers(tmp_path, []) == [f"state directory {tmp_path} exists"]
+    assert checks.leftover_problems([]) == []
+    assert "left things behind: port 1 is taken" in checks.leftover_problems(["port 1 is taken"])[0]
 
 
 def test_recorded_decision_must_match_the_live_versions(tmp_path: Path) -> None:
-    settings = Settings.load({"state_dir": str(tmp_path), "postgres_version": "16"}, env={})
-    live = LiveVersions(PostgresVersion(160014, "16.14", 16), "1.30.8", "db", "fe")
-    with pytest.raises(AssertionError, match="no compatibility decision"):
-        probe.recorded_decision(settings, live)
+    wanted = decide("1.30.8", 16)
+    assert (
+        "no compatibility decision is recorded in x"
+        in checks.recorded_decision_problems(None, wanted, "x")[0]
+    )
     record(tmp_path, decide("1.30.8", 15))
-    with pytest.raises(AssertionError, match="recorded postgres_major 15, expected 16"):
-        probe.recorded_decision(settings, live)
-    record(tmp_path, decide("1.30.8", 16))
-    assert probe.recorded_decision(settings, live)["outcome"] == "supported"
-
-
-def test_an_external_deployment_has_no_recorded_decision(tmp_path: Path) -> None:
-    settings = Settings.load({"target": "external", "temporal_address": "h:7233"}, env={})
-    live = LiveVersions(PostgresVersion(160014, "16.14", 16), "1.30.8", "db", "fe")
-    with pytest.raises(NotSupportedOnTarget, match="not supported on the external target"):
-        probe.recorded_decision(settings, live)
+    recorded_15 = recorded(tmp_path)
+    assert "recorded postgres_major 15, expected 16" in checks.recorded_decision_problems(
+        recorded_15, wanted, "x"
+    )
+    record(tmp_path, wanted)
+    assert checks.recorded_decision_problems(recorded(tmp_path), wanted, "x") == []

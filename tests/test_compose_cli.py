@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from docker_fakes import fake_compose
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.secrets import Secret
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.stack.compose.cli import (
     CommandResult,
     ComposeCli,

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from docker_fakes import FakeClient
 
-from temporal_acceptance import cli
-from temporal_acceptance.images import command
-from temporal_acceptance.images.build import BuildOutcome
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.stack.base import Endpoints, Service
+from temporal_acceptance.cli import images as command
+from temporal_acceptance.cli import main as cli
+from temporal_acceptance.clients.endpoints import Endpoints
+from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.stack.base import Service
 from temporal_acceptance.stack.compose.probes import namespace_served, probe_service
+from temporal_acceptance.stack.local_images.build import BuildOutcome
 
 REPO = Path(__file__).resolve().parents[1]
 

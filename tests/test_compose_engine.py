@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from docker_fakes import FakeClient, FakeContainer
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.stack.compose.engine import (
     connect_engine,
     engine_error,

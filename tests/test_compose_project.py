@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.images.spec import ImageVersions, local_images
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.stack.compose.project import (
     COMPOSE_FILE,
     LOCAL_IMAGES_OVERRIDE,
@@ -22,6 +21,7 @@ from temporal_acceptance.stack.compose.project import (
     resolve_variables,
     started_with_local_images,
 )
+from temporal_acceptance.stack.local_images.spec import ImageVersions, local_images
 
 REPO = Path(__file__).resolve().parents[1]
 DOTENV = {

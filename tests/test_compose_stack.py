@@ -13,9 +13,10 @@ import pytest
 import yaml
 from docker_fakes import PROJECT, FakeClient, FakeContainer, FakeImage, compose_calls, fake_compose
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.stack.base import Endpoints, Service
+from temporal_acceptance.clients.endpoints import Endpoints
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.stack.base import Service
 from temporal_acceptance.stack.compose.stack import ComposeStack
 from temporal_acceptance.stack.factory import make_stack
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from temporal_acceptance.checks.database import QueryLog, QueryResult
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.stack.base import DataStore, Endpoints, Service, ServiceStatus
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints
+from temporal_acceptance.clients.postgres import QueryLog, QueryResult
+from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.stack.base import Service, ServiceStatus
 
 
 def test_query_results_render_as_tables() -> None:
@@ -49,7 +50,7 @@ def test_service_names_and_status_lines() -> None:
 def test_unknown_service_is_a_user_error() -> None:
     import pytest
 
-    from temporal_acceptance.errors import UserError
+    from temporal_acceptance.core.errors import UserError
 
     with pytest.raises(UserError, match="unknown service 'mysql'"):
         Service.parse("mysql")

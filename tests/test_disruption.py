@@ -7,20 +7,20 @@ from datetime import UTC, datetime
 import pytest
 from fake_stack import RecordingStack
 
-from temporal_acceptance.errors import WaitTimeout
-from temporal_acceptance.persistence import disruption as d
-from temporal_acceptance.persistence.disruption import (
+from temporal_acceptance.checks.recovery import threshold_problems
+from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.stack import disruption as d
+from temporal_acceptance.stack.base import Service
+from temporal_acceptance.stack.disruption import (
     DISRUPTIONS,
     Action,
     Disruption,
     DisruptionTiming,
     parse_disruption,
     perform,
-    threshold_problems,
     unhealthy,
     wait_healthy,
 )
-from temporal_acceptance.stack.base import Service
 
 
 class Clock:

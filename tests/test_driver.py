@@ -10,8 +10,8 @@ import pytest
 from conftest import LoopRunner
 from temporalio.testing import WorkflowEnvironment
 
-from temporal_acceptance.errors import WaitTimeout
-from temporal_acceptance.secrets import Secret
+from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.workload.driver import (
     WorkerDriver,
     WorkerExited,

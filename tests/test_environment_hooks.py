@@ -37,7 +37,9 @@ def test_a_bad_setting_prints_one_line_and_exits_2(
 
     monkeypatch.setattr(environment.os, "_exit", exit_now)
     monkeypatch.setattr(environment, "CONSOLE", sys.stderr)
-    context = SimpleNamespace(config=SimpleNamespace(userdata={"target": "kubernetes"}))
+    context = SimpleNamespace(
+        config=SimpleNamespace(userdata={"target": "kubernetes"}), add_cleanup=lambda *a, **k: None
+    )
     with pytest.raises(Exited):
         environment.before_all(context)
     assert codes == [2]

@@ -17,9 +17,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from test_workload_devserver import fake_database_operation
 
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.fixtures.worker import TestWorker
 from temporal_acceptance.workload import activities, execute
-from temporal_acceptance.workload.fixture import TestWorkerFixture
 from temporal_acceptance.workload.workflows import ChildTestWorkflow, TestWorkflow
 
 pytestmark = pytest.mark.devserver
@@ -90,7 +90,7 @@ def dev_run(env: WorkflowEnvironment, tmp_path: Path) -> DevRun:
 def test_the_fixture_starts_one_worker_and_closes_it(
     run: LoopRunner, dev_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
-    fixture = TestWorkerFixture({})
+    fixture = TestWorker({})
     harness_run = dev_run(dev_env, tmp_path)
     driver = run(fixture.ensure(harness_run))  # type: ignore[arg-type]
     assert driver.running()
@@ -102,7 +102,7 @@ def test_the_fixture_starts_one_worker_and_closes_it(
 def test_the_stopped_switch_leaves_a_stopped_worker(
     run: LoopRunner, dev_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
-    fixture = TestWorkerFixture({"worker": "stopped"})
+    fixture = TestWorker({"worker": "stopped"})
     driver = run(fixture.ensure(dev_run(dev_env, tmp_path)))  # type: ignore[arg-type]
     assert not driver.running()
     assert "exited with status 0" in driver.describe_state()
@@ -142,7 +142,7 @@ def test_a_failed_start_fails_every_later_scenario_at_once(
 ) -> None:
     harness_run = dev_run(dev_env, tmp_path)
     harness_run.endpoints.namespace = "no-such-namespace"
-    fixture = TestWorkerFixture({})
+    fixture = TestWorker({})
     with pytest.raises(RPCError, match="Namespace no-such-namespace is not found"):
         run(fixture.ensure(harness_run))  # type: ignore[arg-type]
     with pytest.raises(AssertionError, match=r"did not start: RPCError: Namespace no-such"):

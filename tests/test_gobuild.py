@@ -6,14 +6,15 @@ from pathlib import Path
 import pytest
 from conftest import write_script
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import format_elapsed, ticking
 from temporal_acceptance.provision import gobuild
 from temporal_acceptance.provision.binaries import (
+    ReleaseSchema,
     expected_schema,
     known_schema,
     parse_schema_versions,
 )
-from temporal_acceptance.provision.progress import format_elapsed, ticking
 
 
 def test_tools_and_commands() -> None:
@@ -115,14 +116,40 @@ def test_schema_versions_from_source_and_table() -> None:
 def test_expected_schema_prefers_the_recorded_manifest(tmp_path: Path) -> None:
     entry = tmp_path / "temporal-server-1.30.8"
     entry.mkdir()
-    (entry / "manifest.json").write_text(
-        json.dumps({"schema": {"temporal": "1.18", "visibility": "1.13"}})
-    )
+    recorded = {"temporal": "1.18", "visibility": "1.13", "temporal_tables": ["executions"]}
+    (entry / "manifest.json").write_text(json.dumps({"schema": recorded}))
     schema = expected_schema("1.30.8", entry / "temporal-server", {"PATH": ""})
-    assert schema.visibility == "1.13"
-    # An overridden binary falls back to the release line's known versions.
-    override = expected_schema("1.29.2", tmp_path / "x", {"TACC_TEMPORAL_SERVER_BIN": "/x"})
-    assert override.visibility == "1.9"
+    assert (schema.visibility, schema.temporal_tables) == ("1.13", ("executions",))
+    # Without Go (no module source), an overridden binary falls back to the release line's
+    # known versions, and no table list: the table gate then says it cannot know.
+    override = expected_schema(
+        "1.29.2", tmp_path / "x", {"TACC_TEMPORAL_SERVER_BIN": "/x", "PATH": ""}
+    )
+    assert (override.visibility, override.temporal_tables) == ("1.9", ())
+
+
+def test_a_release_schema_is_read_from_its_schema_files(tmp_path: Path) -> None:
+    from temporal_acceptance.provision.binaries import read_release_schema
+
+    root = tmp_path / "schema/postgresql/v12"
+    (root / "temporal").mkdir(parents=True)
+    (root / "visibility").mkdir()
+    (root / "version.go").write_text('const Version = "1.18"\nconst VisibilityVersion = "1.13"\n')
+    (root / "temporal/schema.sql").write_text(
+        "CREATE TABLE namespaces(id BYTEA);\ncreate table if not exists shards (x int);\n"
+    )
+    (root / "visibility/schema.sql").write_text(
+        "CREATE EXTENSION btree_gin;\nCREATE FUNCTION convert_ts(s VARCHAR)\n"
+        "CREATE TABLE executions_visibility (namespace_id CHAR(64));\n"
+    )
+    schema = read_release_schema(tmp_path)
+    assert schema.temporal_tables == ("namespaces", "schema_version", "shards")
+    assert schema.visibility_tables == ("executions_visibility", "schema_version")
+    assert (schema.visibility_extensions, schema.visibility_functions) == (
+        ("btree_gin",),
+        ("convert_ts",),
+    )
+    assert ReleaseSchema.from_json(schema.to_json()) == schema
 
 
 def test_progress_lines() -> None:

@@ -8,6 +8,7 @@ import pytest
 from history_builder import WORKER, E, HistoryBuilder, full_history
 
 from temporal_acceptance.checks import history
+from temporal_acceptance.workload.events import type_name
 
 STAGES = list(history.STAGE_MILESTONES)
 BOTH = ["test_activity_execution", "test_database_operation"]
@@ -101,6 +102,4 @@ def test_render_names_each_event_with_its_key_fact() -> None:
     assert "test_database_operation: boom" in text
     assert "ChildTestWorkflow w-child" in text
     assert "WorkflowTaskCompleted" in text
-    assert (
-        history.type_name(E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) == "WorkflowExecutionSignaled"
-    )
+    assert type_name(E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) == "WorkflowExecutionSignaled"

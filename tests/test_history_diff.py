@@ -8,11 +8,10 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from temporal_acceptance.checks.history_diff import (
     MAX_DIFFERENCES,
-    brief,
     changed_fields,
     history_differences,
-    history_json,
 )
+from temporal_acceptance.workload.events import brief, history_json
 
 E = EventType
 

@@ -12,9 +12,11 @@ import pytest
 from conftest import write_script
 from docker_fakes import FakeClient, FakeImage
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.images import rootfs
-from temporal_acceptance.images.build import (
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.versions import EMBEDDED_POSTGRES_BUILDS
+from temporal_acceptance.provision.cache import entry_dir
+from temporal_acceptance.stack.local_images import rootfs
+from temporal_acceptance.stack.local_images.build import (
     build_all,
     build_image,
     content_hash,
@@ -25,15 +27,13 @@ from temporal_acceptance.images.build import (
     temporal_cli,
     write_context,
 )
-from temporal_acceptance.images.spec import (
+from temporal_acceptance.stack.local_images.spec import (
     CONTENT_HASH_LABEL,
     FILES_DIR,
     ImageSpec,
     ImageVersions,
     is_local_image,
 )
-from temporal_acceptance.provision.cache import entry_dir
-from temporal_acceptance.versions import EMBEDDED_POSTGRES_BUILDS
 
 VERSIONS = ImageVersions(16, "1.30.8", "1.30.8", "2.55.0")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from temporal_acceptance.stack.logs import parse_line, parse_lines, read_log, tail, window
+from temporal_acceptance.core.logs import parse_line, parse_lines, read_log, tail, window
 
 TEMPORAL = (
     '{"level":"error","ts":"2026-11-25T14:38:34.599Z","msg":"service failures",'

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from temporal_acceptance.checks.logscan import ALLOWLIST, AllowedError, scan, service_logs
+from temporal_acceptance.checks.logscan import ALLOWLIST, AllowedError, scan
+from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.probes.logs import service_logs
 from temporal_acceptance.stack.base import Service
-from temporal_acceptance.stack.logs import LogLine
 
 T = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

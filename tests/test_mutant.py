@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fake_stack import RecordingStack
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.harness import Run
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.fixtures.run import Run
 from temporal_acceptance.stack.base import Service, Stack
 from temporal_acceptance.stack.native.mutant import (
     MARKER,

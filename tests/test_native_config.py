@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from temporal_acceptance.secrets import REDACTED, Secret
+from temporal_acceptance.core.secrets import REDACTED, Secret
 from temporal_acceptance.stack.native.layout import Layout, write_private
 from temporal_acceptance.stack.native.postgres import blocking_parent, postgres_conf
 from temporal_acceptance.stack.native.temporal import (

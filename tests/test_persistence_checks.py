@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from history_builder import WORKER, HistoryBuilder, full_history
+from history_builder import HistoryBuilder, full_history
 from temporalio.api.common.v1 import ActivityType
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import (
@@ -19,10 +19,13 @@ from temporalio.api.history.v1 import (
 )
 from test_snapshot import connector, healthy_databases
 
-from temporal_acceptance.checks.snapshot import take_snapshot
-from temporal_acceptance.persistence import inflight, load, stored
-from temporal_acceptance.persistence import workflows as wf
-from temporal_acceptance.persistence.workflows import Watched, options_for
+from temporal_acceptance.checks import inflight as inflight_checks
+from temporal_acceptance.checks import load as load_checks
+from temporal_acceptance.checks import stored as stored_checks
+from temporal_acceptance.probes import stored
+from temporal_acceptance.probes.snapshot import take_snapshot
+from temporal_acceptance.workload import inflight
+from temporal_acceptance.workload import watch as wf
 from temporal_acceptance.workload.activities import derive
 from temporal_acceptance.workload.execute import ExecutionRecord
 from temporal_acceptance.workload.shared import (
@@ -34,6 +37,7 @@ from temporal_acceptance.workload.shared import (
     TimerOutcome,
     child_reply,
 )
+from temporal_acceptance.workload.watch import Watched, options_for
 
 E = EventType
 N = len(full_history())
@@ -112,10 +116,10 @@ def test_a_workflow_that_completed_whole_after_the_disruption_passes() -> None:
     events = full_history(timer=5.0)
     watched = Watched(options_for("w-1", "q", 5.0), run_id="r-1", before=events[:18])
     watched.record = record_for(watched, events)
-    assert inflight.completion_problems(watched, "acceptance_app") == []
+    assert inflight_checks.completed_whole(watched, "acceptance_app") == []
     early = Watched(options_for("w-2", "q", 5.0), "r-2", True, events[:10])
     early.record = record_for(early, events)
-    assert inflight.completion_problems(early, "acceptance_app") == []  # signal order not judged
+    assert inflight_checks.completed_whole(early, "acceptance_app") == []  # signal order not judged
 
 
 def test_a_workflow_that_lost_events_or_its_result_fails_with_its_id() -> None:
@@ -124,16 +128,17 @@ def test_a_workflow_that_lost_events_or_its_result_fails_with_its_id() -> None:
     rewritten = [HistoryEvent.FromString(e.SerializeToString()) for e in events]
     rewritten[3].event_time.seconds += 1
     watched.record = record_for(watched, rewritten)
-    problems = inflight.completion_problems(watched, "acceptance_app")
+    problems = inflight_checks.completed_whole(watched, "acceptance_app")
     assert len(problems) == 1
     assert problems[0].startswith("w-1: history changed: event 4 was ")
     watched.record = record_for(watched, events, result=None, outcome="WorkflowExecutionFailed",
                                 failure="boom")  # fmt: skip
-    assert inflight.completion_problems(watched, "acceptance_app")[0] == (
+    assert inflight_checks.completed_whole(watched, "acceptance_app")[0] == (
         "w-1: workflow w-1 did not complete: WorkflowExecutionFailed — boom"
     )
-    with pytest.raises(AssertionError, match="never waited for"):
-        inflight.completion_problems(replace(watched, record=None), "acceptance_app")
+    assert inflight_checks.completed_whole(replace(watched, record=None), "acceptance_app") == [
+        "workflow w-1 has not closed"
+    ]
 
 
 def held_activity_history(attempt: int, starter: str, completer: str) -> list[HistoryEvent]:
@@ -161,18 +166,18 @@ def held_activity_history(attempt: int, starter: str, completer: str) -> list[Hi
 
 def test_an_activity_retried_on_the_new_worker_passes() -> None:
     events = held_activity_history(2, "new", "new")
-    assert inflight.retried_elsewhere_problems(events, "old", "new") == []
+    assert inflight_checks.retried_elsewhere_problems(events, "old", "new") == []
 
 
 def test_an_activity_the_old_worker_finished_in_its_first_attempt_fails() -> None:
     events = held_activity_history(1, "old", "old")
-    assert inflight.retried_elsewhere_problems(events, "old", "new") == [
+    assert inflight_checks.retried_elsewhere_problems(events, "old", "new") == [
         "test_activity_execution ran only once (attempt 1 on old): it was not retried after old "
         "was killed",
         "test_activity_execution ended with ActivityTaskCompleted on old, not completed by the new "
         "worker process new",
     ]
-    assert inflight.retried_elsewhere_problems(started().events, "old", "new") == [
+    assert inflight_checks.retried_elsewhere_problems(started().events, "old", "new") == [
         "test_activity_execution never completed: no outcome"
     ]
 
@@ -189,8 +194,8 @@ def test_the_attachment_holds_both_histories() -> None:
 
 
 def test_exactly_once_names_the_lost_the_duplicated_and_the_strangers() -> None:
-    assert load.exactly_once_problems("api", ["a", "b"], ["b", "a"]) == []
-    assert load.exactly_once_problems("api", ["a", "b", "c"], ["a", "a", "x"]) == [
+    assert load_checks.exactly_once_problems("api", ["a", "b"], ["b", "a"]) == []
+    assert load_checks.exactly_once_problems("api", ["a", "b", "c"], ["a", "a", "x"]) == [
         "api: 2 workflows lost: b, c",
         "api: 1 workflows duplicated: a ×2",
         "api: 1 unexpected workflows: x",
@@ -198,15 +203,15 @@ def test_exactly_once_names_the_lost_the_duplicated_and_the_strangers() -> None:
 
 
 def test_outcomes_statuses_and_listings_are_judged() -> None:
-    assert load.outcome_problems({"a": "completed"}) == []
-    assert load.outcome_problems({"a": "completed", "b": "failed: boom"}) == [
+    assert load_checks.outcome_problems({"a": "completed"}) == []
+    assert load_checks.outcome_problems({"a": "completed", "b": "failed: boom"}) == [
         "1 of 2 workflows did not complete: b: failed: boom"
     ]
-    assert load.not_running({"a": "RUNNING", "b": "COMPLETED"}) == ["b: COMPLETED"]
-    assert load.api_problems(
+    assert load_checks.not_running({"a": "RUNNING", "b": "COMPLETED"}) == ["b: COMPLETED"]
+    assert load_checks.api_problems(
         [("a", "COMPLETED"), ("b", "RUNNING")], ["a", "b"], "TestWorkflow"
     ) == ["Temporal lists 1 TestWorkflow runs not completed: b RUNNING"]
-    assert load.app_row_problems(["a", "a"], ["a"]) == [
+    assert load_checks.app_row_problems(["a", "a"], ["a"]) == [
         "application table: 1 workflows duplicated: a ×2"
     ]
 
@@ -217,7 +222,7 @@ def test_the_visibility_rows_hold_each_parent_and_child_once_completed() -> None
         ("p-1-child", 2, "ChildTestWorkflow"),
         ("p-2", 1, "TestWorkflow"),
     ]
-    assert load.visibility_problems(rows, ["p-1", "p-2"]) == [
+    assert load_checks.visibility_problems(rows, ["p-1", "p-2"]) == [
         "visibility table (ChildTestWorkflow): 1 workflows lost: p-2-child",
         "visibility table: 1 runs not completed: p-2 Running",
     ]
@@ -238,18 +243,19 @@ def reading(**changes: Any) -> stored.StoredReading:
 
 def test_an_unchanged_reading_passes_and_a_lost_history_says_so() -> None:
     before = reading()
-    assert stored.reading_problems(before) == []
-    assert stored.stored_differences(before, reading()) == []
+    assert stored_checks.reading_problems(before) == []
+    assert stored_checks.stored_differences(before, reading()) == []
+    assert stored_checks.history_changes(before, reading()) == []
     gone = 'database "temporal" does not exist'
     after = reading(api_events=[], api_error="NOT_FOUND: workflow not found",
                     stored_events=[], stored_error=gone)  # fmt: skip
-    assert stored.stored_differences(before, after) == [
+    assert stored_checks.stored_differences(before, after) == [
         f"history lost through Temporal: workflow w-1 had {N} events before; after the disruption "
         "Temporal answers NOT_FOUND: workflow not found",
         f"history lost in PostgreSQL: workflow w-1 had {N} stored events before; after the "
         'disruption they cannot be read: database "temporal" does not exist',
     ]
-    assert stored.reading_problems(after) == [
+    assert stored_checks.reading_problems(after) == [
         "Temporal did not serve the witness's history: NOT_FOUND: workflow not found",
         'PostgreSQL holds no history for the witness: database "temporal" does not exist',
     ]
@@ -275,7 +281,4 @@ def test_lost_or_kept_reads_what_postgres_still_holds(monkeypatch: pytest.Monkey
         f"stuck: PostgreSQL still holds its history ({N} events)",
     ]
 
-
-def test_worker_identity_constant_is_the_builders() -> None:
-    assert WORKER == "worker-1@host"
     assert ActivityResult("a", "b", 1) == ActivityResult("a", "b", 1)

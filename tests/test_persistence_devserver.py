@@ -19,11 +19,12 @@ from temporalio.worker import Worker
 from test_snapshot import connector, healthy_databases
 from test_workload_devserver import FAKE_DATABASE, fake_database_operation
 
-from temporal_acceptance.checks.snapshot import take_snapshot
-from temporal_acceptance.errors import WaitTimeout
-from temporal_acceptance.persistence import inflight, load, stored
-from temporal_acceptance.persistence.disruption import DisruptionTiming
-from temporal_acceptance.persistence.workflows import (
+from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.probes import stored
+from temporal_acceptance.probes.snapshot import take_snapshot
+from temporal_acceptance.stack.disruption import DisruptionTiming
+from temporal_acceptance.workload import activities, inflight, load
+from temporal_acceptance.workload.watch import (
     options_for,
     read_history,
     sleeping_in_timer,
@@ -31,7 +32,6 @@ from temporal_acceptance.persistence.workflows import (
     wait_for_position,
     waiting_for_signal,
 )
-from temporal_acceptance.workload import activities
 from temporal_acceptance.workload.workflows import ChildTestWorkflow, TestWorkflow
 
 pytestmark = pytest.mark.devserver

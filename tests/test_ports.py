@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.ports import listening_inodes, port_is_free, port_owner, require_free
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.ports import listening_inodes, port_is_free, port_owner, require_free
 
 TCP_HEADER = (
     "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import write_script
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.provision import postgres
 
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.native.process import (
     ManagedProcess,
     ServiceExited,
     descendants,
     proc_start_time,
 )
-from temporal_acceptance.waiting import wait_until
 
 
 def _process(tmp_path: Path, sig: signal.Signals = signal.SIGTERM) -> ManagedProcess:

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from fake_stack import RecordingStack
 
-from temporal_acceptance.errors import WaitTimeout
-from temporal_acceptance.persistence import recovery
-from temporal_acceptance.persistence.disruption import DISRUPTIONS, DisruptionTiming
-from temporal_acceptance.persistence.fixture import PersistenceFixture
+from temporal_acceptance.checks import restart_noise
+from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.fixtures import recovery
+from temporal_acceptance.fixtures.persistence import PersistenceFixture
+from temporal_acceptance.gates import persistence as persistence_gates
 from temporal_acceptance.stack.base import Service
-from temporal_acceptance.stack.logs import LogLine
+from temporal_acceptance.stack.disruption import DISRUPTIONS, DisruptionTiming
 
 T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PG_RESTART = DISRUPTIONS["PostgreSQL is restarted"]
@@ -49,13 +51,13 @@ def stack_with(lines: dict[Service, list[LogLine]]) -> RecordingStack:
 
 
 def test_each_allowlist_entry_gives_its_reason() -> None:
-    entries = {entry for entries in recovery.NOISE.values() for entry in entries}
+    entries = {entry for entries in restart_noise.NOISE.values() for entry in entries}
     assert entries
     assert all(len(entry.reason) > 20 for entry in entries)
-    assert recovery.allowlist_for(UI_RESTART) == ()
-    both = recovery.allowlist_for(PG_RESTART, TEMPORAL_RESTART)
+    assert restart_noise.allowlist_for(UI_RESTART) == ()
+    both = restart_noise.allowlist_for(PG_RESTART, TEMPORAL_RESTART)
     assert len(both) == len(set(both))  # an entry both services allow is listed once
-    assert set(recovery.allowlist_for(DOWN_UP)) == set(both)
+    assert set(restart_noise.allowlist_for(DOWN_UP)) == set(both)
 
 
 def test_noise_of_a_recent_restart_is_allowed_in_a_later_window() -> None:
@@ -69,8 +71,8 @@ def test_noise_of_a_recent_restart_is_allowed_in_a_later_window() -> None:
     assert fixture.noisy_since(T0 + timedelta(seconds=40)) == [PG_RESTART]
     stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING, 11)]})
     window = (later, later + timedelta(seconds=5))
-    assert recovery.scan_window(stack, fixture.noisy_since(later), *window).errors == []
-    assert len(recovery.scan_window(stack, [PG_RESTART], *window).errors) == 1
+    assert persistence_gates.scan_window(stack, fixture.noisy_since(later), *window).errors == []
+    assert len(persistence_gates.scan_window(stack, [PG_RESTART], *window).errors) == 1
 
 
 def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connections() -> None:
@@ -79,7 +81,7 @@ def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connect
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_NO_DB),
                            line(Service.TEMPORAL, TEMPORAL_STARTING)],
     })  # fmt: skip
-    result = recovery.scan_window(stack, [PG_RESTART], T0, T0 + timedelta(seconds=5))
+    result = persistence_gates.scan_window(stack, [PG_RESTART], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [TEMPORAL_STARTING]  # not expected on this restart
     assert len(result.allowed) == 2
 
@@ -100,9 +102,9 @@ def test_only_the_visibility_layer_may_miss_the_namespace_and_only_while_postgre
     lines = [NAMESPACE_UNREADABLE, NAMESPACE_MISSING_ELSEWHERE]
     stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, text) for text in lines]})
     window = (T0, T0 + timedelta(seconds=5))
-    during_pg = recovery.scan_window(stack, [PG_RESTART], *window)
+    during_pg = persistence_gates.scan_window(stack, [PG_RESTART], *window)
     assert [e.text for e in during_pg.errors] == [NAMESPACE_MISSING_ELSEWHERE]
-    during_temporal = recovery.scan_window(stack, [TEMPORAL_RESTART], *window)
+    during_temporal = persistence_gates.scan_window(stack, [TEMPORAL_RESTART], *window)
     assert [e.text for e in during_temporal.errors] == lines
 
 
@@ -111,7 +113,7 @@ def test_a_temporal_restart_does_not_excuse_postgres_ending_sessions() -> None:
         Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)],
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING)],
     })  # fmt: skip
-    result = recovery.scan_window(stack, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=5))
+    result = persistence_gates.scan_window(stack, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [PG_SHUTDOWN]
 
 
@@ -121,9 +123,9 @@ def test_a_whole_stack_restart_allows_every_service_noise_but_not_real_errors() 
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING),
                            line(Service.TEMPORAL, TEMPORAL_BROKEN, 2)],
     })  # fmt: skip
-    result = recovery.scan_window(stack, [DOWN_UP], T0, T0 + timedelta(seconds=5))
+    result = persistence_gates.scan_window(stack, [DOWN_UP], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [TEMPORAL_BROKEN]
-    outside = recovery.scan_window(
+    outside = persistence_gates.scan_window(
         stack, [DOWN_UP], T0 + timedelta(seconds=3), T0 + timedelta(seconds=5)
     )
     assert outside.errors == []

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from behave.__main__ import main as behave_main
 
+from temporal_acceptance.core.secrets import Secret, generate_password
 from temporal_acceptance.reporting import report
 from temporal_acceptance.reporting.categories import categories_json
 from temporal_acceptance.reporting.leaks import scan
 from temporal_acceptance.reporting.results import ScenarioResult, load_results
-from temporal_acceptance.secrets import Secret, generate_password
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests/fixtures/report_project"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from temporal_acceptance.clients.browser import BrowserMissing, find_chromium
 from temporal_acceptance.reporting import screenshot
-from temporal_acceptance.ui.browser import BrowserMissing, find_chromium
 
 # The report's structure as the command walks it: tree sections, a scenario, a step with
 # an arrow, an attachment header that shows the attachment when clicked.

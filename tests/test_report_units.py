@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 
-from temporal_acceptance import cli
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.reporting import attach, evidence, metadata, report
+from temporal_acceptance.cli import main as cli
+from temporal_acceptance.core import evidence as attach
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.core.secrets import Secret, generate_password
+from temporal_acceptance.fixtures import scenario as evidence
+from temporal_acceptance.reporting import metadata, report
 from temporal_acceptance.reporting.formatter import empty_results_dir
 from temporal_acceptance.reporting.issues import render
 from temporal_acceptance.reporting.leaks import needles, scan
 from temporal_acceptance.reporting.results import parse_result, read_properties
-from temporal_acceptance.secrets import Secret, generate_password
-from temporal_acceptance.stack.logs import LogLine
 
 # ---------------------------------------------------------------- metadata
 
@@ -242,9 +244,9 @@ def test_facts_say_what_was_asked_when_the_servers_cannot_answer() -> None:
     import asyncio
     import socket
 
-    from temporal_acceptance.reporting.facts import deployment_facts
-    from temporal_acceptance.settings import Settings
-    from temporal_acceptance.stack.base import Endpoints
+    from temporal_acceptance.clients.endpoints import Endpoints
+    from temporal_acceptance.core.settings import Settings
+    from temporal_acceptance.fixtures.run import Run
 
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
@@ -257,15 +259,19 @@ def test_facts_say_what_was_asked_when_the_servers_cannot_answer() -> None:
     async def no_client() -> Any:
         raise ConnectionRefusedError("frontend down")
 
+    async def cluster_info() -> Any:
+        return await no_client()
+
     run = SimpleNamespace(
         settings=Settings(),
         endpoints=endpoints,
         stack=SimpleNamespace(target="native"),
         client=no_client,
+        _cluster_info=cluster_info,
         run=loop.run_until_complete,
     )
     try:
-        facts = deployment_facts(run)  # type: ignore[arg-type]
+        facts = Run.facts(run)  # type: ignore[arg-type]
     finally:
         loop.close()
     assert facts["Temporal live"] == "unavailable (ConnectionRefusedError)"

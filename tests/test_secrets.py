@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from temporal_acceptance.secrets import REDACTED, Secret, generate_password, redact
+from temporal_acceptance.core.secrets import REDACTED, Secret, generate_password, redact
 
 
 def test_secret_never_prints_itself() -> None:

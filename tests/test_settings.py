@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.settings import Settings
 
 
 def test_defaults() -> None:

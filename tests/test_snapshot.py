@@ -11,15 +11,17 @@ from typing import Any
 import psycopg
 import pytest
 
-from temporal_acceptance.checks import snapshot as snap
 from temporal_acceptance.checks.snapshot import (
-    RunScope,
-    SchemaFingerprint,
-    StoredRows,
     app_row_differences,
     count_differences,
     fingerprint_differences,
     snapshot_differences,
+)
+from temporal_acceptance.probes import snapshot as snap
+from temporal_acceptance.probes.snapshot import (
+    RunScope,
+    SchemaFingerprint,
+    StoredRows,
     take_snapshot,
 )
 

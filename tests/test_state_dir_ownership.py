@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.stack.ownership import MARKER, claim, owned, purge_state_dir
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance.summary import main
+from temporal_acceptance.reporting.summary import main
 
 JUNIT = """<?xml version="1.0"?>
 <testsuite name="s">

@@ -10,18 +10,18 @@ import pytest
 from conftest import LoopRunner, write_script
 from playwright.async_api import Error as PlaywrightError
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.ui import browser
-from temporal_acceptance.ui.browser import (
+from temporal_acceptance.clients import browser
+from temporal_acceptance.clients.browser import (
     CHROMIUM_ARGS,
-    BrowserFixture,
     BrowserMissing,
     LaunchOptions,
     UiSession,
     find_chromium,
     first_line,
 )
-from temporal_acceptance.ui.urls import UiUrls
+from temporal_acceptance.clients.ui_urls import UiUrls
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.fixtures.browser import Chromium
 
 URLS = UiUrls("http://127.0.0.1:8080", "default")
 
@@ -172,14 +172,14 @@ class FakePlaywright:
         self.stopped = True
 
 
-def fixture_with(tmp_path: Path, chromium: FakeChromium) -> tuple[BrowserFixture, FakePlaywright]:
+def fixture_with(tmp_path: Path, chromium: FakeChromium) -> tuple[Chromium, FakePlaywright]:
     binary = write_script(tmp_path / "chromium", "exit 0")
     fake = FakePlaywright(chromium)
 
     async def start() -> Any:
         return fake
 
-    return BrowserFixture(str(binary), start_playwright=start), fake
+    return Chromium(str(binary), start_playwright=start), fake
 
 
 def test_one_browser_serves_every_scenario_each_in_a_fresh_context(
@@ -218,14 +218,14 @@ def test_a_missing_browser_fails_every_scenario_with_the_same_line(
         started.append(True)
         return FakePlaywright(FakeChromium())
 
-    fixture = BrowserFixture("", start_playwright=start)
+    fixture = Chromium("", start_playwright=start)
     messages = []
     for _ in range(2):
         with pytest.raises(AssertionError) as caught:
             run(fixture.open_session(URLS))
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
-    assert messages[0].startswith("cannot run the UI gates: Chromium is not installed")
+    assert messages[0].startswith("the browser: cannot run the UI gates: Chromium is not installed")
     assert "apt-get install chromium" in messages[0]
     assert "\n" not in messages[0]
     assert started == []  # Playwright's driver never started

@@ -1,5 +1,5 @@
-"""The UI gates' fixture: a session per scenario closed by its cleanup, what a scenario's
-end attaches, the completed workflow made once per run, cleanups for running workflows."""
+"""The browser fixture: a session per scenario closed by its cleanup, what a scenario's end
+attaches; the worker fixture's completed run, made once per run for the UI gates."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from conftest import LoopRunner
 
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.ui import fixture as ui_fixture
-from temporal_acceptance.ui.fixture import UiGates
-from temporal_acceptance.ui.states import WorkflowInState
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.fixtures import browser as ui_fixture
+from temporal_acceptance.fixtures import worker as worker_fixture
+from temporal_acceptance.fixtures.browser import BrowserFixture
+from temporal_acceptance.fixtures.worker import TestWorker
 from temporal_acceptance.workload.execute import ExecutionOptions, ExecutionRecord
 
 
@@ -55,7 +56,7 @@ class FakeSession:
         self.closed = True
 
 
-class FakeBrowserFixture:
+class FakeChromium:
     def __init__(self, fail_screenshot: bool = False) -> None:
         self.opened: list[FakeSession] = []
         self.closed = False
@@ -69,11 +70,6 @@ class FakeBrowserFixture:
         self.closed = True
 
 
-class Scenario:
-    def __init__(self, failed: bool) -> None:
-        self.status = type("Status", (), {"has_failed": lambda _self: failed})()
-
-
 @pytest.fixture
 def attached(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     texts: list[tuple[str, str]] = []
@@ -81,17 +77,22 @@ def attached(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return texts
 
 
-def gates(browser: FakeBrowserFixture) -> UiGates:
-    return UiGates(browser)  # type: ignore[arg-type]
+def gates(browser: FakeChromium) -> BrowserFixture:
+    return BrowserFixture(browser)  # type: ignore[arg-type]
 
 
-def test_the_chromium_setting_reaches_the_browser() -> None:
+def test_the_chromium_setting_reaches_the_browser(run: LoopRunner) -> None:
     settings = Settings.load({"chromium": "/opt/chromium"}, env={})
-    assert UiGates.from_settings(settings).browser.chromium_setting == "/opt/chromium"
+    context: Any = type("Context", (), {"run": FakeRun(run.loop)})()
+    context.run.settings = settings
+    fixture = ui_fixture.browser_fixture(context)
+    assert next(fixture).chromium.chromium_setting == "/opt/chromium"
+    with pytest.raises(StopIteration):
+        next(fixture)  # the cleanup closes the browser (never launched: nothing to close)
 
 
 def test_one_session_per_scenario_closed_by_its_cleanup(run: LoopRunner) -> None:
-    browser = FakeBrowserFixture()
+    browser = FakeChromium()
     ui, fake_run = gates(browser), FakeRun(run.loop)
     cleanups: list[Callable[[], Any]] = []
     first = run(ui.open_session(fake_run, cleanups.append))  # type: ignore[arg-type]
@@ -112,20 +113,20 @@ def test_one_session_per_scenario_closed_by_its_cleanup(run: LoopRunner) -> None
 def test_a_passed_scenario_gets_its_page_loads(
     run: LoopRunner, attached: list[tuple[str, str]]
 ) -> None:
-    ui = gates(FakeBrowserFixture())
-    assert run(ui.scenario_end(Scenario(failed=False))) == []  # no browser used
+    ui = gates(FakeChromium())
+    assert run(ui.scenario_end(False)) == []  # no browser used
     run(ui.open_session(FakeRun(run.loop), lambda cleanup: None))  # type: ignore[arg-type]
-    assert run(ui.scenario_end(Scenario(failed=False))) == ["UI page loads"]
+    assert run(ui.scenario_end(False)) == ["UI page loads"]
     assert attached == [("UI page loads", "  0.000 s  load http://127.0.0.1:8080/ (open)")]
 
 
 def test_a_failed_scenario_gets_a_screenshot_of_its_page(
     run: LoopRunner, attached: list[tuple[str, str]]
 ) -> None:
-    browser = FakeBrowserFixture()
+    browser = FakeChromium()
     ui = gates(browser)
     run(ui.open_session(FakeRun(run.loop), lambda cleanup: None))  # type: ignore[arg-type]
-    names = run(ui.scenario_end(Scenario(failed=True)))
+    names = run(ui.scenario_end(True))
     assert names == ["UI page loads", "UI at failure: http://127.0.0.1:8080/x"]
     assert browser.opened[0].shots == ["UI at failure: http://127.0.0.1:8080/x"]
 
@@ -133,9 +134,9 @@ def test_a_failed_scenario_gets_a_screenshot_of_its_page(
 def test_a_screenshot_that_cannot_be_taken_is_reported_not_raised(
     run: LoopRunner, attached: list[tuple[str, str]]
 ) -> None:
-    ui = gates(FakeBrowserFixture(fail_screenshot=True))
+    ui = gates(FakeChromium(fail_screenshot=True))
     run(ui.open_session(FakeRun(run.loop), lambda cleanup: None))  # type: ignore[arg-type]
-    names = run(ui.scenario_end(Scenario(failed=True)))
+    names = run(ui.scenario_end(True))
     assert names == ["UI page loads", "UI at failure: no screenshot"]
     assert attached[-1] == (
         "UI at failure: no screenshot",
@@ -149,7 +150,12 @@ def record(options: ExecutionOptions, outcome: str = "WorkflowExecutionCompleted
     return made
 
 
-def test_the_completed_workflow_is_made_once_per_worker_queue(
+class FakeDriver:
+    def __init__(self, queue: str) -> None:
+        self.spec = type("Spec", (), {"task_queue": queue})()
+
+
+def test_the_completed_run_is_made_once_per_worker_queue(
     run: LoopRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[ExecutionOptions] = []
@@ -158,55 +164,22 @@ def test_the_completed_workflow_is_made_once_per_worker_queue(
         made.append(options)
         return record(options)
 
-    monkeypatch.setattr(ui_fixture, "run_test_workflow", fake_run_test_workflow)
-    ui = gates(FakeBrowserFixture())
-    first = run(ui.completed_workflow(object(), "queue-a"))  # type: ignore[arg-type]
-    again = run(ui.completed_workflow(object(), "queue-a"))  # type: ignore[arg-type]
-    other = run(ui.completed_workflow(object(), "queue-b"))  # type: ignore[arg-type]
-    assert first == again
-    assert first.status == "Completed"
+    monkeypatch.setattr(worker_fixture, "run_test_workflow", fake_run_test_workflow)
+    worker = TestWorker({})
+    queues = ["queue-a", "queue-a", "queue-b"]
+
+    async def ensure(_run: object) -> FakeDriver:
+        return FakeDriver(queues[0])
+
+    worker.ensure = ensure  # type: ignore[method-assign]
+    fake_run = FakeRun(run.loop)
+    first = run(worker.completed_run(fake_run))  # type: ignore[arg-type]
+    queues.pop(0)
+    again = run(worker.completed_run(fake_run))  # type: ignore[arg-type]
+    queues.pop(0)
+    other = run(worker.completed_run(fake_run))  # type: ignore[arg-type]
+    assert first is again
     assert first.workflow_id.startswith("temporal-ui-")
     assert other.workflow_id != first.workflow_id
     assert [o.task_queue for o in made] == ["queue-a", "queue-b"]
-    assert made[0].timer_seconds == ui_fixture.TIMER_SECONDS
-
-
-def test_a_reference_workflow_that_did_not_complete_fails_the_step(
-    run: LoopRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def failing(client: object, options: ExecutionOptions) -> Any:
-        failed = record(options, "WorkflowExecutionFailed")
-        failed.result = None
-        failed.failure = "boom"
-        return failed
-
-    monkeypatch.setattr(ui_fixture, "run_test_workflow", failing)
-    ui = gates(FakeBrowserFixture())
-    with pytest.raises(AssertionError, match="did not complete: WorkflowExecutionFailed — boom"):
-        run(ui.completed_workflow(object(), "queue-a"))  # type: ignore[arg-type]
-    assert ui.completed is None
-
-
-def test_a_workflow_in_a_state_is_terminated_by_the_scenarios_cleanup(
-    run: LoopRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    terminated: list[tuple[object, str, str]] = []
-    made = WorkflowInState("wf", "run-1", "Running", "")
-
-    async def make(client: object, queue: str, state: str) -> WorkflowInState:
-        assert (queue, state) == ("queue-a", "running")
-        return made
-
-    async def terminate(client: object, workflow_id: str, run_id: str) -> None:
-        terminated.append((client, workflow_id, run_id))
-
-    monkeypatch.setattr(ui_fixture, "make_workflow_in_state", make)
-    monkeypatch.setattr(ui_fixture, "terminate_if_running", terminate)
-    fake_run = FakeRun(run.loop)
-    cleanups: list[Callable[[], Any]] = []
-    ui = gates(FakeBrowserFixture())
-    got = run(ui.workflow_in_state(fake_run, "queue-a", "running", cleanups.append))  # type: ignore[arg-type]
-    assert got == made
-    assert terminated == []
-    cleanups[0]()
-    assert terminated == [(fake_run.the_client, "wf", "run-1")]
+    assert made[0].timer_seconds == 1.0

@@ -13,11 +13,13 @@ import pytest
 from conftest import LoopRunner
 from playwright.async_api import Route
 
-from temporal_acceptance.errors import WaitTimeout
-from temporal_acceptance.ui import pages, readers
-from temporal_acceptance.ui.browser import BrowserFixture, BrowserMissing, UiSession, find_chromium
-from temporal_acceptance.ui.urls import UiUrls
-from temporal_acceptance.ui.views import DESCENDING, ChildLink
+from temporal_acceptance.clients.browser import BrowserMissing, UiSession, find_chromium
+from temporal_acceptance.clients.ui_urls import UiUrls
+from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.fixtures.browser import Chromium
+from temporal_acceptance.probes import ui_pages as pages
+from temporal_acceptance.probes import ui_readers as readers
+from temporal_acceptance.probes.ui_views import DESCENDING, ChildLink
 
 pytestmark = pytest.mark.browser
 
@@ -127,18 +129,18 @@ class StandInUi:
 
 
 @pytest.fixture(scope="module")
-def chromium(run: LoopRunner) -> Iterator[BrowserFixture]:
+def chromium(run: LoopRunner) -> Iterator[Chromium]:
     try:
         find_chromium()
     except BrowserMissing as exc:
         pytest.skip(exc.line())
-    fixture = BrowserFixture()
+    fixture = Chromium()
     yield fixture
     run(fixture.close())
 
 
 @pytest.fixture
-def ui(chromium: BrowserFixture, run: LoopRunner) -> Iterator[tuple[UiSession, StandInUi]]:
+def ui(chromium: Chromium, run: LoopRunner) -> Iterator[tuple[UiSession, StandInUi]]:
     stand_in = StandInUi()
     session = run(chromium.open_session(URLS))
     shots: list[str] = []

@@ -21,14 +21,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from temporal_acceptance.ui import states
-from temporal_acceptance.ui.states import closing_reason, make_workflow_in_state
-from temporal_acceptance.workload import activities
+from temporal_acceptance.workload import activities, states
 from temporal_acceptance.workload.shared import (
     DATABASE_OPERATION,
     DatabaseOperationInput,
     DatabaseRow,
 )
+from temporal_acceptance.workload.states import closing_reason, make_workflow_in_state
 from temporal_acceptance.workload.workflows import ChildTestWorkflow, TestWorkflow
 
 NUL_REJECTED = "PostgreSQL text fields cannot contain NUL (0x00) bytes"

@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.ui.urls import UiUrls, visibility_query
+from temporal_acceptance.clients.ui_urls import UiUrls, visibility_query
+from temporal_acceptance.core.errors import UserError
 
 URLS = UiUrls("http://127.0.0.1:8080/", "default")
 

@@ -7,11 +7,11 @@ from history_builder import E, HistoryBuilder, full_history
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.history.v1 import ChildWorkflowExecutionStartedEventAttributes, HistoryEvent
 
-from temporal_acceptance.checks.history import type_name
-from temporal_acceptance.ui import views
-from temporal_acceptance.ui.readers import sort_order, tab_count
-from temporal_acceptance.ui.urls import UiUrls
-from temporal_acceptance.ui.views import (
+from temporal_acceptance.checks import ui_views as views
+from temporal_acceptance.clients.ui_urls import UiUrls
+from temporal_acceptance.core.text import squeeze
+from temporal_acceptance.probes.ui_readers import sort_order, tab_count
+from temporal_acceptance.probes.ui_views import (
     ASCENDING,
     DESCENDING,
     ChildLink,
@@ -21,7 +21,10 @@ from temporal_acceptance.ui.views import (
     ListView,
     ShownEvent,
     WorkflowView,
+    child_links,
+    render_shown,
 )
+from temporal_acceptance.workload.events import type_name
 
 
 def ui_label(event: HistoryEvent) -> str:
@@ -31,7 +34,7 @@ def ui_label(event: HistoryEvent) -> str:
 
 
 def shown(events: list[HistoryEvent], order: str = DESCENDING) -> HistoryView:
-    rows = [views.ShownEvent(e.event_id, ui_label(e)) for e in events]
+    rows = [ShownEvent(e.event_id, ui_label(e)) for e in events]
     if order == DESCENDING:
         rows.reverse()
     return HistoryView(tuple(rows), order, len(rows))
@@ -46,7 +49,7 @@ def shown(events: list[HistoryEvent], order: str = DESCENDING) -> HistoryView:
     ],
 )
 def test_spellings_of_the_ui_and_the_api_compare_equal(ui: str, api: str) -> None:
-    assert views.squeeze(ui) == views.squeeze(api)
+    assert squeeze(ui) == squeeze(api)
 
 
 @pytest.mark.parametrize("order", [ASCENDING, DESCENDING])
@@ -118,7 +121,7 @@ def test_a_history_still_rendering_is_not_settled_and_says_what_it_shows() -> No
 
 
 def test_the_shown_history_renders_top_to_bottom() -> None:
-    text = views.render_shown(HistoryView((ShownEvent(2, "Timer Fired"),), DESCENDING, 1))
+    text = render_shown(HistoryView((ShownEvent(2, "Timer Fired"),), DESCENDING, 1))
     assert text.splitlines() == ["order: descending; Event History tab: 1", "   2  Timer Fired"]
 
 
@@ -193,8 +196,8 @@ def test_child_links_come_from_the_child_started_events() -> None:
     b.add(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
     b.child()
     child_started(b, "wf-child", "run-c")
-    assert views.child_links(b.events) == [ChildLink(4, "wf-child", "run-c")]
-    assert views.child_links(full_history()) == []
+    assert child_links(b.events) == [ChildLink(4, "wf-child", "run-c")]
+    assert child_links(full_history()) == []
 
 
 def test_the_child_page_must_link_back_to_the_parents_run() -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.versions import (
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.versions import (
     Version,
     major_from_server_version_num,
     parse_postgres_major,

@@ -5,8 +5,8 @@ import itertools
 
 import pytest
 
-from temporal_acceptance.errors import WaitTimeout
-from temporal_acceptance.waiting import wait_until, wait_until_async
+from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.core.waiting import wait_until, wait_until_async
 
 
 def test_returns_first_accepted_value() -> None:

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from temporal_acceptance.cli import build_parser
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.stack.logs import parse_line
-from temporal_acceptance.workload import commands, worker
-from temporal_acceptance.workload.fixture import TestWorkerFixture, spec_for
+from temporal_acceptance.cli import workload as commands
+from temporal_acceptance.cli.main import build_parser
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import parse_line
+from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.fixtures.worker import TestWorker, spec_for
+from temporal_acceptance.workload import worker
 
 
 def test_log_lines_start_with_an_iso_timestamp_the_log_reader_understands() -> None:
@@ -76,13 +77,13 @@ def test_the_fixture_gives_each_run_its_own_queue_and_identity(tmp_path: Path) -
 
 
 def test_the_fixture_reads_its_switches() -> None:
-    assert TestWorkerFixture({}).app_database == "acceptance_app"
-    assert TestWorkerFixture({}).mode == "running"
-    assert TestWorkerFixture({"app_database": "wrong_db"}).app_database == "wrong_db"
-    assert TestWorkerFixture({"worker": "stopped"}).mode == "stopped"
+    assert TestWorker({}).app_database == "acceptance_app"
+    assert TestWorker({}).mode == "running"
+    assert TestWorker({"app_database": "wrong_db"}).app_database == "wrong_db"
+    assert TestWorker({"worker": "stopped"}).mode == "stopped"
     with pytest.raises(UserError, match="unknown worker mode 'sleeping'"):
-        TestWorkerFixture({"worker": "sleeping"})
-    TestWorkerFixture({}).close()  # nothing started: nothing to stop
+        TestWorker({"worker": "sleeping"})
+    TestWorker({}).close()  # nothing started: nothing to stop
 
 
 def test_the_cli_offers_execute_and_worker() -> None:

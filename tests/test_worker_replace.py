@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from conftest import LoopRunner
 
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.workload import fixture as fixture_module
-from temporal_acceptance.workload.fixture import TestWorkerFixture, spec_for
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.fixtures import worker as fixture_module
+from temporal_acceptance.fixtures.worker import TestWorker, spec_for
 
 ENDPOINTS = type(
     "Endpoints",
@@ -60,7 +60,7 @@ def test_replace_closes_the_old_driver_and_starts_a_polling_one(
     tmp_path: Path, run: LoopRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fixture_module, "WorkerDriver", FakeDriver)
-    fixture = TestWorkerFixture({}, token="tok")
+    fixture = TestWorker({}, token="tok")
     fake_run = FakeRun(Settings(state_dir=tmp_path))
     old = run(fixture.ensure(fake_run))  # type: ignore[arg-type]
     new = run(fixture.replace(fake_run))  # type: ignore[arg-type]

@@ -12,9 +12,10 @@ import pytest
 from history_builder import full_history
 from temporalio.api.history.v1 import History, HistoryEvent
 
-from temporal_acceptance.checks import workflow_state as state
-from temporal_acceptance.checks.database import QueryLog
-from temporal_acceptance.errors import WaitTimeout
+from temporal_acceptance.checks import workflow_rows as checks
+from temporal_acceptance.clients.postgres import QueryLog
+from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.probes import workflow_rows as state
 
 NS = "a90d1e67-c3e1-4c6b-a109-f6b23e576b96"
 RUN = "01a2132e-7e20-71fa-a1fe-fce8ec0bd287"
@@ -88,10 +89,22 @@ def temporal_db(next_event_id: int, state_status: tuple[int, int] = (3, 2)) -> F
     )
 
 
+def execution_problems(conn: FakeConnection, run_id: str, count: int, log: QueryLog) -> list[str]:
+    """read_execution_rows on one fake connection, judged by the check."""
+    connections = Connections(temporal=conn)
+    original = state.connect
+    state.connect = connections  # type: ignore[assignment]
+    try:
+        rows = state.read_execution_rows(FakeEndpoints(), "wf", log)  # type: ignore[arg-type]
+    finally:
+        state.connect = original
+    return checks.execution_rows_problems(rows, "default", "wf", run_id, count)
+
+
 def test_execution_rows_that_match_the_history_pass() -> None:
     log = QueryLog()
     conn = temporal_db(next_event_id=36)
-    assert state.execution_problems(conn, "default", "wf", RUN, 35, log) == []  # type: ignore[arg-type]
+    assert execution_problems(conn, RUN, 35, log) == []
     assert [entry.columns[0] for entry in log.entries] == ["id", "shard_id", "shard_id"]
     # uuids travel as bytes, the way Temporal stores them
     assert conn.seen[1][1] == (uuid.UUID(NS).bytes, "wf")
@@ -101,13 +114,13 @@ def test_execution_rows_that_match_the_history_pass() -> None:
 
 def test_execution_rows_that_disagree_are_reported() -> None:
     conn = temporal_db(next_event_id=30, state_status=(2, 1))
-    problems = state.execution_problems(conn, "default", "wf", RUN, 35, QueryLog())  # type: ignore[arg-type]
+    problems = execution_problems(conn, RUN, 35, QueryLog())
     assert problems == [
         "executions.next_event_id is 30, but the history has 35 events (expected 36)",
         "current_executions has state 2, status 1 (Running); expected 3, 2 (completed)",
     ]
     other_run = str(uuid.uuid4())
-    problems = state.execution_problems(conn, "default", "wf", other_run, 35, QueryLog())  # type: ignore[arg-type]
+    problems = execution_problems(conn, other_run, 35, QueryLog())
     assert problems[0].startswith(f"no executions row for run {other_run}")
     assert f"current_executions points at run {RUN}, not {other_run}" in problems
 
@@ -120,10 +133,10 @@ def test_missing_namespace_and_rows() -> None:
             "current_executions": (["a"], []),
         }
     )
-    problems = state.execution_problems(conn, "default", "wf", RUN, 1, QueryLog())  # type: ignore[arg-type]
+    problems = execution_problems(conn, RUN, 1, QueryLog())
     assert problems == ["namespace 'default' is not in the namespaces table"]
     conn.tables["namespaces"] = (["id", "name"], [(NS, "default")])
-    problems = state.execution_problems(conn, "default", "wf", RUN, 1, QueryLog())  # type: ignore[arg-type]
+    problems = execution_problems(conn, RUN, 1, QueryLog())
     assert problems == [
         f"no executions row for run {RUN} (rows for runs: [])",
         "no current_executions row for workflow wf",
@@ -142,9 +155,9 @@ def test_the_stored_history_decodes_to_the_served_history() -> None:
     log = QueryLog()
     nodes = state.stored_history(history_db(rows), RUN, log)  # type: ignore[arg-type]
     assert [node.node_id for node in nodes] == [1, 4, 10, 20]
-    assert state.stored_history_problems(nodes, events) == []
+    assert checks.stored_history_problems(nodes, events) == []
     shown = log.entries[0].render()
-    assert "1:WorkflowExecutionStarted, 2:WorkflowTaskScheduled" in shown
+    assert "1 WorkflowExecutionStarted, 2 WorkflowTaskScheduled" in shown
     assert "data (decoded events)" in shown
 
 
@@ -156,17 +169,17 @@ def test_the_latest_write_of_a_node_wins() -> None:
     rows.append(stale)
     nodes = state.stored_history(history_db(rows), RUN, QueryLog())  # type: ignore[arg-type]
     assert [node.txn_id for node in nodes] == [-1001, -9000]
-    assert state.stored_history_problems(nodes, events) == []
+    assert checks.stored_history_problems(nodes, events) == []
 
 
 def test_stored_history_problems() -> None:
     events = full_history()
-    assert state.stored_history_problems([], events) == ["no history_node rows for this run"]
+    assert checks.stored_history_problems([], events) == ["no history_node rows for this run"]
 
     gap = nodes_of(events, [1, 4])
     del gap[1]
     nodes = state.stored_history(history_db(gap), RUN, QueryLog())  # type: ignore[arg-type]
-    problems = state.stored_history_problems(nodes, events)
+    problems = checks.stored_history_problems(nodes, events)
     assert problems == [
         "the stored history differs from the API's: API has 31 events, PostgreSQL 3"
     ]
@@ -174,17 +187,17 @@ def test_stored_history_problems() -> None:
     shifted = nodes_of(events, [1, 4])
     shifted[1] = (5, *shifted[1][1:])
     nodes = state.stored_history(history_db(shifted), RUN, QueryLog())  # type: ignore[arg-type]
-    assert state.stored_history_problems(nodes, events)[0] == "node 5 starts with event 4"
+    assert checks.stored_history_problems(nodes, events)[0] == "node 5 starts with event 4"
 
     two_branches = nodes_of(events, [1, 4])
     two_branches[1] = (4, -1, str(uuid.uuid4()), "Proto3", two_branches[1][4])
     nodes = state.stored_history(history_db(two_branches), RUN, QueryLog())  # type: ignore[arg-type]
-    assert "spans 2 branches" in state.stored_history_problems(nodes, events)[0]
+    assert "spans 2 branches" in checks.stored_history_problems(nodes, events)[0]
 
     different = list(events)
     different[6] = events[7]
     nodes = state.stored_history(history_db(nodes_of(events, [1])), RUN, QueryLog())  # type: ignore[arg-type]
-    assert "first difference at position 6" in state.stored_history_problems(nodes, different)[0]
+    assert "first difference at position 6" in checks.stored_history_problems(nodes, different)[0]
 
     with pytest.raises(ValueError, match="not Proto3"):
         state.stored_history(history_db([(1, -1, BRANCH, "json", b"{}")]), RUN, QueryLog())  # type: ignore[arg-type]
@@ -262,7 +275,7 @@ def completed_record(row_id: int = 7) -> Any:
     return rec
 
 
-def test_the_gate_entry_points_pass_on_consistent_state(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_gate_readings_pass_on_consistent_state(monkeypatch: pytest.MonkeyPatch) -> None:
     rec = completed_record()
     events = rec.events
     done = ("wf-1", RUN, "TestWorkflow", 2, len(events), None, "2026-11-25", "q")
@@ -275,18 +288,19 @@ def test_the_gate_entry_points_pass_on_consistent_state(monkeypatch: pytest.Monk
         acceptance_app=FakeConnection({"workload_round_trips": (["row_id"], [(7,)])}),
     )
     monkeypatch.setattr(state, "connect", connections)
-    endpoints = FakeEndpoints()
-    assert state.app_row_problems(endpoints, "acceptance_app", rec)[0] == []  # type: ignore[arg-type]
-    assert state.execution_rows_problems(endpoints, rec)[0] == []  # type: ignore[arg-type]
-    assert state.stored_history_check(endpoints, RUN, events)[0] == []  # type: ignore[arg-type]
-    problems, log = state.visibility_problems(endpoints, rec, 2)  # type: ignore[arg-type]
-    assert problems == []
+    endpoints: Any = FakeEndpoints()
+    found = state.read_app_rows(endpoints, "acceptance_app", "wf-1", RUN, QueryLog())
+    assert checks.app_row_problems(found, 7, "acceptance_app", RUN) == []
+    nodes = state.read_stored_history(endpoints, RUN, QueryLog())
+    assert checks.stored_history_problems(nodes, events) == []
+    log = QueryLog()
+    row = state.read_closed_visibility(endpoints, "wf-1", RUN, 2, log)
+    assert checks.visibility_problems(row, "wf-1", len(events)) == []
     assert len(log.entries) == 2  # the namespace lookup and the last visibility query
-    assert connections.opened == ["acceptance_app", "temporal", "temporal", "temporal",
-                                  "temporal_visibility"]  # fmt: skip
+    assert connections.opened == ["acceptance_app", "temporal", "temporal", "temporal_visibility"]
 
 
-def test_the_gate_entry_points_report_what_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_gate_checks_report_what_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
     rec = completed_record(row_id=8)
     failed = ("wf-1", RUN, "TestWorkflow", 3, 12, None, "2026-11-25", "q")
     connections = Connections(
@@ -295,17 +309,20 @@ def test_the_gate_entry_points_report_what_is_wrong(monkeypatch: pytest.MonkeyPa
         acceptance_app=FakeConnection({"workload_round_trips": (["row_id"], [(7,), (9,)])}),
     )
     monkeypatch.setattr(state, "connect", connections)
-    endpoints = FakeEndpoints()
-    problems, _ = state.app_row_problems(endpoints, "acceptance_app", rec)  # type: ignore[arg-type]
-    assert problems == [
+    endpoints: Any = FakeEndpoints()
+    found = state.read_app_rows(endpoints, "acceptance_app", "wf-1", RUN, QueryLog())
+    assert checks.app_row_problems(found, 8, "acceptance_app", RUN) == [
         f"acceptance_app.workload_round_trips holds rows [7, 9] for run {RUN}; "
         "the database activity reported writing row 8"
     ]
-    problems, _ = state.visibility_problems(endpoints, rec, 2)  # type: ignore[arg-type]
-    assert problems == [
+    row = state.read_closed_visibility(endpoints, "wf-1", RUN, 2, QueryLog())
+    assert checks.visibility_problems(row, "wf-1", len(rec.events)) == [
         f"visibility shows wf-1 as Failed with history length 12; "
         f"expected Completed with {len(rec.events)} events"
     ]
     connections.by_database["temporal"] = FakeConnection({"namespaces": (["id", "name"], [])})
-    problems, _ = state.visibility_problems(endpoints, rec, 2)  # type: ignore[arg-type]
-    assert problems == ["namespace 'default' is not in the namespaces table"]
+    row = state.read_closed_visibility(endpoints, "wf-1", RUN, 2, QueryLog())
+    assert checks.visibility_problems(row, "wf-1", 1) == [
+        "the visibility database does not list wf-1 as closed: namespace 'default' is not in "
+        "the namespaces table"
+    ]

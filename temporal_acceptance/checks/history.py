@@ -8,34 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import cast
+from datetime import datetime, timedelta
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 
+from temporal_acceptance.workload.events import E, event_time, type_name
 from temporal_acceptance.workload.shared import (
     ACTIVITY_EXECUTION,
     CHILD_WORKFLOW_NAME,
     DATABASE_OPERATION,
     SIGNAL_NAME,
 )
-
-E = EventType
-
-
-def type_name(event_type: int) -> str:
-    """EVENT_TYPE_TIMER_FIRED → TimerFired (the UI's spelling)."""
-    words = (
-        EventType.Name(cast("EventType.ValueType", event_type))
-        .removeprefix("EVENT_TYPE_")
-        .split("_")
-    )
-    return "".join(word.capitalize() for word in words)
-
-
-def event_time(event: HistoryEvent) -> datetime:
-    return event.event_time.ToDatetime(tzinfo=UTC)
 
 
 def scheduled_activity_types(events: Sequence[HistoryEvent]) -> dict[int, str]:

@@ -7,19 +7,13 @@ must start with exactly the events it had before (nothing lost, nothing rewritte
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from temporalio.api.history.v1 import HistoryEvent
 
-from temporal_acceptance.checks.history import event_time, type_name
+from temporal_acceptance.workload.events import brief, event_time
 
 # Enough differing events to see a pattern; the attachments hold both histories in full.
 MAX_DIFFERENCES = 5
-
-
-def brief(event: HistoryEvent) -> str:
-    return f"{event.event_id} {type_name(event.event_type)}"
 
 
 def changed_fields(old: HistoryEvent, new: HistoryEvent) -> list[str]:
@@ -65,8 +59,3 @@ def history_differences(
             f"({brief(added[0])} … {brief(added[-1])})"
         )
     return problems
-
-
-def history_json(events: Sequence[HistoryEvent]) -> list[dict[str, Any]]:
-    """Every event with every field, as the API's JSON shows it (for the report)."""
-    return [MessageToDict(event) for event in events]

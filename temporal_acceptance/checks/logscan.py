@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from temporal_acceptance.stack.base import Service, Stack
-from temporal_acceptance.stack.logs import LogLine
+from temporal_acceptance.core.logs import LogLine
 
 
 @dataclass(frozen=True)
@@ -85,9 +83,3 @@ def scan(
         scanned[service] = count
     errors.sort(key=lambda line: line.ts)
     return ScanResult(scanned, errors, allowed)
-
-
-def service_logs(
-    stack: Stack, services: Sequence[Service], since: datetime, until: datetime
-) -> dict[str, list[LogLine]]:
-    return {service.value: stack.logs(service, since, until) for service in services}

@@ -19,7 +19,7 @@ from temporal_acceptance.compat.matrix import (
     recommended_postgres,
     recommended_temporal,
 )
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 
 FORCE_FLAG = "--force-version"
 MATRIX_DOC = "docs/COMPATIBILITY.md"

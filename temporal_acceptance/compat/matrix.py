@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from temporal_acceptance.versions import (
+from temporal_acceptance.core.versions import (
     DEFAULT_POSTGRES_MAJOR,
     DEFAULT_TEMPORAL_VERSION,
     SUPPORTED_POSTGRES_MAJORS,

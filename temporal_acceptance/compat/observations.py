@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from temporal_acceptance.versions import temporal_series
+from temporal_acceptance.core.versions import temporal_series
 
 DEFAULT_PATH = Path("docs/compatibility-observations.json")
 

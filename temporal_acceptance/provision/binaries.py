@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import Say, stderr_say
+from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.provision.cache import read_manifest, write_manifest
 from temporal_acceptance.provision.gobuild import (
     ensure_go_binary,
@@ -19,8 +21,6 @@ from temporal_acceptance.provision.gobuild import (
     ui_server,
 )
 from temporal_acceptance.provision.postgres import PostgresBinaries, ensure_postgres
-from temporal_acceptance.provision.progress import Say, stderr_say
-from temporal_acceptance.settings import Settings
 
 # Schema versions each Temporal release line expects (schema/postgresql/v12/version.go),
 # used only when the binaries come from an override and the module source is not at hand.
@@ -32,9 +32,69 @@ KNOWN_SCHEMA_VERSIONS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class SchemaVersions:
+class ReleaseSchema:
+    """What a Temporal release expects of its databases, read from its own schema files
+    (schema/postgresql/v12 in the server module): both schema versions, the tables each
+    database needs (schema_version, which temporal-sql-tool creates, included) and what the
+    visibility schema installs besides tables. Empty tuples: the files were not at hand."""
+
     temporal: str
     visibility: str
+    temporal_tables: tuple[str, ...] = ()
+    visibility_tables: tuple[str, ...] = ()
+    visibility_extensions: tuple[str, ...] = ()
+    visibility_functions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {key: list(v) if isinstance(v, tuple) else v for key, v in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ReleaseSchema:
+        def names(key: str) -> tuple[str, ...]:
+            value = data.get(key, ())
+            return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+        return cls(
+            str(data["temporal"]),
+            str(data["visibility"]),
+            names("temporal_tables"),
+            names("visibility_tables"),
+            names("visibility_extensions"),
+            names("visibility_functions"),
+        )
+
+
+_CREATE = re.compile(
+    r"\bCREATE\s+(TABLE|EXTENSION|(?:OR\s+REPLACE\s+)?FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(\w+)",
+    re.IGNORECASE,
+)
+SCHEMA_DIR = "schema/postgresql/v12"
+# temporal-sql-tool creates it (setup-schema); the schema files do not.
+TOOL_TABLE = "schema_version"
+
+
+def created(sql: str, kind: str) -> tuple[str, ...]:
+    """The names a schema file CREATEs of one kind ('table', 'extension', 'function')."""
+    return tuple(
+        sorted({name.lower() for what, name in _CREATE.findall(sql) if kind in what.lower()})
+    )
+
+
+def read_release_schema(module_dir: Path) -> ReleaseSchema:
+    """A release's expectations from its module source (the files a Go build downloads)."""
+    root = module_dir / SCHEMA_DIR
+    versions = parse_schema_versions((root / "version.go").read_text())
+    temporal_sql = (root / "temporal/schema.sql").read_text()
+    visibility_sql = (root / "visibility/schema.sql").read_text()
+    return ReleaseSchema(
+        versions.temporal,
+        versions.visibility,
+        tuple(sorted({*created(temporal_sql, "table"), TOOL_TABLE})),
+        tuple(sorted({*created(visibility_sql, "table"), TOOL_TABLE})),
+        created(visibility_sql, "extension"),
+        created(visibility_sql, "function"),
+    )
 
 
 @dataclass(frozen=True)
@@ -43,18 +103,18 @@ class Binaries:
     sql_tool: Path
     ui_server: Path
     postgres: PostgresBinaries
-    schema: SchemaVersions
+    schema: ReleaseSchema
 
 
-def parse_schema_versions(version_go: str) -> SchemaVersions:
+def parse_schema_versions(version_go: str) -> ReleaseSchema:
     """Read `const Version = "1.18"` and `const VisibilityVersion = "1.13"` from Go source."""
     found = dict(re.findall(r'const\s+(Version|VisibilityVersion)\s*=\s*"([\d.]+)"', version_go))
     if set(found) != {"Version", "VisibilityVersion"}:
         raise ValueError("schema version constants not found")
-    return SchemaVersions(found["Version"], found["VisibilityVersion"])
+    return ReleaseSchema(found["Version"], found["VisibilityVersion"])
 
 
-def known_schema(temporal_version: str) -> SchemaVersions:
+def known_schema(temporal_version: str) -> ReleaseSchema:
     """The schema versions of a release line from the table above."""
     series = ".".join(temporal_version.split(".")[:2])
     if series not in KNOWN_SCHEMA_VERSIONS:
@@ -63,28 +123,36 @@ def known_schema(temporal_version: str) -> SchemaVersions:
             f"use a release of {', '.join(sorted(KNOWN_SCHEMA_VERSIONS))} or install Go so "
             "the suite can read it from the module source",
         )
-    return SchemaVersions(*KNOWN_SCHEMA_VERSIONS[series])
+    return ReleaseSchema(*KNOWN_SCHEMA_VERSIONS[series])
+
+
+def release_schema(temporal_version: str, env: Mapping[str, str]) -> ReleaseSchema:
+    """What the release expects, from its module source when Go can fetch it; otherwise the
+    schema versions of the table above (and no table list)."""
+    go = shutil.which("go", path=env.get("PATH"))
+    if go is None:
+        return known_schema(temporal_version)
+    return read_release_schema(
+        module_source_dir(go, "go.temporal.io/server", temporal_version, env)
+    )
 
 
 def expected_schema(
     temporal_version: str, server_binary: Path, env: Mapping[str, str]
-) -> SchemaVersions:
-    """The schema versions this Temporal release expects, recorded beside its build."""
+) -> ReleaseSchema:
+    """What this Temporal release expects of its databases, recorded beside its build."""
     if env.get("TACC_TEMPORAL_SERVER_BIN"):
-        # A binary of unknown origin: trust the requested release line, not a module source.
-        return known_schema(temporal_version)
+        # A binary of unknown origin: the requested release's files, not a build's record.
+        return release_schema(temporal_version, env)
     entry = server_binary.parent
     manifest = read_manifest(entry)
-    if "schema" in manifest:
-        return SchemaVersions(**manifest["schema"])
-    go = shutil.which("go", path=env.get("PATH"))
-    if go is not None:
-        source = module_source_dir(go, "go.temporal.io/server", temporal_version, env)
-        schema = parse_schema_versions((source / "schema/postgresql/v12/version.go").read_text())
-        if manifest:  # our own cache entry: remember it for next time
-            write_manifest(entry, {**manifest, "schema": schema.__dict__})
-        return schema
-    return known_schema(temporal_version)
+    recorded = manifest.get("schema")
+    if isinstance(recorded, dict) and recorded.get("temporal_tables"):
+        return ReleaseSchema.from_json(recorded)
+    schema = release_schema(temporal_version, env)
+    if manifest and schema.temporal_tables:  # our own cache entry: remember it
+        write_manifest(entry, {**manifest, "schema": schema.to_json()})
+    return schema
 
 
 def provision_all(

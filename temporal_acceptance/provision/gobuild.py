@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say, ticking
 from temporal_acceptance.provision.cache import (
     entry_dir,
     is_executable,
@@ -26,7 +27,6 @@ from temporal_acceptance.provision.cache import (
     read_manifest,
     write_manifest,
 )
-from temporal_acceptance.provision.progress import Say, format_elapsed, stderr_say, ticking
 
 GO_INSTALL_HINT = (
     "install Go 1.25 or newer (Debian: apt-get install golang-go, or the go.dev tarball) "

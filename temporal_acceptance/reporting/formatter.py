@@ -37,7 +37,7 @@ from allure_commons.logger import AllureFileLogger
 from allure_commons.model2 import Label
 from attr import asdict
 
-from temporal_acceptance.reporting.attach import clean
+from temporal_acceptance.core.evidence import clean
 from temporal_acceptance.reporting.labels import labels_for
 from temporal_acceptance.reporting.metadata import write_metadata
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.secrets import Secret
+from temporal_acceptance.core.secrets import Secret
 
 
 def needles(secret: Secret) -> list[bytes]:

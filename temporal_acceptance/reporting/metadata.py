@@ -17,7 +17,7 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
-from temporal_acceptance.reporting.attach import clean
+from temporal_acceptance.core.evidence import clean
 from temporal_acceptance.reporting.categories import categories_json
 
 REPORT_NAME = "Temporal + PostgreSQL acceptance"

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.reporting.issues import write_issues
 from temporal_acceptance.reporting.metadata import write_metadata
 from temporal_acceptance.reporting.results import ScenarioResult, load_results, read_properties

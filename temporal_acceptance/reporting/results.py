@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.reporting.categories import FAILING_STATUSES, categorize
 from temporal_acceptance.reporting.labels import NO_PHASE, PLEVEL_OF_SEVERITY
 

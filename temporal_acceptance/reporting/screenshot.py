@@ -19,9 +19,14 @@ from pathlib import Path
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, async_playwright
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.ui.browser import LaunchOptions, find_chromium, first_line, launch_chromium
+from temporal_acceptance.clients.browser import (
+    LaunchOptions,
+    find_chromium,
+    first_line,
+    launch_chromium,
+)
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.settings import Settings
 
 # Bounded waits for the report's client-side rendering (Playwright polls for each locator).
 RENDER_TIMEOUT_MS = 15_000

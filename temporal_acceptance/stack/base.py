@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import abc
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from psycopg.conninfo import make_conninfo
+import yaml
 
-from temporal_acceptance.errors import NotSupportedOnTarget, UserError
-from temporal_acceptance.provision.binaries import SchemaVersions, known_schema
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.stack.logs import LogLine
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints
+from temporal_acceptance.core.errors import NotSupportedOnTarget, UserError
+from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.core.secrets import Secret, redact
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.provision.binaries import ReleaseSchema, release_schema
 
 
 class Service(StrEnum):
@@ -36,55 +38,6 @@ class Service(StrEnum):
 
 # Start order; stop order is the reverse.
 START_ORDER = (Service.POSTGRES, Service.TEMPORAL, Service.UI)
-
-TEMPORAL_DATABASE = "temporal"
-VISIBILITY_DATABASE = "temporal_visibility"
-APP_DATABASE = "acceptance_app"
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """How to reach the deployment. The password is a Secret and never prints."""
-
-    temporal_address: str
-    namespace: str
-    ui_url: str
-    postgres_host: str
-    postgres_port: int
-    postgres_user: str
-    postgres_password: Secret
-
-    def conninfo(self, database: str, password: Secret | None = None) -> str:
-        """A libpq connection string (holds the password: never log it)."""
-        return make_conninfo(
-            host=self.postgres_host,
-            port=str(self.postgres_port),
-            user=self.postgres_user,
-            password=(password or self.postgres_password).reveal(),
-            dbname=database,
-            connect_timeout="5",
-            application_name="temporal-acceptance",
-        )
-
-    def display_dsn(self, database: str) -> str:
-        return (
-            f"postgresql://{self.postgres_user}:***@{self.postgres_host}:"
-            f"{self.postgres_port}/{database}"
-        )
-
-
-@dataclass(frozen=True)
-class DataStore:
-    """A database connection the Temporal server is configured with (no password)."""
-
-    name: str
-    host: str
-    port: int
-    database: str
-    user: str
-
-    def describe(self) -> str:
-        return f"{self.name}: {self.user}@{self.host}:{self.port}/{self.database}"
 
 
 @dataclass
@@ -178,9 +131,15 @@ class Stack(abc.ABC):
         """What the deployment runs with, secrets redacted (for the report)."""
         return {"target": self.target, "settings": self.settings.describe()}
 
-    def expected_schema(self) -> SchemaVersions:
-        """The schema versions the deployed Temporal release expects."""
-        return known_schema(self.settings.temporal_version)
+    def config_text(self, redacted: bool = True) -> str:
+        """The effective configuration as YAML, redacted of every known secret unless asked
+        (the configuration gate reads the raw rendering: redaction must not hide a leak)."""
+        text = yaml.safe_dump(self.effective_config(), sort_keys=False)
+        return redact(text, self.known_secrets()) if redacted else text
+
+    def expected_schema(self) -> ReleaseSchema:
+        """What the deployed Temporal release expects of its databases (its schema files)."""
+        return release_schema(self.settings.temporal_version, os.environ)
 
     def versions(self) -> dict[str, str]:
         return {

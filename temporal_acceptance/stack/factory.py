@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.provision.progress import Say, stderr_say
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import Say, stderr_say
+from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.stack.base import Stack
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 
 MARKER = ".temporal-acceptance-state"
 # Every entry the suite writes at the top of a state directory (native and compose).

@@ -12,7 +12,7 @@ import psycopg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from temporal_acceptance.secrets import redact
+from temporal_acceptance.core.secrets import redact
 from temporal_acceptance.workload.shared import (
     ACTIVITY_EXECUTION,
     APP_DSN_ENV,

@@ -23,10 +23,10 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from temporal_acceptance.errors import UserError, WaitTimeout
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.stack.logs import LogLine, read_log, tail
-from temporal_acceptance.waiting import wait_until, wait_until_async
+from temporal_acceptance.core.errors import UserError, WaitTimeout
+from temporal_acceptance.core.logs import LogLine, read_log, tail
+from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.core.waiting import wait_until, wait_until_async
 from temporal_acceptance.workload.shared import APP_DSN_ENV
 from temporal_acceptance.workload.worker import READY
 

@@ -26,9 +26,9 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
-from temporal_acceptance.checks.history import event_time, type_name
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.workload.events import event_time, type_name
 from temporal_acceptance.workload.exit import exit_now
 from temporal_acceptance.workload.shared import (
     DEFAULT_TIMER_SECONDS,

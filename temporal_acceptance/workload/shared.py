@@ -8,6 +8,7 @@ output understands them.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 TASK_QUEUE = "temporal-acceptance-test"
@@ -143,3 +144,8 @@ class TestWorkflowResult:
 def child_reply(message: str) -> str:
     """What ChildTestWorkflow answers for `message` (shared so checks can recompute it)."""
     return f"child received: {message}"
+
+
+def new_workflow_id(prefix: str) -> str:
+    """A workflow id of its own for every run: '<prefix>-<12 hex digits>'."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"

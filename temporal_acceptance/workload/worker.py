@@ -33,9 +33,9 @@ from temporalio.runtime import (
 )
 from temporalio.worker import Worker
 
-from temporal_acceptance.errors import UserError, WaitTimeout
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.waiting import wait_until_async
+from temporal_acceptance.core.errors import UserError, WaitTimeout
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.waiting import wait_until_async
 from temporal_acceptance.workload.activities import (
     test_activity_execution,
     test_database_operation,

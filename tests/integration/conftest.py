@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from temporal_acceptance.ports import port_is_free
-from temporal_acceptance.settings import Settings
+from temporal_acceptance.core.ports import port_is_free
+from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.stack.native.stack import NativeStack
 from temporal_acceptance.stack.native.temporal import TemporalPorts
 

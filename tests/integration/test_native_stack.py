@@ -8,18 +8,18 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from temporal_acceptance.checks import database as db
-from temporal_acceptance.checks.temporal import (
+from temporal_acceptance.clients import postgres as db
+from temporal_acceptance.clients.endpoints import APP_DATABASE
+from temporal_acceptance.clients.temporal import (
     connect,
     frontend_serving,
     list_namespaces,
     poller_identities,
     run_sync,
 )
-from temporal_acceptance.checks.ui import ui_healthy, ui_namespaces
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.reporting.config import effective_config_yaml
-from temporal_acceptance.stack.base import APP_DATABASE, START_ORDER, Service
+from temporal_acceptance.clients.ui_http import ui_healthy, ui_namespaces
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.stack.base import START_ORDER, Service
 from temporal_acceptance.stack.native.stack import NativeStack
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ def test_checks_see_the_real_deployment(native_stack: NativeStack) -> None:
 
 
 def test_wrong_password_is_refused_clearly(native_stack: NativeStack) -> None:
-    from temporal_acceptance.secrets import Secret
+    from temporal_acceptance.core.secrets import Secret
 
     outcome = db.try_connect(native_stack.endpoints(), "temporal", Secret("not-the-password"))
     assert not outcome.ok
@@ -74,7 +74,7 @@ def test_datastores_are_the_running_configuration(native_stack: NativeStack) -> 
 
 
 def test_effective_config_is_redacted(native_stack: NativeStack) -> None:
-    text = effective_config_yaml(native_stack)
+    text = native_stack.config_text()
     assert native_stack.endpoints().postgres_password.reveal() not in text
     assert "***" in text
     assert str(native_stack.settings.postgres_port) in text

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.provision.progress import Say, stderr_say
-from temporal_acceptance.secrets import Secret, redact
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import Say, stderr_say
+from temporal_acceptance.core.secrets import Secret, redact
 
 Which = Callable[[str], str | None]
 Runner = Callable[..., subprocess.CompletedProcess[str]]

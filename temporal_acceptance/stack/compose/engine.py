@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.stack.logs import LogLine, parse_line
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import LogLine, parse_line
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"

@@ -12,11 +12,11 @@ from typing import Any
 
 import yaml
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.images.spec import ImageVersions, is_local_image, local_images
-from temporal_acceptance.provision.progress import Say
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import Say
 from temporal_acceptance.stack.compose.cli import ComposeCli, capture_compose
 from temporal_acceptance.stack.compose.project import ComposeProject
+from temporal_acceptance.stack.local_images.spec import ImageVersions, is_local_image, local_images
 
 
 def image_present(client: Any, reference: str) -> bool:

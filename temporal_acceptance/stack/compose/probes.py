@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import psycopg
 
-from temporal_acceptance.checks.temporal import (
-    connect,
-    frontend_ready,
-    namespace_usable,
-    run_sync,
-)
-from temporal_acceptance.checks.ui import ui_healthy
-from temporal_acceptance.stack.base import Endpoints, Service
+from temporal_acceptance.clients.endpoints import Endpoints
+from temporal_acceptance.clients.temporal import connect, frontend_ready, namespace_usable, run_sync
+from temporal_acceptance.clients.ui_http import ui_healthy
+from temporal_acceptance.stack.base import Service
 
 
 def probe_service(service: Service, endpoints: Endpoints) -> tuple[bool, str]:

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.secrets import REDACTED, Secret
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.versions import (
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.secrets import REDACTED, Secret
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.versions import (
     parse_postgres_major,
     parse_temporal_version,
     parse_ui_version,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from temporal_acceptance.secrets import REDACTED
-from temporal_acceptance.stack.base import DataStore
+from temporal_acceptance.clients.endpoints import DataStore
+from temporal_acceptance.core.secrets import REDACTED
 from temporal_acceptance.stack.compose.project import is_secret_name
 
 POSTGRES_PLUGINS = ("postgres12", "postgres12_pgx")

@@ -16,19 +16,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.ports import require_free
-from temporal_acceptance.provision.progress import Say, format_elapsed, stderr_say
-from temporal_acceptance.secrets import Secret, redact
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.stack.base import (
-    START_ORDER,
-    DataStore,
-    Endpoints,
-    Service,
-    ServiceStatus,
-    Stack,
-)
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import LogLine, window
+from temporal_acceptance.core.ports import require_free
+from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
+from temporal_acceptance.core.secrets import Secret, redact
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.waiting import wait_until
+from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.compose import images as image_choice
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
 from temporal_acceptance.stack.compose.engine import (
@@ -55,8 +51,6 @@ from temporal_acceptance.stack.compose.project import (
     started_with_local_images,
 )
 from temporal_acceptance.stack.compose.servers import datastores_from_env, server_config_view
-from temporal_acceptance.stack.logs import LogLine, window
-from temporal_acceptance.waiting import wait_until
 
 COMPOSE_SERVICE = {
     Service.POSTGRES: POSTGRES_SERVICE,

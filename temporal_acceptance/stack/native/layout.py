@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.secrets import Secret, generate_password
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.secrets import Secret, generate_password
 from temporal_acceptance.stack.ownership import claim
 
 

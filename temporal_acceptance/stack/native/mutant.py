@@ -16,7 +16,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
 
 EPHEMERAL_POSTGRES = "ephemeral-postgres"
 MUTANTS = (EPHEMERAL_POSTGRES,)

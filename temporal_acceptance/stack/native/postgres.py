@@ -15,13 +15,13 @@ from pathlib import Path
 
 import psycopg
 
-from temporal_acceptance.errors import UserError
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import tail
+from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.postgres import PostgresBinaries
-from temporal_acceptance.secrets import Secret
-from temporal_acceptance.stack.logs import tail
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
-from temporal_acceptance.waiting import wait_until
 
 SERVICE_ACCOUNT = "tacc-postgres"
 CONF_NAME = "temporal_acceptance.conf"

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.errors import UserError, WaitTimeout
-from temporal_acceptance.stack.logs import read_log, tail
-from temporal_acceptance.waiting import wait_until
+from temporal_acceptance.core.errors import UserError, WaitTimeout
+from temporal_acceptance.core.logs import read_log, tail
+from temporal_acceptance.core.waiting import wait_until
 
 
 @dataclass(frozen=True)

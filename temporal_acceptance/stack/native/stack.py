@@ -12,22 +12,15 @@ from typing import Any
 import psycopg
 import yaml
 
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.ports import require_free
-from temporal_acceptance.provision.binaries import Binaries, SchemaVersions, provision_all
-from temporal_acceptance.provision.progress import Say, format_elapsed, stderr_say
-from temporal_acceptance.secrets import Secret, redact
-from temporal_acceptance.settings import Settings
-from temporal_acceptance.stack.base import (
-    APP_DATABASE,
-    START_ORDER,
-    DataStore,
-    Endpoints,
-    Service,
-    ServiceStatus,
-    Stack,
-)
-from temporal_acceptance.stack.logs import LogLine, read_log
+from temporal_acceptance.clients.endpoints import APP_DATABASE, DataStore, Endpoints
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import LogLine, read_log
+from temporal_acceptance.core.ports import require_free
+from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
+from temporal_acceptance.core.secrets import Secret, redact
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
+from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.mutant import EphemeralPostgresData, parse_mutant
 from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
@@ -282,7 +275,7 @@ class NativeStack(Stack):
             postgres_password=self._password(),
         )
 
-    def expected_schema(self) -> SchemaVersions:
+    def expected_schema(self) -> ReleaseSchema:
         return self.binaries().schema
 
     def datastores(self) -> list[DataStore]:

@@ -12,7 +12,8 @@ from typing import Any
 import psycopg
 import yaml
 
-from temporal_acceptance.checks.temporal import (
+from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, VISIBILITY_DATABASE, DataStore
+from temporal_acceptance.clients.temporal import (
     connect,
     frontend_ready,
     frontend_serving,
@@ -20,15 +21,14 @@ from temporal_acceptance.checks.temporal import (
     register_namespace,
     run_sync,
 )
-from temporal_acceptance.errors import UserError
-from temporal_acceptance.provision.binaries import Binaries, SchemaVersions
-from temporal_acceptance.secrets import REDACTED, Secret
-from temporal_acceptance.stack.base import TEMPORAL_DATABASE, VISIBILITY_DATABASE, DataStore
-from temporal_acceptance.stack.logs import tail
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.logs import tail
+from temporal_acceptance.core.secrets import REDACTED, Secret
+from temporal_acceptance.core.versions import schema_version_key
+from temporal_acceptance.core.waiting import wait_until
+from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema
 from temporal_acceptance.stack.native.layout import Layout, write_private
 from temporal_acceptance.stack.native.process import ManagedProcess, ServiceExited
-from temporal_acceptance.versions import schema_version_key
-from temporal_acceptance.waiting import wait_until
 
 # History shards are fixed when the cluster is first created; 4 suits one small node.
 HISTORY_SHARDS = 4
@@ -212,7 +212,7 @@ class NativeTemporal:
             return None
         return str(row[0]) if row else None
 
-    def ensure_schema(self, password: Secret, expected: SchemaVersions) -> list[str]:
+    def ensure_schema(self, password: Secret, expected: ReleaseSchema) -> list[str]:
         """Create and migrate both databases with temporal-sql-tool; return what it did."""
         done: list[str] = []
         wanted = {TEMPORAL_DATABASE: expected.temporal, VISIBILITY_DATABASE: expected.visibility}

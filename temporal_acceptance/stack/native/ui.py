@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
-from temporal_acceptance.checks.ui import ui_healthy
-from temporal_acceptance.stack.logs import tail
+from temporal_acceptance.clients.ui_http import ui_healthy
+from temporal_acceptance.core.logs import tail
+from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.process import ManagedProcess
-from temporal_acceptance.waiting import wait_until
 
 UI_ENV = "acceptance"
 

@@ -1,0 +1,1 @@
+"""Gates that wait on the deployment, then judge: each returns its problems."""

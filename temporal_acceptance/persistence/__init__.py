@@ -1,1 +1,0 @@
-"""Phase 4: disrupting the deployment (restart, crash, down/up) and proving nothing is lost."""
