@@ -66,6 +66,7 @@ images: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
 	$(BIN)/mypy
@@ -79,13 +80,14 @@ check: setup
 	@rm -rf $(REPORTS)/junit; mkdir -p $(REPORTS)/junit; \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .; ruff=$$?; \
 	$(BIN)/mypy; mypy=$$?; \
+	$(BIN)/lint-imports --no-cache; layers=$$?; \
 	$(BIN)/temporal-acceptance up; up=$$?; \
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
 	echo "package coverage: $$($(BIN)/coverage report --format=total)% (gate: 80%)"; $(BIN)/coverage report >/dev/null; coverage=$$?; \
 	report=1; secrets=1; if [ $$up -eq 0 ]; then $(BIN)/behave $(BEHAVE_ARGS); \
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
-	$(BIN)/python -m temporal_acceptance.reporting.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate coverage-80=$$coverage --gate stack-up=$$up \
+	$(BIN)/python -m temporal_acceptance.reporting.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate layers=$$layers --gate coverage-80=$$coverage --gate stack-up=$$up \
 	  --gate report=$$report --gate no-password-in-output=$$secrets --save $(REPORTS)/tally-native.json
 
 # ---- reporting
@@ -100,20 +102,15 @@ clean:
 	rm -rf $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .coverage
 
 # ---------------------------------------------------------------- compatibility (Phase 6)
-# `make matrix`: a fresh native stack per PostgreSQL major 12–18 (MATRIX_JOBS at a time),
-# the schema gates and the test workflow on each, then docs/COMPATIBILITY.md regenerated
-# from the observations it recorded. Slow, so not part of `make check`.
+# `make matrix`: a fresh native stack per PostgreSQL major 12–18, MATRIX_JOBS behave
+# processes at once (each on ports of its own), the schema gates and the test workflow on
+# each, then docs/COMPATIBILITY.md regenerated from what they observed. Slow: not in `check`.
 MATRIX_JOBS ?= 2
 MATRIX_ARGS ?=
 .PHONY: matrix compat-report
 
 matrix: setup
-	@start=$$(date +%s); \
-	$(BIN)/behave --tags=@matrix -D default_stack=off -D matrix_jobs=$(MATRIX_JOBS) \
-	  --junit-directory $(REPORTS)/junit-matrix $(MATRIX_ARGS); status=$$?; \
-	$(BIN)/temporal-acceptance compat report; \
-	echo "matrix wall time: $$(( $$(date +%s) - start ))s with MATRIX_JOBS=$(MATRIX_JOBS)"; \
-	exit $$status
+	$(BIN)/temporal-acceptance matrix --jobs $(MATRIX_JOBS) -- $(MATRIX_ARGS)
 
 compat-report: setup
 	$(BIN)/temporal-acceptance compat report

@@ -117,7 +117,7 @@ def test_expected_schema_prefers_the_recorded_manifest(tmp_path: Path) -> None:
     entry = tmp_path / "temporal-server-1.30.8"
     entry.mkdir()
     recorded = {"temporal": "1.18", "visibility": "1.13", "temporal_tables": ["executions"]}
-    (entry / "manifest.json").write_text(json.dumps({"schema": recorded}))
+    (entry / "manifest.json").write_text(json.dumps({"release_schema": recorded}))
     schema = expected_schema("1.30.8", entry / "temporal-server", {"PATH": ""})
     assert (schema.visibility, schema.temporal_tables) == ("1.13", ("executions",))
     # Without Go (no module source), an overridden binary falls back to the release line's

@@ -19,7 +19,12 @@ from temporalio.worker import Worker
 from test_snapshot import connector, healthy_databases
 from test_workload_devserver import FAKE_DATABASE, fake_database_operation
 
+from temporal_acceptance.checks import inflight as inflight_checks
+from temporal_acceptance.checks import stored as stored_checks
+from temporal_acceptance.checks.load import not_running, outcome_problems
 from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.gates import load as load_gate
+from temporal_acceptance.gates import persistence as gates
 from temporal_acceptance.probes import stored
 from temporal_acceptance.probes.snapshot import take_snapshot
 from temporal_acceptance.stack.disruption import DisruptionTiming
@@ -62,9 +67,9 @@ def test_a_parked_pair_resumes_moves_on_and_completes_whole(
         async with worker(client, q, "w1"):
             pair = await inflight.park_pair(client, q, "unit-inflight", 2.0)
             timing = DisruptionTiming("restart of nothing", datetime.now(UTC), None, 0.1)
-            await inflight.signal_waiting(client, None, pair, 10)  # type: ignore[arg-type]
-            late = await inflight.progress_problems(client, None, pair, timing, 5, 0.0001)  # type: ignore[arg-type]
-            whole = await inflight.finished_whole(client, None, pair.both, FAKE_DATABASE, 30)  # type: ignore[arg-type]
+            assert await gates.signal_waiting(client, None, pair, 10) == []  # type: ignore[arg-type]
+            late = await gates.moved_on_within(client, None, pair, timing, 0.0001)  # type: ignore[arg-type]
+            whole = await gates.finished_whole(client, None, pair.both, FAKE_DATABASE, 30)  # type: ignore[arg-type]
             return pair, timing, late, whole
 
     pair, timing, late, whole = run(scenario())
@@ -75,14 +80,14 @@ def test_a_parked_pair_resumes_moves_on_and_completes_whole(
     assert sleeping_in_timer(pair.sleeping.before)
     assert waiting_for_signal(pair.waiting.before)
     for watched in pair.both:
-        assert inflight.completion_problems(watched, FAKE_DATABASE) == []
+        assert inflight_checks.completed_whole(watched, FAKE_DATABASE) == []
     assert [w["history_after"] is not None for w in inflight.attachment(pair.both)] == [True, True]
 
 
 def test_a_workflow_that_does_not_move_on_is_reported_lost_or_stuck(
     run: LoopRunner, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inflight, "lost_or_kept", lambda e, run_id, n: "LOST: nothing stored")
+    monkeypatch.setattr(gates, "lost_or_kept", lambda e, run_id, n: "LOST: nothing stored")
     client, q = dev_env.client, queue()  # no worker polls this queue: nothing moves
 
     async def scenario() -> None:
@@ -91,15 +96,17 @@ def test_a_workflow_that_does_not_move_on_is_reported_lost_or_stuck(
         )
         watched.before = await read_history(client, watched.workflow_id, watched.run_id)
         pair = inflight.InFlightPair(watched, watched)
-        with pytest.raises(AssertionError, match="no in-flight workflow moved on .* LOST: nothing"):
-            await inflight.first_progress_seconds(client, None, pair, datetime.now(UTC), 0.3)  # type: ignore[arg-type]
-        with pytest.raises(AssertionError, match=r"did not complete — LOST: nothing stored; timed"):
-            await inflight.finish_all(client, None, [watched], 0.3)  # type: ignore[arg-type]
+        timing = DisruptionTiming("restart of nothing", datetime.now(UTC), None, 0.1)
+        moved = await gates.moved_on_within(client, None, pair, timing, 0.15)  # type: ignore[arg-type]
+        assert "no in-flight workflow moved on" in moved[0]
+        assert "LOST: nothing stored" in moved[0]
+        finished = await gates.finished_whole(client, None, [watched], FAKE_DATABASE, 0.3)  # type: ignore[arg-type]
+        assert "did not complete — LOST: nothing stored; timed" in finished[0]
         with pytest.raises(WaitTimeout, match="to be sleeping in its timer"):
             await wait_for_position(client, watched, "sleeping in its timer", 0.3)
         await client.get_workflow_handle(watched.workflow_id).terminate("unit test done")
-        with pytest.raises(AssertionError, match="did not accept its signal — LOST"):
-            await inflight.signal_waiting(client, None, pair, 0.3)  # type: ignore[arg-type]
+        refused = await gates.signal_waiting(client, None, pair, 0.3)  # type: ignore[arg-type]
+        assert "did not accept its signal — LOST" in refused[0]
 
     run(scenario())
 
@@ -114,12 +121,12 @@ def test_a_held_activity_is_retried_on_the_second_worker(
             held = await inflight.start_held_activity(client, q, "unit-crash", "first")
         # "first" is gone (shut down in the middle of the activity); "second" takes over.
         async with worker(client, q, "second"):
-            problems = await inflight.retried_on(client, None, held, "first", "second", 60)  # type: ignore[arg-type]
+            problems = await gates.retried_on(client, None, held, "first", "second", 60)  # type: ignore[arg-type]
         assert problems == []
         return held
 
     held = run(scenario())
-    assert inflight.completion_problems(held, FAKE_DATABASE) == []
+    assert inflight_checks.completed_whole(held, FAKE_DATABASE) == []
 
 
 def test_a_batch_completes_and_is_listed_exactly_once(
@@ -129,25 +136,17 @@ def test_a_batch_completes_and_is_listed_exactly_once(
     client, q = dev_env.client, queue()
     prefix = f"unit-load-{uuid.uuid4().hex[:6]}"
 
-    def stored_rows(endpoints: Any, prefix: str, log: Any) -> tuple[list[Any], list[str]]:
-        ids = [f"{prefix}-{i:03d}" for i in range(3)]
-        rows = [(i, 2, "TestWorkflow") for i in ids] + [
-            (f"{i}-child", 2, "ChildTestWorkflow") for i in ids
-        ]
-        return rows, ids
-
-    monkeypatch.setattr(load, "stored_rows", stored_rows)
-
     async def scenario() -> tuple[list[str], dict[str, str], list[str]]:
         async with worker(client, q, "w1"):
-            batch, _, not_in_flight = await load.in_flight(client, q, prefix, 3)
+            batch = await load.start_load(client, q, prefix, 3)
+            not_in_flight = not_running(await load.statuses(client, batch))
             outcomes = await load.wait_completed(client, batch, 30)
-            problems, _ = await load.exactly_once(client, None, batch)  # type: ignore[arg-type]
+            problems = await load_gate.listed_exactly_once(client, batch)
             return not_in_flight, outcomes, problems
 
     not_in_flight, outcomes, problems = run(scenario())
     assert not_in_flight == []
-    assert load.outcome_problems(outcomes) == []
+    assert outcome_problems(outcomes) == []
     assert problems == []
 
 
@@ -165,30 +164,30 @@ def test_a_batch_that_does_not_finish_in_time_is_reported(
 
     outcomes = run(scenario())
     assert set(outcomes.values()) == {"still running after 0.2 s"}
-    assert load.outcome_problems(outcomes)[0].startswith("2 of 2 workflows did not complete: ")
+    assert outcome_problems(outcomes)[0].startswith("2 of 2 workflows did not complete: ")
 
 
 def test_the_witness_is_reused_while_intact_and_read_again(
     run: LoopRunner, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     snapshot = take_snapshot(connector(healthy_databases()), "default")
-    monkeypatch.setattr(stored, "_wait_visibility", lambda endpoints, record: None)
+    monkeypatch.setattr(gates, "wait_visibility_closed", lambda endpoints, wid, run_id: None)
     monkeypatch.setattr(stored, "snapshot_of", lambda endpoints, scope=None: snapshot)
     client, q = dev_env.client, queue()
 
     async def scenario() -> tuple[Any, Any, Any, Any]:
         async with worker(client, q, "w1"):
-            witness = await stored.ensure_witness(
-                client, None, q, f"unit-witness-{uuid.uuid4().hex[:6]}", None
-            )  # type: ignore[arg-type]
-            again = await stored.ensure_witness(client, None, q, "unused", witness)  # type: ignore[arg-type]
+            witness, problems = await gates.witness(client, None, q, None)  # type: ignore[arg-type]
+            assert problems == []
+            again, problems = await gates.witness(client, None, q, witness)  # type: ignore[arg-type]
+            assert problems == []
             events = await read_history(client, witness.workflow_id, witness.run_id)
             monkeypatch.setattr(stored, "stored_events", lambda endpoints, run_id: (events, ""))
-            before = await stored.read_stored(client, None, witness)  # type: ignore[arg-type]
-            after = await stored.read_stored(client, None, witness, before)  # type: ignore[arg-type]
+            before = await gates.reading(client, None, witness)  # type: ignore[arg-type]
+            after = await gates.reading(client, None, witness, before)  # type: ignore[arg-type]
             return witness, again, before, after
 
     witness, again, before, after = run(scenario())
     assert again == witness
-    assert stored.reading_problems(before) == []
-    assert stored.stored_differences(before, after) == []
+    assert stored_checks.reading_problems(before) == []
+    assert stored_checks.stored_differences(before, after) == []

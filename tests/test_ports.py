@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,14 @@ def test_require_free_names_port_owner_and_setting(held_port: int) -> None:
     assert "TACC_POSTGRES_PORT" in line
 
 
-def test_free_port_passes() -> None:
-    require_free(0, "any", "X")  # port 0 always binds
+def test_a_port_freed_again_passes(held_port: int) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert port_is_free(port)
+    assert require_free(port, "any", "X") is None
+    with pytest.raises(UserError, match=f"port {held_port} on 127.0.0.1 \\(any\\)"):
+        require_free(held_port, "any", "X")
 
 
 def test_proc_parsing_finds_only_listeners(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from playwright.async_api import Error as PlaywrightError
 
 from temporal_acceptance.clients import browser
 from temporal_acceptance.clients.browser import (
-    CHROMIUM_ARGS,
     BrowserMissing,
     LaunchOptions,
     UiSession,
@@ -74,15 +73,11 @@ def test_launch_options_are_headless_debian_chromium_with_quiet_flags() -> None:
     kwargs = LaunchOptions(Path("/usr/bin/chromium")).as_kwargs()
     assert kwargs["executable_path"] == "/usr/bin/chromium"
     assert kwargs["headless"] is True
-    assert kwargs["args"] == [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    assert kwargs["args"] == list(CHROMIUM_ARGS)
+    # What this machine needs: no sandbox as root, and no traffic of Chromium's own (the
+    # network reaches only package registries; its background requests would be refused).
+    for needed in ("--no-sandbox", "--disable-background-networking", "--disable-sync"):
+        assert needed in kwargs["args"]
+    assert len(set(kwargs["args"])) == len(kwargs["args"])
     # Playwright gives each launch a fresh profile; a user-data-dir argument would share one.
     assert not any(arg.startswith("--user-data-dir") for arg in kwargs["args"])
     assert "channel" not in kwargs  # a channel would make Playwright look for its own build

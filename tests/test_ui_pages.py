@@ -7,18 +7,18 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
 from conftest import LoopRunner
 from playwright.async_api import Route
 
+from temporal_acceptance.checks import ui_views as checks
 from temporal_acceptance.clients.browser import BrowserMissing, UiSession, find_chromium
 from temporal_acceptance.clients.ui_urls import UiUrls
-from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.fixtures.browser import Chromium
 from temporal_acceptance.probes import ui_pages as pages
-from temporal_acceptance.probes import ui_readers as readers
 from temporal_acceptance.probes.ui_views import DESCENDING, ChildLink
 
 pytestmark = pytest.mark.browser
@@ -158,7 +158,7 @@ def set_pages(stand_in: StandInUi, **pages_by_path: Any) -> None:
 def test_home_is_read_once_rendered(ui: tuple[UiSession, StandInUi], run: LoopRunner) -> None:
     session, stand_in = ui
     set_pages(stand_in, **{"/": HOME})
-    view = run(pages.home_showing(session, "default"))
+    view = run(pages.home(session, partial(checks.home_problems, namespace="default")))
     assert view.namespaces == ("default",)
     assert session.screenshots == ["UI: home page"]
     assert stand_in.loads == {"/": 1}
@@ -172,9 +172,12 @@ def test_the_list_is_reloaded_until_visibility_shows_the_run(
     # Visibility lags: the first load shows the run still running, the second completed.
     rows = {1: [("RUNNING", PARENT, PARENT_RUN)], 2: [("COMPLETED", PARENT, PARENT_RUN)]}
     set_pages(stand_in, **{"/namespaces/default/workflows": lambda n: list_page(rows[min(n, 2)])})
-    assert run(pages.open_list(session, PARENT)).rows[0].status == "RUNNING"
-    view = run(pages.list_showing(session, PARENT, PARENT_RUN, "Completed"))
-    assert view.rows[0].workflow_id == PARENT
+    assert run(pages.workflow_list(session, PARENT)).rows[0].status == "RUNNING"
+    wanted = partial(
+        checks.list_problems, workflow_id=PARENT, run_id=PARENT_RUN, status="Completed"
+    )
+    view = run(pages.workflow_list(session, PARENT, wanted))
+    assert wanted(view) == []
     assert stand_in.loads == {"/namespaces/default/workflows": 2}
     assert "not shown 0.3 s after loading" in session.loads[-1]
 
@@ -185,25 +188,27 @@ def test_an_empty_list_is_rendered_but_never_shows_the_run(
     monkeypatch.setattr(pages, "PAGE_TIMEOUT", 1.0)
     session, stand_in = ui
     set_pages(stand_in, **{"/namespaces/default/workflows": list_page([])})
-    assert run(pages.open_list(session, PARENT)).empty
-    with pytest.raises(WaitTimeout, match=r"last seen: an empty list \('No Workflows Found'\)"):
-        run(pages.watch(session, URLS.workflows(PARENT), readers.read_list,
-                        lambda v: v.shows(PARENT, PARENT_RUN, "Completed"),
-                        lambda v: v.describe(), "the run", timeout=1.0))  # fmt: skip
+    assert run(pages.workflow_list(session, PARENT)).empty
+    wanted = partial(
+        checks.list_problems, workflow_id=PARENT, run_id=PARENT_RUN, status="Completed"
+    )
+    view = run(pages.workflow_list(session, PARENT, wanted))  # the last view, once time is up
+    assert wanted(view) == [
+        f"the workflow list does not show {PARENT} run {PARENT_RUN} with the status 'Completed': "
+        "it shows an empty list ('No Workflows Found')"
+    ]
 
 
-def test_a_server_that_refuses_fails_with_the_browsers_error(
-    ui: tuple[UiSession, StandInUi], run: LoopRunner
+def test_a_server_that_refuses_is_described_with_the_browsers_error(
+    ui: tuple[UiSession, StandInUi], run: LoopRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(pages, "PAGE_TIMEOUT", 1.0)
     session, stand_in = ui
     stand_in.refuse = True
-    with pytest.raises(WaitTimeout) as caught:
-        run(pages.open_home(session, timeout=1.0))
-    message = str(caught.value)
-    assert message.startswith(f"timed out after 1s waiting for the Temporal UI at {BASE}/ to load")
-    assert (
-        "the browser could not load it: connection refused (net::ERR_CONNECTION_REFUSED" in message
-    )
+    view = run(pages.home(session))
+    message = checks.home_problems(view, "default")[0]
+    assert f"the browser could not load {BASE}/" in message
+    assert "connection refused (net::ERR_CONNECTION_REFUSED" in message
     assert f"is the Temporal UI serving at {BASE}?" in message
     assert "retry: the last load failed" in session.loads[-1]
 
@@ -213,10 +218,11 @@ def test_the_history_is_read_with_its_order_and_count(
 ) -> None:
     session, stand_in = ui
     set_pages(stand_in, **{f"/namespaces/default/workflows/{PARENT}/": history_page()})
-    view = run(pages.open_history(session, PARENT, PARENT_RUN))
+    view = run(pages.event_history(session, PARENT, PARENT_RUN))
     assert view.order == DESCENDING
     assert view.count == 3
     assert [(e.event_id, e.event_type) for e in view.events] == EVENTS
+    assert checks.history_settled_problems(view) == []
     assert session.screenshots == [f"UI: event history, {PARENT}"]
 
 
@@ -226,26 +232,30 @@ def test_the_child_is_reached_by_clicking_without_a_page_load(
     session, stand_in = ui
     set_pages(stand_in, **{f"/namespaces/default/workflows/{PARENT}/": history_page()})
     stand_in.routed_page = CHILD_PAGE
-    run(pages.open_history(session, PARENT, PARENT_RUN))
-    url = run(pages.follow_child_link(session, ChildLink(2, CHILD, CHILD_RUN)))
-    assert url == f"{BASE}/namespaces/default/workflows/{CHILD}/{CHILD_RUN}/timeline"
-    view = run(
-        pages.child_page_showing(session, ChildLink(2, CHILD, CHILD_RUN), PARENT, PARENT_RUN)
-    )
+    run(pages.event_history(session, PARENT, PARENT_RUN))
+    child = ChildLink(2, CHILD, CHILD_RUN)
+    assert run(pages.follow_child_link(session, child)) == []
+    url = f"{BASE}/namespaces/default/workflows/{CHILD}/{CHILD_RUN}/timeline"
+    wanted = partial(
+        checks.child_page_problems, child=child, parent_id=PARENT, parent_run_id=PARENT_RUN,
+        urls=session.urls,
+    )  # fmt: skip
+    view = run(pages.current_workflow_page(session, "child workflow page", wanted))
     assert view.heading == CHILD
+    assert wanted(view) == []
     assert sum(stand_in.loads.values()) == 1  # the click routed in the page
     assert session.loads[-1].endswith(f"followed a link to {url}")
 
 
-def test_a_missing_child_link_fails_with_where_it_was_looked_for(
+def test_a_missing_child_link_says_where_it_was_looked_for(
     ui: tuple[UiSession, StandInUi], run: LoopRunner
 ) -> None:
     session, stand_in = ui
     set_pages(stand_in, **{f"/namespaces/default/workflows/{PARENT}/": history_page()})
-    run(pages.open_history(session, PARENT, PARENT_RUN))
+    run(pages.event_history(session, PARENT, PARENT_RUN))
     session.page.set_default_timeout(500)
-    with pytest.raises(AssertionError, match="cannot open event 9 on http://ui.test/"):
-        run(pages.follow_child_link(session, ChildLink(9, CHILD, CHILD_RUN)))
+    problems = run(pages.follow_child_link(session, ChildLink(9, CHILD, CHILD_RUN)))
+    assert problems[0].startswith("cannot open event 9 on http://ui.test/")
 
 
 def test_a_run_is_opened_from_the_list_and_its_page_read(
@@ -256,10 +266,14 @@ def test_a_run_is_opened_from_the_list_and_its_page_read(
         stand_in, **{"/namespaces/default/workflows": list_page([("FAILED", PARENT, PARENT_RUN)])}
     )
     stand_in.routed_page = FAILED_PAGE
-    run(pages.open_list(session, PARENT))
-    run(pages.open_from_list(session, PARENT, PARENT_RUN))
-    view = run(pages.workflow_page_showing(session, PARENT, "Failed", "disk full"))
+    run(pages.workflow_list(session, PARENT))
+    assert run(pages.open_from_list(session, PARENT, PARENT_RUN)) == []
+    wanted = partial(
+        checks.workflow_page_problems, workflow_id=PARENT, status="Failed", reason="disk full"
+    )
+    view = run(pages.current_workflow_page(session, "workflow page", wanted))
     assert view.status == "FAILED"
+    assert wanted(view) == []
     assert stand_in.loads == {"/namespaces/default/workflows": 1}
 
 
@@ -270,7 +284,7 @@ def test_a_wrong_status_on_the_page_is_described(
     session, stand_in = ui
     set_pages(stand_in, **{f"/namespaces/default/workflows/{PARENT}/": rendered_later(FAILED_PAGE)})
     run(session.navigate(URLS.workflow(PARENT, PARENT_RUN)))
-    with pytest.raises(WaitTimeout) as caught:
-        run(pages.workflow_page_showing(session, PARENT, "Completed", ""))
-    assert "the page shows the status 'FAILED', Temporal says 'Completed'" in str(caught.value)
-    assert "is the Temporal UI serving" not in str(caught.value)  # it served; it showed FAILED
+    wanted = partial(checks.workflow_page_problems, workflow_id=PARENT, status="Completed")
+    problems = wanted(run(pages.current_workflow_page(session, "workflow page", wanted)))
+    assert "the page shows the status 'FAILED', Temporal says 'Completed'" in problems
+    assert not any("is the Temporal UI serving" in p for p in problems)  # it served FAILED

@@ -55,10 +55,9 @@ def not_completed(record: ExecutionRecord) -> list[str]:
 
 def result_problems(record: ExecutionRecord, app_database: str) -> list[str]:
     """The result carries every stage's output, each equal to what its input implies."""
-    if problems := not_completed(record):
-        return problems
     result = record.result
-    assert result is not None
+    if (problems := not_completed(record)) or result is None:
+        return problems
     options = record.options
     problems = []
 

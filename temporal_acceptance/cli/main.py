@@ -13,6 +13,8 @@ from pathlib import Path
 from temporal_acceptance.cli import workload as workload_commands
 from temporal_acceptance.cli.bench import run_bench
 from temporal_acceptance.cli.images import build_local_images
+from temporal_acceptance.cli.matrix import add_parser as add_matrix_parser
+from temporal_acceptance.cli.matrix import run_matrix
 from temporal_acceptance.compat import observations as compat_observations
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.settings import Settings
@@ -85,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(images)
     # ---- compatibility (Phase 6)
     _compat_parser(commands)
+    add_matrix_parser(commands)
     return parser
 
 
@@ -209,6 +212,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         return build_images(args)
     if args.command == "compat":
         return run_compat(args)
+    if args.command == "matrix":
+        status = run_matrix(args)
+        report = argparse.Namespace(
+            output=Path("docs/COMPATIBILITY.md"),
+            observations=compat_observations.DEFAULT_PATH,
+            check=False,
+        )
+        return run_compat(report) or status
     settings = settings_from(args, env)
     if args.command in ("up", "deploy"):
         return run_up(args, settings)

@@ -15,6 +15,28 @@ APP_DATABASE = "acceptance_app"
 
 
 @dataclass(frozen=True)
+class PostgresAddress:
+    """Where and as whom to reach PostgreSQL. The password is a Secret and never prints."""
+
+    host: str
+    port: int
+    user: str
+    password: Secret
+
+    def conninfo(self, database: str, password: Secret | None = None, timeout: int = 5) -> str:
+        """A libpq connection string (holds the password: never log it)."""
+        return make_conninfo(
+            host=self.host,
+            port=str(self.port),
+            user=self.user,
+            password=(password or self.password).reveal(),
+            dbname=database,
+            connect_timeout=str(timeout),
+            application_name="temporal-acceptance",
+        )
+
+
+@dataclass(frozen=True)
 class Endpoints:
     """How to reach the deployment. The password is a Secret and never prints."""
 
@@ -26,17 +48,15 @@ class Endpoints:
     postgres_user: str
     postgres_password: Secret
 
+    @property
+    def postgres(self) -> PostgresAddress:
+        return PostgresAddress(
+            self.postgres_host, self.postgres_port, self.postgres_user, self.postgres_password
+        )
+
     def conninfo(self, database: str, password: Secret | None = None) -> str:
         """A libpq connection string (holds the password: never log it)."""
-        return make_conninfo(
-            host=self.postgres_host,
-            port=str(self.postgres_port),
-            user=self.postgres_user,
-            password=(password or self.postgres_password).reveal(),
-            dbname=database,
-            connect_timeout="5",
-            application_name="temporal-acceptance",
-        )
+        return self.postgres.conninfo(database, password)
 
     def display_dsn(self, database: str) -> str:
         return (

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from temporal_acceptance.clients.endpoints import Endpoints
+from temporal_acceptance.clients.endpoints import Endpoints, PostgresAddress
 from temporal_acceptance.core.secrets import Secret, redact
 
 
@@ -67,8 +67,15 @@ def query(
     return result
 
 
-def connect(endpoints: Endpoints, database: str, password: Secret | None = None) -> Any:
-    return psycopg.connect(endpoints.conninfo(database, password), autocommit=True)
+def connect(
+    target: Endpoints | PostgresAddress,
+    database: str,
+    password: Secret | None = None,
+    timeout: int = 5,
+) -> Any:
+    """The suite's one way to open a PostgreSQL connection (autocommit; a context manager)."""
+    address = target.postgres if isinstance(target, Endpoints) else target
+    return psycopg.connect(address.conninfo(database, password, timeout), autocommit=True)
 
 
 @dataclass(frozen=True)

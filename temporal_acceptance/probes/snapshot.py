@@ -26,6 +26,7 @@ from temporal_acceptance.clients.endpoints import (
     VISIBILITY_DATABASE,
     Endpoints,
 )
+from temporal_acceptance.clients.postgres import connect
 from temporal_acceptance.core.secrets import redact
 
 SCHEMA_DATABASES = (TEMPORAL_DATABASE, VISIBILITY_DATABASE)
@@ -252,7 +253,4 @@ def _count(conn: psycopg.Connection[Any], sql: str, params: Any = ()) -> int:
 def snapshot_of(endpoints: Endpoints, scope: RunScope | None = None) -> Snapshot:
     """take_snapshot against the deployment's PostgreSQL."""
 
-    def connect(database: str) -> Any:
-        return psycopg.connect(endpoints.conninfo(database), autocommit=True)
-
-    return take_snapshot(connect, endpoints.namespace, scope)
+    return take_snapshot(lambda database: connect(endpoints, database), endpoints.namespace, scope)

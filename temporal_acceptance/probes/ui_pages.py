@@ -69,6 +69,7 @@ async def watch(
     never loaded), so the caller's check reports what the page showed."""
     looked = False  # whether this watch has read the page already (and was not satisfied)
     last: list[V] = []
+    failure = ["the page did not load"]
 
     async def look() -> V:
         nonlocal looked
@@ -84,9 +85,8 @@ async def watch(
             try:
                 await session.navigate(url, why)
             except PlaywrightError as exc:
-                raise PageNotLoaded(
-                    f"the browser could not load {url}: {load_failure(str(exc))}"
-                ) from None
+                failure[0] = f"the browser could not load {url}: {load_failure(str(exc))}"
+                raise PageNotLoaded(failure[0]) from None
         looked = True
         view = await read(session.page)
         last[:] = [view]
@@ -102,14 +102,13 @@ async def watch(
             errors=(PageNotLoaded,),
             max_delay=POLL_CAP,
         )
-    except WaitTimeout as exc:
+    except WaitTimeout:
         if last:
             return last[0]
         # Only a page that would not load points at the server.
         return unloaded(
-            f"{exc} — is the Temporal UI serving at {session.urls.base_url}? "
-            "(`temporal-acceptance status` shows the UI server; a failed scenario's report "
-            "has its log)"
+            f"{failure[0]} — is the Temporal UI serving at {session.urls.base_url}? "
+            "(`temporal-acceptance status` shows it)"
         )
 
 

@@ -137,6 +137,11 @@ def release_schema(temporal_version: str, env: Mapping[str, str]) -> ReleaseSche
     )
 
 
+# The manifest key of a build's release schema ("schema" held only the two versions in
+# earlier versions of the suite, which share the cache and must still read it).
+MANIFEST_KEY = "release_schema"
+
+
 def expected_schema(
     temporal_version: str, server_binary: Path, env: Mapping[str, str]
 ) -> ReleaseSchema:
@@ -146,12 +151,12 @@ def expected_schema(
         return release_schema(temporal_version, env)
     entry = server_binary.parent
     manifest = read_manifest(entry)
-    recorded = manifest.get("schema")
+    recorded = manifest.get(MANIFEST_KEY)
     if isinstance(recorded, dict) and recorded.get("temporal_tables"):
         return ReleaseSchema.from_json(recorded)
     schema = release_schema(temporal_version, env)
     if manifest and schema.temporal_tables:  # our own cache entry: remember it
-        write_manifest(entry, {**manifest, "schema": schema.to_json()})
+        write_manifest(entry, {**manifest, MANIFEST_KEY: schema.to_json()})
     return schema
 
 

@@ -130,7 +130,10 @@ class SprintFormatter(AllureFormatter):  # type: ignore[misc]
     file_logger: Any
 
     def __init__(self, stream_opener: Any, config: Any) -> None:
-        results_dir = Path(stream_opener.name).absolute()
+        # `-D allure_results=DIR` moves the results (behave cannot drop a formatter of the
+        # configuration from the command line; parallel matrix jobs each need their own).
+        chosen = str(config.userdata.get("allure_results", "") or stream_opener.name)
+        results_dir = Path(chosen).absolute()
         empty_results_dir(results_dir)
         super().__init__(stream_opener, config)
         for plugin in (self.listener, self.file_logger):

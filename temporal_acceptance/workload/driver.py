@@ -163,7 +163,8 @@ class WorkerDriver:
         self.stop()
 
     def _signal(self, sig: signal.Signals, group: bool) -> None:
-        assert self.process is not None
+        if self.process is None:
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if group:
                 os.killpg(self.process.pid, sig)

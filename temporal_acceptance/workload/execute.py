@@ -15,7 +15,6 @@ import asyncio
 import dataclasses
 import json
 import sys
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,6 +36,7 @@ from temporal_acceptance.workload.shared import (
     TestWorkflowInput,
     TestWorkflowResult,
     WorkflowStatus,
+    new_workflow_id,
 )
 from temporal_acceptance.workload.workflows import TestWorkflow
 
@@ -61,7 +61,7 @@ class ExecutionOptions:
     activity_hold_seconds: float = 0.0
 
     def resolved_workflow_id(self) -> str:
-        return self.workflow_id or f"test-workflow-{uuid.uuid4().hex[:12]}"
+        return self.workflow_id or new_workflow_id("test-workflow")
 
     def resolved_timeout(self) -> timedelta:
         seconds = self.execution_timeout or self.timer_seconds + DEFAULT_EXECUTION_MARGIN

@@ -19,6 +19,7 @@ from temporal_acceptance.clients.temporal import (
 )
 from temporal_acceptance.clients.ui_http import ui_healthy, ui_namespaces
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.probes import database as probes
 from temporal_acceptance.stack.base import START_ORDER, Service
 from temporal_acceptance.stack.native.stack import NativeStack
 
@@ -38,10 +39,11 @@ def test_checks_see_the_real_deployment(native_stack: NativeStack) -> None:
     endpoints = native_stack.endpoints()
     assert run_sync(lambda: frontend_serving(endpoints.temporal_address))
     with db.connect(endpoints, "temporal") as conn:
-        assert {"executions", "history_node", "schema_version"} <= db.tables(conn)
-        assert db.schema_version(conn, "temporal") == native_stack.expected_schema().temporal
-        assert {"frontend", "history", "matching", "worker"} <= set(db.live_roles(conn))
-        assert {"temporal", "temporal_visibility", APP_DATABASE} <= db.databases(conn)
+        expected = native_stack.expected_schema()
+        assert set(expected.temporal_tables) <= probes.tables(conn)
+        assert probes.schema_version(conn, "temporal") == expected.temporal
+        assert {"frontend", "history", "matching", "worker"} <= set(probes.live_roles(conn))
+        assert {"temporal", "temporal_visibility", APP_DATABASE} <= probes.databases(conn)
     assert ui_healthy(endpoints.ui_url)
     assert "default" in ui_namespaces(endpoints.ui_url)
 

@@ -104,8 +104,7 @@ def run_compose(
         text=True,
         errors="replace",
     ) as process:
-        assert process.stdout is not None
-        for raw in process.stdout:
+        for raw in process.stdout or ():
             line = redact(raw.rstrip("\n"), secrets)
             kept.append(line)
             if say is not None and line.strip():

@@ -3,9 +3,8 @@ ports (docker's own healthcheck runs inside the container and sees less)."""
 
 from __future__ import annotations
 
-import psycopg
-
 from temporal_acceptance.clients.endpoints import Endpoints
+from temporal_acceptance.clients.postgres import connect as connect_postgres
 from temporal_acceptance.clients.temporal import connect, frontend_ready, namespace_usable, run_sync
 from temporal_acceptance.clients.ui_http import ui_healthy
 from temporal_acceptance.stack.base import Service
@@ -14,7 +13,7 @@ from temporal_acceptance.stack.base import Service
 def probe_service(service: Service, endpoints: Endpoints) -> tuple[bool, str]:
     """(answers as it should, what was seen); raises when it cannot be reached at all."""
     if service is Service.POSTGRES:
-        with psycopg.connect(endpoints.conninfo("postgres")) as conn:
+        with connect_postgres(endpoints, "postgres") as conn:
             conn.execute("select 1")
         return True, f"accepts connections on {endpoints.postgres_host}:{endpoints.postgres_port}"
     if service is Service.TEMPORAL:

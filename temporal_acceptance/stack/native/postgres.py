@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psycopg
 
+from temporal_acceptance.clients.endpoints import PostgresAddress
+from temporal_acceptance.clients.postgres import connect
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import tail
 from temporal_acceptance.core.secrets import Secret
@@ -221,15 +223,9 @@ class NativePostgres:
     def ping(self, password: Secret) -> bool:
         self.process.require_running()
         try:
-            with psycopg.connect(
-                host=self.host,
-                port=self.port,
-                user=self.user,
-                password=password.reveal(),
-                dbname="postgres",
-                connect_timeout=2,
-            ) as conn:
-                return conn.execute("select 1").fetchone() == (1,)
+            address = PostgresAddress(self.host, self.port, self.user, password)
+            with connect(address, "postgres", timeout=2) as conn:
+                return bool(conn.execute("select 1").fetchone() == (1,))
         except psycopg.OperationalError as exc:
             if "password authentication failed" in str(exc):
                 # Waiting longer cannot help: the password file and the data disagree.

@@ -9,10 +9,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-import psycopg
 import yaml
 
 from temporal_acceptance.clients.endpoints import APP_DATABASE, DataStore, Endpoints
+from temporal_acceptance.clients.postgres import connect
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, read_log
 from temporal_acceptance.core.ports import require_free
@@ -204,9 +204,7 @@ class NativeStack(Stack):
 
     def _ensure_databases(self, password: Secret) -> None:
         """The workload's application database, separate from Temporal's own."""
-        with psycopg.connect(
-            self.endpoints().conninfo("postgres", password), autocommit=True
-        ) as conn:
+        with connect(self.endpoints(), "postgres", password) as conn:
             exists = conn.execute(
                 "select 1 from pg_database where datname = %s", (APP_DATABASE,)
             ).fetchone()

@@ -12,7 +12,13 @@ from typing import Any
 import psycopg
 import yaml
 
-from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, VISIBILITY_DATABASE, DataStore
+from temporal_acceptance.clients.endpoints import (
+    TEMPORAL_DATABASE,
+    VISIBILITY_DATABASE,
+    DataStore,
+    PostgresAddress,
+)
+from temporal_acceptance.clients.postgres import connect as connect_postgres
 from temporal_acceptance.clients.temporal import (
     connect,
     frontend_ready,
@@ -195,14 +201,8 @@ class NativeTemporal:
     def schema_state(self, password: Secret, database: str) -> str | None:
         """The database's schema version, or None if the database or schema is missing."""
         try:
-            with psycopg.connect(
-                host=self.host,
-                port=self.pg_port,
-                user=self.pg_user,
-                password=password.reveal(),
-                dbname=database,
-                connect_timeout=5,
-            ) as conn:
+            address = PostgresAddress(self.host, self.pg_port, self.pg_user, password)
+            with connect_postgres(address, database) as conn:
                 row = conn.execute(
                     "select curr_version from schema_version where db_name = %s", (database,)
                 ).fetchone()
