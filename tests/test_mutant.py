@@ -13,11 +13,8 @@ from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.fixtures.run import Run
 from temporal_acceptance.stack.base import Service, Stack
-from temporal_acceptance.stack.native.mutant import (
-    MARKER,
-    EphemeralPostgresData,
-    parse_mutant,
-)
+from temporal_acceptance.stack.mutants import CATALOGUE, parse_mutant
+from temporal_acceptance.stack.native.mutant import MARKER, EphemeralPostgresData
 from temporal_acceptance.stack.native.stack import NativeStack
 
 
@@ -33,10 +30,20 @@ def native(tmp_path: Path) -> NativeStack:
     return stack
 
 
-def test_only_known_mutants_are_accepted() -> None:
-    assert parse_mutant(" Ephemeral-Postgres ") == "ephemeral-postgres"
-    with pytest.raises(UserError, match="unknown mutant 'wipe-everything' — use one of: "):
-        parse_mutant("wipe-everything")
+def test_only_known_mutants_of_the_target_are_accepted() -> None:
+    assert parse_mutant(" Ephemeral-Postgres ", "native").name == "ephemeral-postgres"
+    with pytest.raises(UserError, match="no mutant 'wipe-everything' — use one of: "):
+        parse_mutant("wipe-everything", "native")
+    with pytest.raises(UserError, match="the external target has no mutant"):
+        parse_mutant("ephemeral-postgres", "external")
+
+
+def test_every_mutant_names_its_gates_and_what_their_failure_says() -> None:
+    for mutant in CATALOGUE:
+        assert mutant.targets, mutant.name
+        assert mutant.tags.strip(), mutant.name
+        assert mutant.must_fail.strip(), mutant.name
+        assert mutant.message.strip(), mutant.name
 
 
 def test_every_postgres_start_gets_a_fresh_directory_beside_the_real_data(tmp_path: Path) -> None:
@@ -102,7 +109,7 @@ def test_the_run_switches_the_mutant_on_from_userdata(tmp_path: Path) -> None:
     run = Run.from_userdata(userdata)
     assert run.stack.mutant == "ephemeral-postgres"
     assert Run.from_userdata({"state_dir": str(tmp_path / "state")}).stack.mutant == ""
-    with pytest.raises(UserError, match="unknown mutant"):
+    with pytest.raises(UserError, match="the native target has no mutant 'nope'"):
         Run.from_userdata({"state_dir": str(tmp_path / "s"), "mutant": "nope"})
 
 

@@ -17,6 +17,7 @@ from temporal_acceptance.core.logs import LogLine
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.provision.binaries import ReleaseSchema, release_schema
+from temporal_acceptance.stack.mutants import parse_mutant
 
 
 class Service(StrEnum):
@@ -93,12 +94,9 @@ class Stack(abc.ABC):
 
     # -- mutants: deliberately broken variants that prove the gates can fail ------------
     def enable_mutant(self, name: str) -> None:
-        """Switch a named mutant on for the rest of the run (never on by default)."""
-        raise UserError(
-            f"the {self.target} target has no mutant {name!r}",
-            "the native target has -D mutant=ephemeral-postgres; on compose, use the "
-            "compose/anonymous-volume.yml override (docs/compose.md)",
-        )
+        """Switch a mutant of the catalogue (stack/mutants.py) on for the rest of the run
+        (never on by default); a target with none raises the one line that says so."""
+        self.mutant = parse_mutant(name, self.target).name
 
     def disable_mutant(self) -> None:
         """Switch the mutant off and put the deployment back onto its real data."""

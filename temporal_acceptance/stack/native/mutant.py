@@ -19,17 +19,8 @@ from pathlib import Path
 from temporal_acceptance.core.errors import UserError
 
 EPHEMERAL_POSTGRES = "ephemeral-postgres"
-MUTANTS = (EPHEMERAL_POSTGRES,)
 DIRECTORY_NAME = "mutant-ephemeral-postgres"
 MARKER = "CREATED-BY-THE-EPHEMERAL-POSTGRES-MUTANT"
-
-
-def parse_mutant(name: str) -> str:
-    """The mutant's name, or UserError naming the known ones."""
-    cleaned = name.strip().lower()
-    if cleaned not in MUTANTS:
-        raise UserError(f"unknown mutant {name!r}", f"use one of: {', '.join(MUTANTS)}")
-    return cleaned
 
 
 class EphemeralPostgresData:

@@ -21,8 +21,9 @@ from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.mutants import parse_mutant
 from temporal_acceptance.stack.native.layout import Layout
-from temporal_acceptance.stack.native.mutant import EphemeralPostgresData, parse_mutant
+from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
 from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
 from temporal_acceptance.stack.native.temporal import (
@@ -79,13 +80,11 @@ class NativeStack(Stack):
 
     # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
     def enable_mutant(self, name: str) -> None:
-        parse_mutant(name)  # the only one: ephemeral-postgres
-        self.mutant = name
-        self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
-        self.say(
-            "  MUTANT ephemeral-postgres: PostgreSQL starts on an empty data directory "
-            f"({self.ephemeral_postgres.data_dir}) every time from now on"
-        )
+        mutant = parse_mutant(name, self.target)
+        self.mutant = mutant.name
+        self.say(f"  MUTANT {mutant.name}: {mutant.summary}")
+        if mutant.name == EPHEMERAL_POSTGRES:
+            self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
 
     def disable_mutant(self) -> None:
         """Back onto the real data: stop everything, delete the mutant's directory, up."""

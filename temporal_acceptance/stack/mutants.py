@@ -1,0 +1,53 @@
+"""The mutant catalogue: seeded defects of the *deployment* (never edits of the suite), each
+with the gates that must catch it.
+
+A mutant is switched on for a run with `-D mutant=NAME` (`Stack.enable_mutant`); the stack
+driver applies it at its own hook points (a configuration it renders, a role it creates, a
+row it deletes after `up`, a process it freezes). `temporal-acceptance mutation` runs each
+mutant against its scenarios — they must fail, with a message matching `message` — and the
+clean stack against the same scenarios (no false alarm), then writes docs/MUTANTS.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from temporal_acceptance.core.errors import UserError
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    summary: str  # the defect, in a deployment's words
+    targets: tuple[str, ...]  # where the driver can seed it: "native", "compose"
+    tags: str  # behave --tags expression selecting the gates that must catch it
+    must_fail: str  # regex on the names of scenarios that must fail
+    message: str  # regex the failure message of those scenarios must match
+    in_check: bool = False  # its gates run in `make check`, so CI runs this mutant too
+
+
+CATALOGUE: tuple[Mutant, ...] = (
+    Mutant(
+        "ephemeral-postgres",
+        "PostgreSQL's data directory is wiped at every start (a disk that does not persist)",
+        ("native",),
+        "@phase4 and not @load",
+        r"Nothing stored changes when (PostgreSQL|the whole stack) is restarted",
+        r"lost",
+        in_check=True,
+    ),
+)
+MUTANTS = {mutant.name: mutant for mutant in CATALOGUE}
+
+
+def parse_mutant(name: str, target: str) -> Mutant:
+    """The catalogue entry, or one line naming the known ones (for this target)."""
+    cleaned = name.strip().lower()
+    known = sorted(m.name for m in CATALOGUE if target in m.targets)
+    mutant = MUTANTS.get(cleaned)
+    if mutant is None or target not in mutant.targets:
+        raise UserError(
+            f"the {target} target has no mutant {name!r}",
+            f"use one of: {', '.join(known) or '(none)'} (docs/MUTANTS.md)",
+        )
+    return mutant
