@@ -7,25 +7,37 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from temporal_acceptance.clients.endpoints import APP_DATABASE, DataStore, Endpoints
-from temporal_acceptance.clients.postgres import connect
+from temporal_acceptance.clients.endpoints import (
+    APP_ROLE,
+    TEMPORAL_DATABASE,
+    DataStore,
+    Endpoints,
+    PostgresAddress,
+)
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, read_log
-from temporal_acceptance.core.ports import require_free
+from temporal_acceptance.core.ports import Listener, listening_sockets, require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.mutants import parse_mutant
-from temporal_acceptance.stack.native.layout import Layout
+from temporal_acceptance.stack.native import seeded
+from temporal_acceptance.stack.native.layout import ADMIN_SECRET, APP_SECRET, Layout
 from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
-from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
-from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
+from temporal_acceptance.stack.native.postgres import (
+    NativePostgres,
+    PasswordRejected,
+    service_account,
+)
+from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
+from temporal_acceptance.stack.native.roles import ADMIN_ROLE, RolePlan, adopt_legacy, ensure_roles
 from temporal_acceptance.stack.native.temporal import (
     NativeTemporal,
     TemporalPorts,
@@ -57,7 +69,7 @@ class NativeStack(Stack):
             self.layout,
             host,
             settings.postgres_port,
-            settings.postgres_user,
+            ADMIN_ROLE,  # initdb's superuser: setup only (stack/native/roles.py)
         )
         self.temporal = NativeTemporal(
             self.binaries,
@@ -77,23 +89,29 @@ class NativeStack(Stack):
             settings.namespace,
         )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
+        self.interfaces: seeded.Interfaces = seeded.interfaces
 
-    # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
+    # -- mutants (prove the gates can fail; off unless asked for: stack/native/seeded.py) --
     def enable_mutant(self, name: str) -> None:
         mutant = parse_mutant(name, self.target)
+        if mutant.name in seeded.ISOLATED:
+            seeded.require_isolated_network(mutant.name, self.interfaces)
         self.mutant = mutant.name
         self.say(f"  MUTANT {mutant.name}: {mutant.summary}")
         if mutant.name == EPHEMERAL_POSTGRES:
             self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
+        seeded.seed(mutant.name, self.postgres, self.temporal)
 
     def disable_mutant(self) -> None:
-        """Back onto the real data: stop everything, delete the mutant's directory, up."""
-        if self.ephemeral_postgres is None:
+        """Back to the real deployment: stop everything, remove what the mutant wrote,
+        bring the stack up again (roles, configuration and data as without it)."""
+        if not self.mutant:
             return
         self.down()
-        self.ephemeral_postgres.remove()
+        if self.ephemeral_postgres is not None:
+            self.ephemeral_postgres.remove()
         self.ephemeral_postgres = None
-        self.postgres.data_dir_override = None
+        seeded.unseed(self.layout.root, self.postgres, self.temporal)
         self.mutant = ""
         self.up()
 
@@ -175,40 +193,82 @@ class NativeStack(Stack):
             self._wait_healthy(service)
             return
         self._check_ports(service)
-        password = self.layout.ensure_password()
         if service is Service.POSTGRES:
-            run_as = self._run_as()
-            if self.ephemeral_postgres is not None:
-                self.postgres.data_dir_override = self.ephemeral_postgres.fresh()
-            if self.postgres.initialise(password, run_as):
-                self.say(f"  initialised PostgreSQL {self.settings.postgres_major} data")
-            self.postgres.start(password, run_as)
-            self._ensure_databases(password)
+            self._start_postgres()
         elif service is Service.TEMPORAL:
+            password = self.layout.ensure_password()
             for change in self.temporal.ensure_schema(password, self.binaries().schema):
                 self.say(f"  schema {change}")
+            if self.mutant == seeded.PASSWORD_IN_LOG:
+                with self.layout.log("temporal").open("a") as log:
+                    log.write(
+                        seeded.leaked_dsn_line(self._login(self.settings.postgres_user)) + "\n"
+                    )
             self.temporal.start(password)
         else:
             self.ui.start()
         self.say(f"  {service.value} up ({format_elapsed(time.monotonic() - step_started)})")
 
+    def _start_postgres(self) -> None:
+        run_as = self._run_as()
+        self.layout.ensure_password()
+        self.layout.ensure_secret(APP_SECRET)
+        admin_password = self.layout.ensure_secret(ADMIN_SECRET)
+        if self.ephemeral_postgres is not None:
+            self.postgres.data_dir_override = self.ephemeral_postgres.fresh()
+        if self.mutant == seeded.TRUST_AUTH:
+            files = seeded.MutantFiles(self.layout.root, seeded.TRUST_AUTH)
+            self.postgres.hba_file_override = files.write("pg_hba.conf", seeded.TRUST_HBA, run_as)
+        if self.postgres.initialise(admin_password, run_as):
+            self.say(f"  initialised PostgreSQL {self.settings.postgres_major} data")
+        self.postgres.start(run_as)
+        self._settle_roles(60.0)
+
+    def _settle_roles(self, timeout: float) -> None:
+        """Wait until PostgreSQL answers the admin, adopt a deployment of an earlier version
+        (no admin role yet), then roles, databases and privileges as roles.py says."""
+        admin = self._login(ADMIN_ROLE)
+        try:
+            self.postgres.wait_ready(admin, self.layout.secret_file(ADMIN_SECRET), timeout)
+        except PasswordRejected:
+            legacy = self._login(self.settings.postgres_user)
+            self.postgres.wait_ready(legacy, self.layout.password_file, 10.0)
+            self.say(
+                f"  adopting a deployment of an earlier version ({legacy.user} is its superuser)"
+            )
+            for change in adopt_legacy(legacy, admin.password):
+                self.say(f"  roles: {change}")
+            if self.temporal.process.running():  # its sessions still run as the old role
+                self.temporal.stop()
+        for change in ensure_roles(self._role_plan(admin)):
+            self.say(f"  roles: {change}")
+        # ensure_roles never resets a password: Temporal's file must still open its role.
+        temporal = self._login(self.settings.postgres_user)
+        self.postgres.ping(temporal, self.layout.password_file, TEMPORAL_DATABASE)
+
+    def _role_plan(self, admin: PostgresAddress) -> RolePlan:
+        return RolePlan(
+            admin,
+            self.settings.postgres_user,
+            self.layout.password(),
+            APP_ROLE,
+            self.layout.secret(APP_SECRET),
+            temporal_superuser=self.mutant == seeded.TEMPORAL_SUPERUSER,
+        )
+
+    def _login(self, user: str) -> PostgresAddress:
+        """How to log in as the admin, Temporal's role or the application role."""
+        secret = {ADMIN_ROLE: ADMIN_SECRET, APP_ROLE: APP_SECRET}.get(user)
+        password = self.layout.secret(secret) if secret else self.layout.password()
+        return PostgresAddress(self.settings.host, self.settings.postgres_port, user, password)
+
     def _wait_healthy(self, service: Service) -> None:
-        password = self._password()
         if service is Service.POSTGRES:
-            self.postgres.wait_ready(password, 30.0)
+            self._settle_roles(30.0)
         elif service is Service.TEMPORAL:
             self.temporal.wait_ready(30.0)
         else:
             self.ui.start(timeout=30.0)
-
-    def _ensure_databases(self, password: Secret) -> None:
-        """The workload's application database, separate from Temporal's own."""
-        with connect(self.endpoints(), "postgres", password) as conn:
-            exists = conn.execute(
-                "select 1 from pg_database where datname = %s", (APP_DATABASE,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f'create database "{APP_DATABASE}"')
 
     def stop(self, service: Service) -> None:
         {
@@ -234,8 +294,19 @@ class NativeStack(Stack):
             + ("" if purge else " (data kept)")
         )
 
-    def known_secrets(self) -> list[Secret]:
-        return [self.layout.password()] if self.layout.has_password() else []
+    def secrets(self) -> dict[str, Secret]:
+        return self.layout.secrets()
+
+    def log_files(self) -> list[Path]:
+        if not self.layout.logs_dir.is_dir():
+            return []
+        return sorted(self.layout.logs_dir.glob("*.log"))
+
+    def listening(self, service: Service) -> list[Listener]:
+        pid = self._process(service).pid()
+        if pid is None:
+            return []
+        return listening_sockets([pid, *descendants(pid)])
 
     # -- observation -------------------------------------------------------------
     def status(self, service: Service) -> ServiceStatus:
@@ -245,7 +316,7 @@ class NativeStack(Stack):
             return ServiceStatus(service, running=False, healthy=False, detail="not running")
         try:
             if service is Service.POSTGRES:
-                healthy = self.postgres.ping(self._password())
+                healthy = self._ping_postgres()
                 detail = f"{self.settings.host}:{self.settings.postgres_port}"
             elif service is Service.TEMPORAL:
                 healthy, detail = self.temporal.ready()
@@ -261,6 +332,16 @@ class NativeStack(Stack):
     ) -> list[LogLine]:
         return read_log(self.layout.log(service.value), service.value, since, until)
 
+    def _ping_postgres(self) -> bool:
+        if self.layout.has_secret(ADMIN_SECRET):
+            return self.postgres.ping(
+                self._login(ADMIN_ROLE), self.layout.secret_file(ADMIN_SECRET)
+            )
+        # an earlier version's deployment, not adopted yet: Temporal's role is its superuser
+        return self.postgres.ping(
+            self._login(self.settings.postgres_user), self.layout.password_file
+        )
+
     def endpoints(self) -> Endpoints:
         return Endpoints(
             temporal_address=self.temporal.address,
@@ -270,6 +351,9 @@ class NativeStack(Stack):
             postgres_port=self.settings.postgres_port,
             postgres_user=self.settings.postgres_user,
             postgres_password=self._password(),
+            app_password=(
+                self.layout.secret(APP_SECRET) if self.layout.has_secret(APP_SECRET) else None
+            ),
         )
 
     def expected_schema(self) -> ReleaseSchema:
@@ -292,6 +376,8 @@ class NativeStack(Stack):
             self.settings.postgres_user,
             None,
             self.layout.dynamic_config,
+            self.temporal.visibility_database,
+            self.temporal.frontend_bind,
         )
         config["ports"] = {
             "postgres": self.settings.postgres_port,
@@ -299,5 +385,10 @@ class NativeStack(Stack):
             "ui": self.settings.ui_port,
         }
         config["state_dir"] = str(self.layout.root)
+        config["postgres_roles"] = {
+            "admin": f"{ADMIN_ROLE} (setup only; {self.layout.secret_file(ADMIN_SECRET)})",
+            "temporal": f"{self.settings.postgres_user} ({self.layout.password_file})",
+            "application": f"{APP_ROLE} ({self.layout.secret_file(APP_SECRET)})",
+        }
         config["password_file"] = f"{self.layout.password_file} (mode 0600, not shown)"
         return config
