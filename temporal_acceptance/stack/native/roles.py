@@ -64,13 +64,18 @@ class RolePlan:
     app_password: Secret
     # MUTANT temporal-superuser: Temporal's role made a superuser (off unless asked for).
     temporal_superuser: bool = False
+    # MUTANT visibility-wrong-database: one more visibility database of Temporal's.
+    extra_visibility: str = ""
 
     def owners(self) -> dict[str, str]:
-        return {
+        owners = {
             TEMPORAL_DATABASE: self.temporal_user,
             VISIBILITY_DATABASE: self.temporal_user,
             APP_DATABASE: self.app_user,
         }
+        if self.extra_visibility:
+            owners[self.extra_visibility] = self.temporal_user
+        return owners
 
     def login(self, user: str) -> PostgresAddress:
         password = self.temporal_password if user == self.temporal_user else self.app_password
@@ -171,7 +176,8 @@ def ensure_roles(plan: RolePlan, connect_as: Connect = connect) -> list[str]:
             )
     for database, owner in plan.owners().items():
         with connect_as(plan.admin, database) as conn:
-            for extension in EXTENSIONS.get(database, ()):
+            kind = VISIBILITY_DATABASE if database == plan.extra_visibility else database
+            for extension in EXTENSIONS.get(kind, ()):
                 conn.execute(
                     sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension))
                 )

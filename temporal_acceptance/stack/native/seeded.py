@@ -8,7 +8,7 @@ touches the native deployment, so the gates that must catch it can be proven to 
 | postgres-any-address | PostgreSQL start | `listen_addresses = '*'` |
 | frontend-any-address | Temporal's config | the frontend binds 0.0.0.0 |
 | temporal-superuser | roles (every PostgreSQL start) | Temporal's role is a superuser |
-| visibility-wrong-database | Temporal's config | the visibility store uses database `temporal` |
+| visibility-wrong-database | roles, Temporal's config | the visibility store is another database |
 | password-in-log | Temporal start | a deploy step logs the DSN with Temporal's password |
 
 Files a mutant writes live in `mutant-<name>/` of the state directory (with a marker), never
@@ -46,6 +46,9 @@ VISIBILITY_WRONG_DATABASE = "visibility-wrong-database"
 PASSWORD_IN_LOG = "password-in-log"  # noqa: S105 (a mutant's name)
 ISOLATED = (POSTGRES_ANY_ADDRESS, FRONTEND_ANY_ADDRESS)
 MARKER = "CREATED-BY-A-TEMPORAL-ACCEPTANCE-MUTANT"
+# The visibility-wrong-database mutant's store: a database with a complete visibility schema
+# (a left-over copy, another deployment's), so Temporal runs on it without a complaint.
+WRONG_VISIBILITY_DATABASE = "temporal_visibility_old"
 
 TRUST_HBA = """\
 # MUTANT trust-auth of temporal-acceptance: never deploy. Every TCP login is trusted, with
@@ -127,7 +130,7 @@ def seed(mutant: str, postgres: NativePostgres, temporal: NativeTemporal) -> Non
     elif mutant == FRONTEND_ANY_ADDRESS:
         temporal.frontend_bind = "0.0.0.0"  # noqa: S104 (the mutant's whole point)
     elif mutant == VISIBILITY_WRONG_DATABASE:
-        temporal.visibility_database = TEMPORAL_DATABASE
+        temporal.visibility_database = WRONG_VISIBILITY_DATABASE
 
 
 def unseed(state_dir: Path, postgres: NativePostgres, temporal: NativeTemporal) -> None:

@@ -30,7 +30,11 @@ from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, 
 from temporal_acceptance.stack.mutants import parse_mutant
 from temporal_acceptance.stack.native import seeded
 from temporal_acceptance.stack.native.layout import ADMIN_SECRET, APP_SECRET, Layout
-from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
+from temporal_acceptance.stack.native.mutant import (
+    EPHEMERAL_POSTGRES,
+    EphemeralPostgresData,
+    leave_mutant_data,
+)
 from temporal_acceptance.stack.native.postgres import (
     NativePostgres,
     PasswordRejected,
@@ -90,13 +94,14 @@ class NativeStack(Stack):
         )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
         self.interfaces: seeded.Interfaces = seeded.interfaces
+        self.seed_pending = False  # a mutant was switched on: the next up restarts
 
     # -- mutants (prove the gates can fail; off unless asked for: stack/native/seeded.py) --
     def enable_mutant(self, name: str) -> None:
         mutant = parse_mutant(name, self.target)
         if mutant.name in seeded.ISOLATED:
             seeded.require_isolated_network(mutant.name, self.interfaces)
-        self.mutant = mutant.name
+        self.mutant, self.seed_pending = mutant.name, True
         self.say(f"  MUTANT {mutant.name}: {mutant.summary}")
         if mutant.name == EPHEMERAL_POSTGRES:
             self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
@@ -114,20 +119,6 @@ class NativeStack(Stack):
         seeded.unseed(self.layout.root, self.postgres, self.temporal)
         self.mutant = ""
         self.up()
-
-    def _leave_mutant_data(self) -> None:
-        """A mutant run that did not end cleanly (interrupted) leaves PostgreSQL running on
-        the mutant's throw-away data: stop the stack and remove that data, so this run comes
-        up on the real data again."""
-        leftover = EphemeralPostgresData(self.layout.root)
-        if self.ephemeral_postgres is not None or not leftover.root.exists():
-            return
-        self.say(
-            f"  a mutant run left its throw-away PostgreSQL data in {leftover.root}: removing it"
-        )
-        for service in reversed(START_ORDER):
-            self.stop(service)
-        leftover.remove()
 
     # -- helpers -----------------------------------------------------------------
     def _process(self, service: Service) -> ManagedProcess:
@@ -177,10 +168,16 @@ class NativeStack(Stack):
     # -- lifecycle ---------------------------------------------------------------
     def up(self) -> None:
         started = time.monotonic()
-        self._leave_mutant_data()
+        if self.ephemeral_postgres is None:  # an interrupted mutant run's throw-away data
+            leave_mutant_data(self.layout.root, self._stop_all, self.say)
         self.layout.create()
         self.postgres.check_data_major()
         self.binaries()
+        if self.seed_pending and any(self._process(s).running() for s in START_ORDER):
+            # A mutant is seeded where a service starts: restart what already runs, once.
+            self.say(f"  restarting the running stack to seed the {self.mutant} mutant")
+            self._stop_all()
+        self.seed_pending = False
         for service in START_ORDER:
             self.start(service)
         self._record()
@@ -254,6 +251,11 @@ class NativeStack(Stack):
             APP_ROLE,
             self.layout.secret(APP_SECRET),
             temporal_superuser=self.mutant == seeded.TEMPORAL_SUPERUSER,
+            extra_visibility=(
+                seeded.WRONG_VISIBILITY_DATABASE
+                if self.mutant == seeded.VISIBILITY_WRONG_DATABASE
+                else ""
+            ),
         )
 
     def _login(self, user: str) -> PostgresAddress:
@@ -269,6 +271,10 @@ class NativeStack(Stack):
             self.temporal.wait_ready(30.0)
         else:
             self.ui.start(timeout=30.0)
+
+    def _stop_all(self) -> None:
+        for service in reversed(START_ORDER):
+            self.stop(service)
 
     def stop(self, service: Service) -> None:
         {

@@ -238,11 +238,11 @@ class NativeTemporal:
     def ensure_schema(self, password: Secret, expected: ReleaseSchema) -> list[str]:
         """Create and migrate both databases with temporal-sql-tool; return what it did."""
         done: list[str] = []
-        wanted = {TEMPORAL_DATABASE: expected.temporal, VISIBILITY_DATABASE: expected.visibility}
-        for database, schema in (
-            (TEMPORAL_DATABASE, "temporal"),
-            (VISIBILITY_DATABASE, "visibility"),
-        ):
+        # (the visibility-wrong-database mutant's store is set up like the real one)
+        visibility = dict.fromkeys((VISIBILITY_DATABASE, self.visibility_database), "visibility")
+        wanted = {TEMPORAL_DATABASE: expected.temporal}
+        wanted.update(dict.fromkeys(visibility, expected.visibility))
+        for database, schema in {TEMPORAL_DATABASE: "temporal", **visibility}.items():
             current = self.schema_state(password, database)
             if current is not None and schema_version_key(current) >= schema_version_key(
                 wanted[database]
