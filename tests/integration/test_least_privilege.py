@@ -1,0 +1,115 @@
+"""Least privilege on a real PostgreSQL: the roles a native deployment has, the gate that
+sees a superuser, the listener gate on real processes, and the adoption of a state directory
+an earlier version wrote (Temporal's role its superuser) without losing a row."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from temporal_acceptance.checks import security
+from temporal_acceptance.clients.endpoints import PostgresAddress
+from temporal_acceptance.clients.postgres import QueryLog, connect
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.probes.listeners import read_listeners
+from temporal_acceptance.probes.privileges import read_privileges
+from temporal_acceptance.stack.base import Service
+from temporal_acceptance.stack.native.postgres import service_account
+from temporal_acceptance.stack.native.roles import ensure_roles
+from temporal_acceptance.stack.native.stack import NativeStack
+
+from .conftest import free_ports
+
+pytestmark = pytest.mark.integration
+
+
+def test_temporal_runs_with_least_privilege_and_every_listener_on_loopback(
+    native_stack: NativeStack,
+) -> None:
+    reading = read_privileges(native_stack.endpoints(), QueryLog())
+    assert security.attribute_problems(reading, "temporal") == []
+    assert security.alter_system_problems(reading) == []
+    assert security.reach_problems(reading) == []
+    listeners = read_listeners(native_stack, ["postgres", "temporal", "ui"])
+    assert security.listening_problems(listeners) == []
+    assert len(listeners.by_service["temporal"]) >= 5  # frontend, roles, membership ports
+    assert set(native_stack.secrets()) == {
+        "Temporal's PostgreSQL password",
+        "the PostgreSQL admin password",
+        "the application role's password",
+    }
+    config = native_stack.layout.temporal_config.read_text()
+    assert native_stack.layout.secret("admin-password").reveal() not in config
+
+
+def test_the_gate_sees_temporals_role_made_a_superuser(native_stack: NativeStack) -> None:
+    admin = native_stack._login("postgres")
+    plan = native_stack._role_plan(admin)
+    try:
+        ensure_roles(type(plan)(**{**plan.__dict__, "temporal_superuser": True}))
+        reading = read_privileges(native_stack.endpoints(), QueryLog())
+        assert security.attribute_problems(reading, "temporal")[0].startswith(
+            "temporal is a superuser"
+        )
+        assert security.alter_system_problems(reading) != []
+        assert security.reach_problems(reading) != []
+    finally:
+        ensure_roles(plan)
+    clean = read_privileges(native_stack.endpoints(), QueryLog())
+    assert security.attribute_problems(clean, "temporal") == []
+
+
+@pytest.fixture
+def legacy_state() -> Iterator[Path]:
+    state = Path(tempfile.mkdtemp(prefix="tacc-it-legacy-", dir="/var/tmp"))
+    state.chmod(0o755)
+    try:
+        yield state
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def test_an_earlier_versions_state_directory_is_adopted_not_wiped(legacy_state: Path) -> None:
+    settings = Settings.load({**free_ports(), "state_dir": str(legacy_state)}, env={})
+    run_as = service_account()
+    # What an earlier version left: initdb's superuser is Temporal's role; one secret file.
+    legacy = NativeStack(settings, say=lambda line: None)
+    legacy.layout.create()
+    password = legacy.layout.ensure_password()
+    legacy.postgres.user = "temporal"
+    legacy.postgres.initialise(password, run_as)
+    legacy.postgres.start(run_as)
+    login = PostgresAddress("127.0.0.1", settings.postgres_port, "temporal", password)
+    try:
+        legacy.postgres.wait_ready(login, legacy.layout.password_file, 60.0)
+        with connect(login, "postgres") as conn:
+            conn.execute("create database temporal")
+        with connect(login, "temporal") as conn:
+            conn.execute("create table kept (note text)")
+            conn.execute("insert into kept values ('written by an earlier version')")
+    finally:
+        legacy.postgres.stop()
+    said: list[str] = []
+    stack = NativeStack(settings, say=said.append)
+    try:
+        stack.start(Service.POSTGRES)
+        assert any("adopting a deployment of an earlier version" in line for line in said)
+        assert stack.layout.has_secret("admin-password")
+        with connect(stack.endpoints(), "temporal") as conn:
+            assert conn.execute("select note from kept").fetchall() == [
+                ("written by an earlier version",)
+            ]
+            owner = conn.execute("select tableowner from pg_tables where tablename = 'kept'")
+            assert owner.fetchone() == ("temporal",)
+        reading = read_privileges(stack.endpoints(), QueryLog())
+        assert security.attribute_problems(reading, "temporal") == []
+        said.clear()
+        stack.stop(Service.POSTGRES)
+        stack.start(Service.POSTGRES)  # a second start has nothing left to adopt
+        assert not any("adopting" in line for line in said)
+    finally:
+        stack.down(purge=True)
