@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ import pytest
 from temporal_acceptance.checks import security
 from temporal_acceptance.clients.endpoints import PostgresAddress
 from temporal_acceptance.clients.postgres import QueryLog, connect
+from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.probes.datastores import read_datastore, read_datastores
 from temporal_acceptance.probes.listeners import read_listeners
 from temporal_acceptance.probes.privileges import read_privileges
 from temporal_acceptance.stack.base import Service
@@ -44,6 +47,23 @@ def test_temporal_runs_with_least_privilege_and_every_listener_on_loopback(
     }
     config = native_stack.layout.temporal_config.read_text()
     assert native_stack.layout.secret("admin-password").reveal() not in config
+
+
+def test_the_datastores_are_read_with_the_servers_own_password(native_stack: NativeStack) -> None:
+    readings = read_datastores(native_stack)
+    assert [(r.store.role, r.store.database, r.error) for r in readings] == [
+        ("default", "temporal", ""),
+        ("visibility", "temporal_visibility", ""),
+    ]
+    expected = native_stack.expected_schema()
+    assert [r.schema_version for r in readings] == [expected.temporal, expected.visibility]
+    store = readings[0].store
+    wrong = read_datastore(replace(store, password=Secret("not-the-servers-password")))
+    assert "password authentication failed" in wrong.error
+    assert "not-the-servers-password" not in wrong.error
+    assert read_datastore(replace(store, password=None)).error == (
+        "the configuration holds no password for it"
+    )
 
 
 def test_the_gate_sees_temporals_role_made_a_superuser(native_stack: NativeStack) -> None:

@@ -19,11 +19,12 @@ from temporal_acceptance.clients.endpoints import PostgresAddress
 from temporal_acceptance.clients.postgres import connect
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import tail
+from temporal_acceptance.core.ports import listening_sockets
 from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.postgres import PostgresBinaries
 from temporal_acceptance.stack.native.layout import Layout
-from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
+from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
 
 SERVICE_ACCOUNT = "tacc-postgres"
 
@@ -252,9 +253,18 @@ class NativePostgres:
                 return bool(conn.execute("select 1").fetchone() == (1,))
         except psycopg.OperationalError as exc:
             if "password authentication failed" in str(exc):
+                if not self._holds_port():
+                    # Another server answered on our port (it was taken between the check
+                    # and our start): ours is about to exit, saying why in its log.
+                    return False
                 # Waiting longer cannot help: the password file and the data disagree.
                 raise PasswordRejected(source, login.user) from None
             raise
+
+    def _holds_port(self) -> bool:
+        pid = self.process.pid()
+        family = [pid, *descendants(pid)] if pid is not None else []
+        return any(socket.port == self.port for socket in listening_sockets(family))
 
     def stop(self) -> None:
         self.process.stop(timeout=30.0)
