@@ -168,7 +168,7 @@ def test_every_mutant_message_matches_the_failure_its_gate_gives() -> None:
             [DatastoreReading(wrong, "", "1.13")], "visibility", "temporal_visibility", "1.13"
         ),
         "password-in-log": security.leak_problems(
-            [Leak("/s/logs/temporal.log", 3, "Temporal's PostgreSQL password", "clear text")], 1
+            [Leak("/s/logs/deploy.log", 3, "Temporal's PostgreSQL password", "clear text")], 1
         ),
     }
     for name, problems in sentences.items():
@@ -248,14 +248,14 @@ def test_role_mutants_reach_the_role_plan(tmp_path: Path) -> None:
     stack.layout.ensure_password()
     stack.layout.ensure_secret("app-password")
     stack.layout.ensure_secret("admin-password")
-    admin = stack._login("postgres")
+    admin = stack.access.login("postgres")
     assert admin.user == "postgres"
-    assert not stack._role_plan(admin).temporal_superuser
+    assert not stack.access.plan(admin, stack.mutant).temporal_superuser
     stack.enable_mutant("temporal-superuser")
-    assert stack._role_plan(admin).temporal_superuser
+    assert stack.access.plan(admin, stack.mutant).temporal_superuser
     other = native(tmp_path)
     other.enable_mutant("visibility-wrong-database")
-    plan = other._role_plan(admin)
+    plan = other.access.plan(admin, other.mutant)
     assert plan.owners()["temporal_visibility_old"] == "temporal"
     assert other.temporal.visibility_database == "temporal_visibility_old"
 
@@ -271,14 +271,21 @@ def test_the_password_in_log_mutant_writes_the_dsn_before_temporal_starts(
     started: list[str] = []
     stack.temporal.start = lambda password: started.append("temporal")  # type: ignore[method-assign]
     stack.start(Service.TEMPORAL)
-    log = stack.layout.log("temporal")
-    assert not log.exists() or password.reveal() not in log.read_text()
+    deploy_log = stack.layout.logs_dir / "deploy.log"
+    assert not deploy_log.exists()
     stack.enable_mutant("password-in-log")
     stack.start(Service.TEMPORAL)
-    line = stack.layout.log("temporal").read_text().splitlines()[-1]
+    assert deploy_log in stack.log_files()  # what the secrets gate reads
+    header, line = deploy_log.read_text().splitlines()
+    assert header == seeded.DEPLOY_LOG_HEADER
     assert f"postgresql://temporal:{password.reveal()}@127.0.0.1:55432/temporal" in line
     assert json.loads(line)["level"] == "info"
     assert started == ["temporal", "temporal"]
+    seeded.remove_leak(stack.layout.logs_dir)
+    assert not deploy_log.exists()
+    deploy_log.write_text("someone else's deploy log\n")
+    seeded.remove_leak(stack.layout.logs_dir)
+    assert deploy_log.exists()  # not the mutant's: kept
 
 
 def test_a_mutant_restarts_a_running_stack_once(

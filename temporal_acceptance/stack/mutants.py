@@ -99,7 +99,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         ("native",),
         "@phase2 and not @ui",
         RUN_SECRETS_GATE,
-        r"Temporal's PostgreSQL password appears in .*temporal\.log line \d+",
+        r"Temporal's PostgreSQL password appears in .*deploy\.log line \d+",
         in_check=True,
     ),
 )

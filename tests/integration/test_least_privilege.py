@@ -22,7 +22,7 @@ from temporal_acceptance.probes.listeners import read_listeners
 from temporal_acceptance.probes.privileges import read_privileges
 from temporal_acceptance.stack.base import Service
 from temporal_acceptance.stack.native.postgres import service_account
-from temporal_acceptance.stack.native.roles import ensure_roles
+from temporal_acceptance.stack.native.roles import drop_mutant_database, ensure_roles
 from temporal_acceptance.stack.native.stack import NativeStack
 
 from .conftest import free_ports
@@ -66,9 +66,30 @@ def test_the_datastores_are_read_with_the_servers_own_password(native_stack: Nat
     )
 
 
+def test_the_wrong_visibility_database_exists_only_while_its_mutant_does(
+    native_stack: NativeStack,
+) -> None:
+    admin = native_stack.access.login("postgres")
+    plan = native_stack.access.plan(admin, "visibility-wrong-database")
+    try:
+        ensure_roles(plan)
+        reading = read_privileges(native_stack.endpoints(), QueryLog())
+        assert "temporal_visibility_old" in reading.connectable
+        with connect(admin, "postgres") as conn:
+            conn.execute("create database not_the_mutants")
+        assert not drop_mutant_database(admin, "not_the_mutants")  # no mutant's comment
+        with connect(admin, "postgres") as conn:
+            conn.execute("drop database not_the_mutants")
+    finally:
+        assert drop_mutant_database(admin, "temporal_visibility_old")
+    assert not drop_mutant_database(admin, "temporal_visibility_old")
+    clean = read_privileges(native_stack.endpoints(), QueryLog())
+    assert security.reach_problems(clean) == []
+
+
 def test_the_gate_sees_temporals_role_made_a_superuser(native_stack: NativeStack) -> None:
-    admin = native_stack._login("postgres")
-    plan = native_stack._role_plan(admin)
+    admin = native_stack.access.login("postgres")
+    plan = native_stack.access.plan(admin)
     try:
         ensure_roles(type(plan)(**{**plan.__dict__, "temporal_superuser": True}))
         reading = read_privileges(native_stack.endpoints(), QueryLog())
@@ -117,7 +138,7 @@ def test_an_earlier_versions_state_directory_is_adopted_not_wiped(legacy_state: 
     stack = NativeStack(settings, say=said.append)
     try:
         stack.start(Service.POSTGRES)
-        assert any("adopting a deployment of an earlier version" in line for line in said)
+        assert any("adopting an earlier version's deployment" in line for line in said)
         assert stack.layout.has_secret("admin-password")
         with connect(stack.endpoints(), "temporal") as conn:
             assert conn.execute("select note from kept").fetchall() == [

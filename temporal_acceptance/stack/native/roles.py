@@ -48,6 +48,9 @@ BOOTSTRAP_OID = 10  # initdb's superuser
 LEAST_PRIVILEGE = sql.SQL("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
 SUPERUSER = sql.SQL("LOGIN SUPERUSER")  # only for the temporal-superuser mutant
 EXTENSIONS = {VISIBILITY_DATABASE: ("btree_gin",)}
+# The comment on a database only the visibility-wrong-database mutant creates: dropped when
+# the mutant is switched off, and no other database ever is.
+MUTANT_DATABASE_COMMENT = "created by the visibility-wrong-database mutant of temporal-acceptance"
 
 Connect = Callable[[PostgresAddress, str], Any]
 
@@ -168,6 +171,12 @@ def ensure_roles(plan: RolePlan, connect_as: Connect = connect) -> list[str]:
         changes.append(_ensure_role(conn, plan.app_user, plan.app_password, LEAST_PRIVILEGE))
         for database, owner in plan.owners().items():
             changes.append(_ensure_database(conn, database, owner))
+        if plan.extra_visibility:
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(plan.extra_visibility), sql.Literal(MUTANT_DATABASE_COMMENT)
+                )
+            )
         for database in (ADMIN_DATABASE, *plan.owners()):
             conn.execute(
                 sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
@@ -184,6 +193,21 @@ def ensure_roles(plan: RolePlan, connect_as: Connect = connect) -> list[str]:
             if handed := _hand_over_objects(conn, owner):
                 changes.append(f"{database}: {handed} objects handed to {owner}")
     return [change for change in changes if change]
+
+
+def drop_mutant_database(
+    admin: PostgresAddress, database: str, connect_as: Connect = connect
+) -> bool:
+    """Drop `database` if the visibility-wrong-database mutant created it (its comment)."""
+    with connect_as(admin, ADMIN_DATABASE) as conn:
+        row = conn.execute(
+            "select shobj_description(oid, 'pg_database') from pg_database where datname = %s",
+            (database,),
+        ).fetchone()
+        if row is None or row[0] != MUTANT_DATABASE_COMMENT:
+            return False
+        conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(database)))
+        return True
 
 
 def adopt_legacy(

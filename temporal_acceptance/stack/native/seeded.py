@@ -9,7 +9,7 @@ touches the native deployment, so the gates that must catch it can be proven to 
 | frontend-any-address | Temporal's config | the frontend binds 0.0.0.0 |
 | temporal-superuser | roles (every PostgreSQL start) | Temporal's role is a superuser |
 | visibility-wrong-database | roles, Temporal's config | the visibility store is another database |
-| password-in-log | Temporal start | a deploy step logs the DSN with Temporal's password |
+| password-in-log | Temporal start | a deploy step logs the DSN with the password (deploy.log) |
 
 Files a mutant writes live in `mutant-<name>/` of the state directory (with a marker), never
 in the real data directory. A mutant that listens on every address runs only where the
@@ -112,15 +112,36 @@ class MutantFiles:
         shutil.rmtree(self.root)
 
 
+DEPLOY_LOG = "deploy.log"
+DEPLOY_LOG_HEADER = "# written by the password-in-log mutant of temporal-acceptance: never deploy"
+
+
 def leaked_dsn_line(login: PostgresAddress, when: datetime | None = None) -> str:
-    """A line as Temporal logs them (JSON), carrying the DSN with the password: what a
-    deploy script that echoes its connection string leaves in the server log."""
+    """A JSON log line carrying the DSN with the password: what a deploy script that
+    echoes its connection string leaves in its log."""
     ts = (when or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     dsn = (
         f"postgresql://{login.user}:{login.password.reveal()}@{login.host}:{login.port}/"
         f"{TEMPORAL_DATABASE}"
     )
     return json.dumps({"level": "info", "ts": ts, "msg": f"deploy: connecting Temporal to {dsn}"})
+
+
+def write_leak(logs_dir: Path, login: PostgresAddress) -> Path:
+    """The deploy step's log line with the password (the file is the mutant's own)."""
+    path = logs_dir / DEPLOY_LOG
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
+    with path.open("a") as log:
+        log.write((DEPLOY_LOG_HEADER + "\n" if new else "") + leaked_dsn_line(login) + "\n")
+    return path
+
+
+def remove_leak(logs_dir: Path) -> None:
+    """The mutant's deploy log, only if the mutant wrote it."""
+    path = logs_dir / DEPLOY_LOG
+    if path.is_file() and path.read_text().startswith(DEPLOY_LOG_HEADER):
+        path.unlink()
 
 
 def seed(mutant: str, postgres: NativePostgres, temporal: NativeTemporal) -> None:
@@ -136,6 +157,7 @@ def seed(mutant: str, postgres: NativePostgres, temporal: NativeTemporal) -> Non
 def unseed(state_dir: Path, postgres: NativePostgres, temporal: NativeTemporal) -> None:
     """Every mutant's configuration back to the real one, its files removed."""
     MutantFiles(state_dir, TRUST_AUTH).remove()
+    remove_leak(state_dir / "logs")
     postgres.data_dir_override = None
     postgres.listen_override = None
     postgres.hba_file_override = None

@@ -14,10 +14,8 @@ import yaml
 
 from temporal_acceptance.clients.endpoints import (
     APP_ROLE,
-    TEMPORAL_DATABASE,
     DataStore,
     Endpoints,
-    PostgresAddress,
 )
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, read_log
@@ -29,6 +27,7 @@ from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, prov
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.mutants import parse_mutant
 from temporal_acceptance.stack.native import seeded
+from temporal_acceptance.stack.native.access import Access
 from temporal_acceptance.stack.native.layout import ADMIN_SECRET, APP_SECRET, Layout
 from temporal_acceptance.stack.native.mutant import (
     EPHEMERAL_POSTGRES,
@@ -37,11 +36,10 @@ from temporal_acceptance.stack.native.mutant import (
 )
 from temporal_acceptance.stack.native.postgres import (
     NativePostgres,
-    PasswordRejected,
     service_account,
 )
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
-from temporal_acceptance.stack.native.roles import ADMIN_ROLE, RolePlan, adopt_legacy, ensure_roles
+from temporal_acceptance.stack.native.roles import ADMIN_ROLE, drop_mutant_database
 from temporal_acceptance.stack.native.temporal import (
     NativeTemporal,
     TemporalPorts,
@@ -92,6 +90,9 @@ class NativeStack(Stack):
             self.temporal.address,
             settings.namespace,
         )
+        self.access = Access(
+            self.layout, self.postgres, host, settings.postgres_port, settings.postgres_user, say
+        )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
         self.interfaces: seeded.Interfaces = seeded.interfaces
         self.seed_pending = False  # a mutant was switched on: the next up restarts
@@ -117,8 +118,11 @@ class NativeStack(Stack):
             self.ephemeral_postgres.remove()
         self.ephemeral_postgres = None
         seeded.unseed(self.layout.root, self.postgres, self.temporal)
-        self.mutant = ""
+        mutant, self.mutant = self.mutant, ""
         self.up()
+        if mutant == seeded.VISIBILITY_WRONG_DATABASE:  # Temporal is off it again
+            admin = self.access.login(ADMIN_ROLE)
+            drop_mutant_database(admin, seeded.WRONG_VISIBILITY_DATABASE)
 
     # -- helpers -----------------------------------------------------------------
     def _process(self, service: Service) -> ManagedProcess:
@@ -197,10 +201,8 @@ class NativeStack(Stack):
             for change in self.temporal.ensure_schema(password, self.binaries().schema):
                 self.say(f"  schema {change}")
             if self.mutant == seeded.PASSWORD_IN_LOG:
-                with self.layout.log("temporal").open("a") as log:
-                    log.write(
-                        seeded.leaked_dsn_line(self._login(self.settings.postgres_user)) + "\n"
-                    )
+                login = self.access.login(self.settings.postgres_user)
+                seeded.write_leak(self.layout.logs_dir, login)
             self.temporal.start(password)
         else:
             self.ui.start()
@@ -222,47 +224,7 @@ class NativeStack(Stack):
         self._settle_roles(60.0)
 
     def _settle_roles(self, timeout: float) -> None:
-        """Wait until PostgreSQL answers the admin, adopt a deployment of an earlier version
-        (no admin role yet), then roles, databases and privileges as roles.py says."""
-        admin = self._login(ADMIN_ROLE)
-        try:
-            self.postgres.wait_ready(admin, self.layout.secret_file(ADMIN_SECRET), timeout)
-        except PasswordRejected:
-            legacy = self._login(self.settings.postgres_user)
-            self.postgres.wait_ready(legacy, self.layout.password_file, 10.0)
-            self.say(
-                f"  adopting a deployment of an earlier version ({legacy.user} is its superuser)"
-            )
-            for change in adopt_legacy(legacy, admin.password):
-                self.say(f"  roles: {change}")
-            if self.temporal.process.running():  # its sessions still run as the old role
-                self.temporal.stop()
-        for change in ensure_roles(self._role_plan(admin)):
-            self.say(f"  roles: {change}")
-        # ensure_roles never resets a password: Temporal's file must still open its role.
-        temporal = self._login(self.settings.postgres_user)
-        self.postgres.ping(temporal, self.layout.password_file, TEMPORAL_DATABASE)
-
-    def _role_plan(self, admin: PostgresAddress) -> RolePlan:
-        return RolePlan(
-            admin,
-            self.settings.postgres_user,
-            self.layout.password(),
-            APP_ROLE,
-            self.layout.secret(APP_SECRET),
-            temporal_superuser=self.mutant == seeded.TEMPORAL_SUPERUSER,
-            extra_visibility=(
-                seeded.WRONG_VISIBILITY_DATABASE
-                if self.mutant == seeded.VISIBILITY_WRONG_DATABASE
-                else ""
-            ),
-        )
-
-    def _login(self, user: str) -> PostgresAddress:
-        """How to log in as the admin, Temporal's role or the application role."""
-        secret = {ADMIN_ROLE: ADMIN_SECRET, APP_ROLE: APP_SECRET}.get(user)
-        password = self.layout.secret(secret) if secret else self.layout.password()
-        return PostgresAddress(self.settings.host, self.settings.postgres_port, user, password)
+        self.access.settle(timeout, self.mutant, self.temporal.stop)
 
     def _wait_healthy(self, service: Service) -> None:
         if service is Service.POSTGRES:
@@ -322,7 +284,7 @@ class NativeStack(Stack):
             return ServiceStatus(service, running=False, healthy=False, detail="not running")
         try:
             if service is Service.POSTGRES:
-                healthy = self._ping_postgres()
+                healthy = self.access.ping()
                 detail = f"{self.settings.host}:{self.settings.postgres_port}"
             elif service is Service.TEMPORAL:
                 healthy, detail = self.temporal.ready()
@@ -337,16 +299,6 @@ class NativeStack(Stack):
         self, service: Service, since: datetime | None = None, until: datetime | None = None
     ) -> list[LogLine]:
         return read_log(self.layout.log(service.value), service.value, since, until)
-
-    def _ping_postgres(self) -> bool:
-        if self.layout.has_secret(ADMIN_SECRET):
-            return self.postgres.ping(
-                self._login(ADMIN_ROLE), self.layout.secret_file(ADMIN_SECRET)
-            )
-        # an earlier version's deployment, not adopted yet: Temporal's role is its superuser
-        return self.postgres.ping(
-            self._login(self.settings.postgres_user), self.layout.password_file
-        )
 
     def endpoints(self) -> Endpoints:
         return Endpoints(
