@@ -137,13 +137,6 @@ def write_leak(logs_dir: Path, login: PostgresAddress) -> Path:
     return path
 
 
-def remove_leak(logs_dir: Path) -> None:
-    """The mutant's deploy log, only if the mutant wrote it."""
-    path = logs_dir / DEPLOY_LOG
-    if path.is_file() and path.read_text().startswith(DEPLOY_LOG_HEADER):
-        path.unlink()
-
-
 def seed(mutant: str, postgres: NativePostgres, temporal: NativeTemporal) -> None:
     """Set the configuration a mutant changes (the others act at their hook points)."""
     if mutant == POSTGRES_ANY_ADDRESS:
@@ -157,7 +150,8 @@ def seed(mutant: str, postgres: NativePostgres, temporal: NativeTemporal) -> Non
 def unseed(state_dir: Path, postgres: NativePostgres, temporal: NativeTemporal) -> None:
     """Every mutant's configuration back to the real one, its files removed."""
     MutantFiles(state_dir, TRUST_AUTH).remove()
-    remove_leak(state_dir / "logs")
+    # password-in-log's deploy.log stays: the run's secrets gate reads it after the mutant is
+    # switched off, and the next run's gate reads only what that run adds to a log.
     postgres.data_dir_override = None
     postgres.listen_override = None
     postgres.hba_file_override = None
