@@ -38,7 +38,6 @@ DATABASES = {
     "Temporal's database": TEMPORAL_DATABASE,
     "the visibility database": VISIBILITY_DATABASE,
 }
-STORES = {"default": TEMPORAL_DATABASE, "visibility": VISIBILITY_DATABASE}
 
 
 @when("a client connects to Temporal's database with the configured credentials")
@@ -78,7 +77,7 @@ def step_read_datastores(context: Any) -> None:
 def step_datastore_is(context: Any, role: str, database: str) -> None:
     expected = context.run.stack.expected_schema()
     version = expected.temporal if role == "default" else expected.visibility
-    problems = checks.datastore_problems(context.datastores, role, STORES[role], version)
+    problems = checks.datastore_problems(context.datastores, role, DATABASES[database], version)
     expect(f"Temporal's {role} store", problems)
 
 
