@@ -218,7 +218,7 @@ def run_scan(stack: Stack, paths: list[Path]) -> int:
     print(
         f"searched {count} files ({', '.join(map(str, paths)) or 'no paths given'}, and the "
         f"services' logs) and {len(containers)} container logs for {len(secrets)} secrets: "
-        f"{len(leaks)} leaks"
+        f"{len(leaks)} leak{'' if len(leaks) == 1 else 's'}"
     )
     return 1 if leaks or (paths and not any(files_under(paths))) else 0
 
