@@ -24,6 +24,15 @@ class Mutant:
     must_fail: str  # regex on the names of scenarios that must fail
     message: str  # regex the failure message of those scenarios must match
     in_check: bool = False  # its gates run in `make check`, so CI runs this mutant too
+    # It listens on every address: its whole behave run goes inside a network namespace of
+    # its own whose only interface is loopback (`temporal-acceptance isolated -- behave ...`;
+    # the driver refuses it anywhere else).
+    isolated: bool = False
+
+
+# `must_fail` naming this is not a scenario: the end-of-run secrets gate (environment.py),
+# which fails the behave run itself (exit status 1) with its message on the console.
+RUN_SECRETS_GATE = "the run's secrets gate"
 
 
 CATALOGUE: tuple[Mutant, ...] = (
@@ -34,6 +43,63 @@ CATALOGUE: tuple[Mutant, ...] = (
         "@phase4 and not @load",
         r"Nothing stored changes when (PostgreSQL|the whole stack) is restarted",
         r"lost",
+        in_check=True,
+    ),
+    Mutant(
+        "trust-auth",
+        "PostgreSQL trusts every TCP login: any password, or none, is accepted",
+        ("native",),
+        "@phase2 and not @ui",
+        r"PostgreSQL rejects a wrong password",
+        r"accepted a wrong password",
+        in_check=True,
+    ),
+    Mutant(
+        "postgres-any-address",
+        "PostgreSQL listens on every address (listen_addresses = '*'), not only loopback",
+        ("native",),
+        "@phase2 and not @ui",
+        r"Every service of the deployment listens on loopback only",
+        r"postgres listens on (0\.0\.0\.0|\[::\]):\d+ .*not on loopback",
+        in_check=True,
+        isolated=True,
+    ),
+    Mutant(
+        "frontend-any-address",
+        "the Temporal frontend binds every address (bindOnIP 0.0.0.0), not only loopback",
+        ("native",),
+        "@phase2 and not @ui",
+        r"Every service of the deployment listens on loopback only",
+        r"temporal listens on (0\.0\.0\.0|\[::\]):\d+ .*not on loopback",
+        in_check=True,
+        isolated=True,
+    ),
+    Mutant(
+        "temporal-superuser",
+        "Temporal's PostgreSQL role is a superuser (it can reconfigure the server)",
+        ("native",),
+        "@phase2 and not @ui",
+        r"Temporal's database role has only the privileges it needs",
+        r"is a superuser",
+        in_check=True,
+    ),
+    Mutant(
+        "visibility-wrong-database",
+        "Temporal's visibility store is another database with a visibility schema "
+        "(temporal_visibility_old), not temporal_visibility",
+        ("native",),
+        "@phase2 and not @ui",
+        r"The datastores Temporal runs with are its own databases",
+        r"visibility store .*uses database temporal_visibility_old, not temporal_visibility",
+        in_check=True,
+    ),
+    Mutant(
+        "password-in-log",
+        "a deploy step writes Temporal's connection string, password included, to its log",
+        ("native",),
+        "@phase2 and not @ui",
+        RUN_SECRETS_GATE,
+        r"Temporal's PostgreSQL password appears in .*deploy\.log line \d+",
         in_check=True,
     ),
 )

@@ -42,7 +42,7 @@ on conflict (workflow_id, run_id)
 do update set payload = excluded.payload, attempt = excluded.attempt, written_at = now()
 returning row_id"""
 READ_ROW = """
-select row_id, workflow_id, run_id, payload, written_at, current_database()
+select row_id, workflow_id, run_id, payload, written_at, current_database(), current_user
 from workload_round_trips where row_id = %s"""
 
 
@@ -128,6 +128,7 @@ async def round_trip(
         written_at=row[4].isoformat() if hasattr(row[4], "isoformat") else str(row[4]),
         database=str(row[5]),
         table=APP_TABLE,
+        role=str(row[6]),
     )
     if (read.workflow_id, read.run_id, read.payload) != (
         request.workflow_id,
