@@ -12,6 +12,9 @@ from temporal_acceptance.core.secrets import Secret
 TEMPORAL_DATABASE = "temporal"
 VISIBILITY_DATABASE = "temporal_visibility"
 APP_DATABASE = "acceptance_app"
+# How the suite's own PostgreSQL sessions name themselves (pg_stat_activity), so gates that
+# count Temporal's connections can leave the suite's out.
+APPLICATION_NAME = "temporal-acceptance"
 
 
 @dataclass(frozen=True)
@@ -22,9 +25,25 @@ class PostgresAddress:
     port: int
     user: str
     password: Secret
+    # The CA that signed PostgreSQL's certificate: set when the deployment requires TLS, and
+    # then every connection verifies the server's certificate and host name.
+    ca_file: str = ""
 
-    def conninfo(self, database: str, password: Secret | None = None, timeout: int = 5) -> str:
-        """A libpq connection string (holds the password: never log it)."""
+    def conninfo(
+        self,
+        database: str,
+        password: Secret | None = None,
+        timeout: int = 5,
+        tls: bool | None = None,
+    ) -> str:
+        """A libpq connection string (holds the password: never log it). `tls=False` asks
+        for a plain connection (to prove a TLS-only server refuses it)."""
+        wanted = bool(self.ca_file) if tls is None else tls
+        security = (
+            {"sslmode": "verify-full", "sslrootcert": self.ca_file}
+            if wanted
+            else {"sslmode": "disable"}
+        )
         return make_conninfo(
             host=self.host,
             port=str(self.port),
@@ -32,7 +51,8 @@ class PostgresAddress:
             password=(password or self.password).reveal(),
             dbname=database,
             connect_timeout=str(timeout),
-            application_name="temporal-acceptance",
+            application_name=APPLICATION_NAME,
+            **security,
         )
 
 
@@ -47,11 +67,16 @@ class Endpoints:
     postgres_port: int
     postgres_user: str
     postgres_password: Secret
+    postgres_ca_file: str = ""  # set when PostgreSQL requires TLS (see PostgresAddress)
 
     @property
     def postgres(self) -> PostgresAddress:
         return PostgresAddress(
-            self.postgres_host, self.postgres_port, self.postgres_user, self.postgres_password
+            self.postgres_host,
+            self.postgres_port,
+            self.postgres_user,
+            self.postgres_password,
+            self.postgres_ca_file,
         )
 
     def conninfo(self, database: str, password: Secret | None = None) -> str:

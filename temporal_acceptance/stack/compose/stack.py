@@ -189,6 +189,12 @@ class ComposeStack(Stack):
                 container.start()
         self._wait_healthy(service)
 
+    def launch(self, service: Service) -> None:
+        container = self._require_container(service)
+        container.reload()
+        if container.status != "running":
+            container.start()
+
     def kill(self, service: Service) -> None:
         container = self._require_container(service)
         container.kill(signal="SIGKILL")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -19,21 +20,36 @@ from temporal_acceptance.core.ports import require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import parse_topology
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 from temporal_acceptance.stack.mutants import parse_mutant
+from temporal_acceptance.stack.native.config_mutants import (
+    CONFIG_MUTANTS,
+    TLS_NOT_REQUIRED,
+    apply_config_mutant,
+)
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
-from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
+from temporal_acceptance.stack.native.postgres import (
+    NativePostgres,
+    PostgresOptions,
+    service_account,
+)
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
-from temporal_acceptance.stack.native.temporal import (
-    NativeTemporal,
+from temporal_acceptance.stack.native.server_config import (
+    HISTORY_SHARDS,
+    SqlTls,
     TemporalPorts,
     datastores_from_config,
+    facts_from_config,
     render_config,
 )
+from temporal_acceptance.stack.native.temporal import NativeTemporal
 from temporal_acceptance.stack.native.ui import NativeUi
 from temporal_acceptance.stack.ownership import owned, purge_state_dir
+from temporal_acceptance.stack.tls import issue
 
 
 class NativeStack(Stack):
@@ -77,6 +93,21 @@ class NativeStack(Stack):
             settings.namespace,
         )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
+        self.postgres.options = PostgresOptions(timezone=settings.postgres_timezone)
+
+    role_health_dialable = True  # every role listens on loopback
+
+    def _apply_tls(self) -> None:
+        """The postgres_tls profile: certificates in the state directory, PostgreSQL with
+        ssl on and hostssl only, Temporal and temporal-sql-tool verifying the server."""
+        if not (self.settings.postgres_tls or self.mutant == TLS_NOT_REQUIRED):
+            return
+        run_as = self._run_as()
+        self.layout.pg_tls.parent.mkdir(parents=True, exist_ok=True)
+        files = issue(self.layout.pg_tls, (run_as.uid, run_as.gid) if run_as else None)
+        required = self.mutant != TLS_NOT_REQUIRED
+        self.postgres.options = replace(self.postgres.options, tls=files, tls_required=required)
+        self.temporal.tls = SqlTls(files.ca_cert, self.settings.host)
 
     # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
     def enable_mutant(self, name: str) -> None:
@@ -85,9 +116,17 @@ class NativeStack(Stack):
         self.say(f"  MUTANT {mutant.name}: {mutant.summary}")
         if mutant.name == EPHEMERAL_POSTGRES:
             self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
+        apply_config_mutant(mutant.name, self.postgres, self.temporal)
 
     def disable_mutant(self) -> None:
         """Back onto the real data: stop everything, delete the mutant's directory, up."""
+        if self.mutant in CONFIG_MUTANTS:
+            self.down()
+            self.mutant = ""
+            self.postgres.options = PostgresOptions(timezone=self.settings.postgres_timezone)
+            self.temporal.history_shards, self.temporal.dynamic_extra = HISTORY_SHARDS, {}
+            self.up()
+            return
         if self.ephemeral_postgres is None:
             return
         self.down()
@@ -161,6 +200,7 @@ class NativeStack(Stack):
         started = time.monotonic()
         self._leave_mutant_data()
         self.layout.create()
+        self._apply_tls()
         self.postgres.check_data_major()
         self.binaries()
         for service in START_ORDER:
@@ -170,6 +210,7 @@ class NativeStack(Stack):
 
     def start(self, service: Service) -> None:
         self.layout.create()
+        self._apply_tls()
         step_started = time.monotonic()
         if self._process(service).running():
             self._wait_healthy(service)
@@ -191,6 +232,13 @@ class NativeStack(Stack):
         else:
             self.ui.start()
         self.say(f"  {service.value} up ({format_elapsed(time.monotonic() - step_started)})")
+
+    def launch(self, service: Service) -> None:
+        if service is not Service.TEMPORAL:
+            super().launch(service)
+        self.layout.create()
+        self._apply_tls()
+        self.temporal.launch(self.layout.ensure_password())
 
     def _wait_healthy(self, service: Service) -> None:
         password = self._password()
@@ -270,6 +318,32 @@ class NativeStack(Stack):
             postgres_port=self.settings.postgres_port,
             postgres_user=self.settings.postgres_user,
             postgres_password=self._password(),
+            postgres_ca_file=self._ca_file(),
+        )
+
+    def _ca_file(self) -> str:
+        return str(self.postgres.options.tls.ca_cert) if self.postgres.options.tls else ""
+
+    def postgres_tls(self) -> bool:
+        return self.postgres.options.tls is not None
+
+    def temporal_facts(self) -> TemporalFacts:
+        if not self.layout.temporal_config.is_file():
+            return super().temporal_facts()
+        config = yaml.safe_load(self.layout.temporal_config.read_text())
+        dynamic: dict[str, Any] = {}
+        if self.layout.dynamic_config.is_file():
+            dynamic = yaml.safe_load(self.layout.dynamic_config.read_text()) or {}
+        return facts_from_config(
+            config,
+            dynamic,
+            parse_topology(self.settings.topology),
+            str(self.layout.temporal_config),
+        )
+
+    def data_location(self) -> DataLocation:
+        return DataLocation(
+            str(self.layout.root), f"the state directory {self.layout.root}", persistent=True
         )
 
     def expected_schema(self) -> ReleaseSchema:
@@ -292,6 +366,8 @@ class NativeStack(Stack):
             self.settings.postgres_user,
             None,
             self.layout.dynamic_config,
+            self.temporal.history_shards,
+            self.temporal.tls,
         )
         config["ports"] = {
             "postgres": self.settings.postgres_port,

@@ -1,0 +1,98 @@
+"""Cluster gates that wait before they judge: after a disruption the membership rings and
+the shards take a few seconds to settle (a restarted host rejoins, the predecessor's
+heartbeat ages out, history re-acquires its shards). Each waits, bounded, until the check
+has nothing to say, and returns what it last saw with its problems."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from temporal_acceptance.checks.cluster import (
+    health_problems,
+    ring_problems,
+    shard_problems,
+    shard_progress_problems,
+)
+from temporal_acceptance.clients.endpoints import Endpoints
+from temporal_acceptance.clients.postgres import QueryLog
+from temporal_acceptance.probes.cluster import (
+    HealthReading,
+    MembershipReading,
+    ShardReading,
+    read_health,
+    read_membership,
+    read_shards,
+)
+
+T = TypeVar("T")
+POLL_SECONDS = 0.5
+
+
+@dataclass
+class Settled(Generic[T]):
+    reading: T
+    problems: list[str]
+    seconds: float  # how long until it settled (or the bound, when it did not)
+    log: QueryLog
+
+    def waited(self) -> str:
+        state = "settled" if not self.problems else "had not settled"
+        return f"{state} after {self.seconds:.1f}s"
+
+
+def settle(
+    read: Callable[[QueryLog], T],
+    judge: Callable[[T], list[str]],
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[float], None] = time.sleep,
+) -> Settled[T]:
+    """Read and judge until there is no problem or `timeout` has passed (bounded polling on
+    the condition itself; a probe that fails counts as a problem, not a crash)."""
+    began = clock()
+    while True:
+        log = QueryLog()
+        try:
+            reading = read(log)
+        except Exception:  # seen while recovering: PostgreSQL or Temporal still away
+            if clock() - began >= timeout:
+                raise
+            pause(POLL_SECONDS)
+            continue
+        problems = judge(reading)
+        if not problems or clock() - began >= timeout:
+            return Settled(reading, problems, clock() - began, log)
+        pause(POLL_SECONDS)
+
+
+def healthy(endpoints: Endpoints, dial_roles: bool, timeout: float) -> Settled[HealthReading]:
+    return settle(lambda log: read_health(endpoints, dial_roles), health_problems, timeout)
+
+
+def ring(
+    endpoints: Endpoints, topology: Mapping[str, int], timeout: float
+) -> Settled[MembershipReading]:
+    return settle(
+        lambda log: read_membership(endpoints, log),
+        lambda reading: ring_problems(reading, topology),
+        timeout,
+    )
+
+
+def shards(
+    endpoints: Endpoints,
+    configured: int | None,
+    timeout: float,
+    before: Mapping[int, int] | None = None,
+    reacquired: bool = False,
+) -> Settled[ShardReading]:
+    def judge(reading: ShardReading) -> list[str]:
+        problems = shard_problems(reading)
+        if before is not None:
+            problems += shard_progress_problems(before, reading.range_ids(), reacquired)
+        return problems
+
+    return settle(lambda log: read_shards(endpoints, configured, log), judge, timeout)
