@@ -61,3 +61,22 @@ def timezone_problems(expected: str, seen: str) -> list[str]:
     if not expected or expected == seen:
         return []
     return [f"PostgreSQL's timezone is {seen!r}, the deployment asked for {expected!r}"]
+
+
+def namespace_problems(found: dict[str, float], expected: dict[str, float]) -> list[str]:
+    """Each expected namespace exists with its retention (in days)."""
+    problems = []
+    for name, days in expected.items():
+        if name not in found:
+            problems.append(f"namespace {name!r} does not exist (present: {sorted(found)})")
+        elif abs(found[name] - days) > 1e-6:
+            problems.append(
+                f"namespace {name!r} keeps closed workflows {found[name]:g} days, expected {days:g}"
+            )
+    return problems
+
+
+def visibility_store_problems(store: str, supported: tuple[str, ...]) -> list[str]:
+    if store in supported:
+        return []
+    return [f"the visibility store is {store or 'unknown'!r}, not one of {', '.join(supported)}"]
