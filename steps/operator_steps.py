@@ -4,7 +4,8 @@ PostgreSQL and its time zone.
 
 Then the server reports every role healthy, history included
 Then each role's membership ring holds the hosts the topology expects and none that is stale
-Then the history shard count is the same in the configuration, the cluster metadata and the shards table
+Then the history shard count is the same in the configuration, the cluster metadata and the
+  shards table
 And every history shard is owned by a host of the history ring
 Then Temporal's connection pools and 10 other connections fit PostgreSQL's limit with 20% to spare
 Then the visibility store is one Temporal supports for advanced visibility
@@ -29,7 +30,11 @@ from temporal_acceptance.core.verdict import expect
 from temporal_acceptance.gates import cluster
 from temporal_acceptance.probes.connections import read_limits
 from temporal_acceptance.probes.namespaces import read_retention
-from temporal_acceptance.probes.postgres_setup import plain_connection, read_session_tls, read_setting
+from temporal_acceptance.probes.postgres_setup import (
+    plain_connection,
+    read_session_tls,
+    read_setting,
+)
 
 # A deployed stack is settled: the gates judge at once (a short bound for a late heartbeat).
 SETTLED = 5.0

@@ -26,6 +26,8 @@ from temporal_acceptance.probes.cluster import (
     read_membership,
     read_shards,
 )
+from temporal_acceptance.stack.base import Stack
+from temporal_acceptance.stack.disruption import DisruptionTiming
 
 T = TypeVar("T")
 POLL_SECONDS = 0.5
@@ -96,3 +98,31 @@ def shards(
         return problems
 
     return settle(lambda log: read_shards(endpoints, configured, log), judge, timeout)
+
+
+def range_ids(endpoints: Endpoints) -> dict[int, int] | None:
+    """Each shard's range id now (None when PostgreSQL cannot be read)."""
+    try:
+        return read_shards(endpoints, None, QueryLog()).range_ids()
+    except Exception:  # the gate after the disruption says what it could not compare
+        return None
+
+
+def whole_again(
+    stack: Stack,
+    endpoints: Endpoints,
+    before: Mapping[int, int] | None,
+    timing: DisruptionTiming,
+    timeout: float,
+) -> tuple[Settled[MembershipReading], Settled[ShardReading]]:
+    """After a disruption: every ring as the topology expects and no stale member; the
+    shards consistent, owned, and — when the history host restarted — acquired again."""
+    facts = stack.temporal_facts()
+    began = time.monotonic()
+    membership = ring(endpoints, facts.topology, timeout)
+    left = max(timeout - (time.monotonic() - began), 1.0)
+    reacquired = timing.restarted_temporal
+    seen = shards(endpoints, facts.history_shards, left, before, reacquired)
+    if before is None:
+        seen.problems.append("the shards could not be read before the disruption")
+    return membership, seen

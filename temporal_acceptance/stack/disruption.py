@@ -87,6 +87,12 @@ class DisruptionTiming:
     progress_seconds: float | None = None  # the first in-flight workflow moved on
     note: str = ""  # what happened on the way (e.g. the service exited during the outage)
 
+    @property
+    def restarted_temporal(self) -> bool:
+        """Whether the Temporal server process was restarted (its history re-acquires every
+        shard then); a PostgreSQL or UI restart leaves it running."""
+        return "temporal" in self.disruption or "the stack" in self.disruption
+
     def to_json(self) -> dict[str, Any]:
         return {
             "disruption": self.disruption,
