@@ -101,6 +101,8 @@ class NativeStack(Stack):
         """The postgres_tls profile: certificates in the state directory, PostgreSQL with
         ssl on and hostssl only, Temporal and temporal-sql-tool verifying the server."""
         if not (self.settings.postgres_tls or self.mutant == TLS_NOT_REQUIRED):
+            self.postgres.options = replace(self.postgres.options, tls=None)
+            self.temporal.tls = None
             return
         run_as = self._run_as()
         self.layout.pg_tls.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +119,11 @@ class NativeStack(Stack):
         if mutant.name == EPHEMERAL_POSTGRES:
             self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
         apply_config_mutant(mutant.name, self.postgres, self.temporal)
+        if mutant.name in CONFIG_MUTANTS and any(
+            self._process(service).running() for service in START_ORDER
+        ):
+            self.say("  restarting the stack so the mutant's configuration is in force")
+            self.down()
 
     def disable_mutant(self) -> None:
         """Back onto the real data: stop everything, delete the mutant's directory, up."""
