@@ -23,9 +23,11 @@ from temporal_acceptance.core.ports import require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import parse_topology
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.compose import images as image_choice
+from temporal_acceptance.stack.compose import profile
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
 from temporal_acceptance.stack.compose.engine import (
     CONFIG_FILES_LABEL,
@@ -51,6 +53,7 @@ from temporal_acceptance.stack.compose.project import (
     started_with_local_images,
 )
 from temporal_acceptance.stack.compose.servers import datastores_from_env, server_config_view
+from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 
 COMPOSE_SERVICE = {
     Service.POSTGRES: POSTGRES_SERVICE,
@@ -67,6 +70,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 class ComposeStack(Stack):
     target = "compose"
+    role_health_dialable = True  # the ring names this project's own container
 
     def __init__(
         self,
@@ -153,6 +157,7 @@ class ComposeStack(Stack):
         project = image_choice.choose(self.project, self.client, self.say)
         image_choice.ensure_present(project, cli, self.client, self.env, self.say)
         self._check_ports()
+        profile.issue_tls(self.project.variables)
         self.say(f"… compose up ({cli.describe()}, project {project.name})")
         self._compose(project, "up", "-d", "--remove-orphans")
         self.project, self._adopted = project, True
@@ -328,7 +333,21 @@ class ComposeStack(Stack):
             postgres_port=settings.postgres_port,
             postgres_user=settings.postgres_user,
             postgres_password=self._password(),
+            postgres_ca_file=profile.ca_file(self.project.variables),
         )
+
+    def postgres_tls(self) -> bool:
+        return bool(profile.ca_file(self.project.variables))
+
+    def temporal_facts(self) -> TemporalFacts:
+        topology = parse_topology(self.settings.topology)
+        if self._container(TEMPORAL_SERVICE) is None:
+            return TemporalFacts(topology=topology)
+        return profile.server_facts(self.project.directory, self._server_env(), topology)
+
+    def data_location(self) -> DataLocation:
+        container = self._require_container(Service.POSTGRES)
+        return profile.postgres_data_location(container, self.project.name)
 
     def _password(self) -> Secret:
         return self.project.password()
