@@ -33,7 +33,7 @@ Feature: Persistence through restarts and crashes
       And both schemas are unchanged
       And a new workflow runs to completion
       And the stack was healthy again within <healthy within> seconds
-      And the membership rings and the history shards were whole again within 30 seconds
+      And the server reported every role healthy, its rings and shards whole, within 30 seconds
       And no database and user held <connections> or more connections
       And no unexpected errors were logged
 
@@ -57,7 +57,7 @@ Feature: Persistence through restarts and crashes
       When <disruption>
       And the waiting workflow is sent its signal
       Then the stack was healthy again within <healthy within> seconds
-      And the membership rings and the history shards were whole again within 30 seconds
+      And the server reported every role healthy, its rings and shards whole, within 30 seconds
       And a workflow moved on within <progress within> seconds
       And both workflows complete with their full histories
       And no database and user held 100 or more connections

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from temporal_acceptance.checks.cluster import (
@@ -108,21 +109,61 @@ def range_ids(endpoints: Endpoints) -> dict[int, int] | None:
         return None
 
 
+@dataclass
+class Recovery:
+    """The cluster after a disruption: each part settled (or not), and when — in seconds
+    from the start of the disruption — it was seen whole."""
+
+    health: Settled[HealthReading]
+    ring: Settled[MembershipReading]
+    shards: Settled[ShardReading]
+    seen_after: dict[str, float]
+
+    @property
+    def problems(self) -> list[str]:
+        return self.health.problems + self.ring.problems + self.shards.problems
+
+    def render(self) -> str:
+        lines = [
+            f"{part:<46} {'whole' if not settled.problems else 'NOT whole'} "
+            f"{self.seen_after[part]:6.1f} s after the disruption began"
+            for part, settled in (
+                ("every role healthy (deep health, gRPC health)", self.health),
+                ("membership rings as the topology expects", self.ring),
+                ("history shards consistent, owned, re-acquired", self.shards),
+            )
+        ]
+        return "\n".join(lines)
+
+
 def whole_again(
     stack: Stack,
     endpoints: Endpoints,
     before: Mapping[int, int] | None,
     timing: DisruptionTiming,
     timeout: float,
-) -> tuple[Settled[MembershipReading], Settled[ShardReading]]:
-    """After a disruption: every ring as the topology expects and no stale member; the
-    shards consistent, owned, and — when the history host restarted — acquired again."""
+) -> Recovery:
+    """After a disruption, waiting up to `timeout` in all: every role healthy as the server
+    reports it (deep health answers NOT_SERVING for seconds after a restart, while the
+    frontend already serves), every ring as the topology expects with no stale member, and
+    the shards consistent, owned and — when the history host restarted — acquired again."""
     facts = stack.temporal_facts()
-    began = time.monotonic()
-    membership = ring(endpoints, facts.topology, timeout)
-    left = max(timeout - (time.monotonic() - began), 1.0)
+    deadline = time.monotonic() + timeout
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), 1.0)
+
+    def since() -> float:
+        return (datetime.now(UTC) - timing.started_at).total_seconds()
+
+    seen: dict[str, float] = {}
+    health = healthy(endpoints, stack.role_health_dialable, left())
+    seen["every role healthy (deep health, gRPC health)"] = since()
+    membership = ring(endpoints, facts.topology, left())
+    seen["membership rings as the topology expects"] = since()
     reacquired = timing.restarted_temporal
-    seen = shards(endpoints, facts.history_shards, left, before, reacquired)
+    sharded = shards(endpoints, facts.history_shards, left(), before, reacquired)
+    seen["history shards consistent, owned, re-acquired"] = since()
     if before is None:
-        seen.problems.append("the shards could not be read before the disruption")
-    return membership, seen
+        sharded.problems.append("the shards could not be read before the disruption")
+    return Recovery(health, membership, sharded, seen)
