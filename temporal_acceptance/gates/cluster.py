@@ -143,12 +143,14 @@ def whole_again(
     timing: DisruptionTiming,
     timeout: float,
 ) -> Recovery:
-    """After a disruption, waiting up to `timeout` in all: every role healthy as the server
-    reports it (deep health answers NOT_SERVING for seconds after a restart, while the
-    frontend already serves), every ring as the topology expects with no stale member, and
-    the shards consistent, owned and — when the history host restarted — acquired again."""
+    """After a disruption, waiting until `timeout` seconds after it began: every role
+    healthy as the server reports it (deep health answers NOT_SERVING for seconds after a
+    restart, while the frontend already serves), every ring as the topology expects with no
+    stale member, and the shards consistent, owned and — when the history host restarted —
+    acquired again."""
     facts = stack.temporal_facts()
-    deadline = time.monotonic() + timeout
+    elapsed = (datetime.now(UTC) - timing.started_at).total_seconds()
+    deadline = time.monotonic() + timeout - elapsed
 
     def left() -> float:
         return max(deadline - time.monotonic(), 1.0)
