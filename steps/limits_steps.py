@@ -59,8 +59,9 @@ async def step_sa_found(context: Any) -> None:
 async def step_sa_fill(context: Any, kind: str) -> None:
     slots = checks.slots_per_type(context.run.stack.expected_schema().search_attribute_columns)
     context.sa_kind, context.sa_slots = kind, slots.get(kind, 0)
-    names = {limits.attribute_name(kind, i): kind for i in range(1, context.sa_slots + 1)}
-    context.sa_fitting = await limits.add_attributes(context.space, names)
+    context.sa_fitting = await limits.add_attributes(
+        context.space, limits.attribute_names(kind, context.sa_slots)
+    )
 
 
 @then("one more is refused with Temporal's own error naming the limit")

@@ -331,11 +331,5 @@ def step_connection_peak(context: Any, limit: int) -> None:
 def step_cluster_whole(context: Any, seconds: float) -> None:
     run, timing = context.run, context.timing
     seen = cluster.whole_again(run.stack, run.endpoints, context.range_ids, timing, seconds)
-    evidence = {
-        "the cluster after the disruption": seen,
-        "health after the disruption": seen.health.reading,
-        "membership after the disruption": seen.ring.reading,
-        "history shards after the disruption": seen.shards.reading,
-    }
     context.persistence.record_recovery(timing.disruption, seen.render())
-    expect(f"after the {timing.disruption}", seen.problems, evidence)
+    expect(f"after the {timing.disruption}", seen.problems, seen.evidence())

@@ -123,6 +123,14 @@ class Recovery:
     def problems(self) -> list[str]:
         return self.health.problems + self.ring.problems + self.shards.problems
 
+    def evidence(self) -> dict[str, object]:
+        return {
+            "the cluster after the disruption": self.render(),
+            "health after the disruption": self.health.reading,
+            "membership after the disruption": self.ring.reading,
+            "history shards after the disruption": self.shards.reading,
+        }
+
     def render(self) -> str:
         lines = [
             f"{part:<46} {'whole' if not settled.problems else 'NOT whole'} "

@@ -50,6 +50,11 @@ def attribute_name(kind: str, index: int = 1) -> str:
     return f"Tacc{kind}{index:02d}"
 
 
+def attribute_names(kind: str, count: int) -> dict[str, str]:
+    """The first `count` attributes of a type: name → type."""
+    return {attribute_name(kind, index): kind for index in range(1, count + 1)}
+
+
 def _pair(kind: str, name: str) -> SearchAttributePair:  # type: ignore[type-arg]
     value = TYPES[kind][1]
     key = {
