@@ -18,6 +18,7 @@ from temporal_acceptance.stack.compose.servers import data_location_of, facts_fr
 from temporal_acceptance.stack.local_images.spec import postgres_layout
 from temporal_acceptance.stack.native.config_mutants import (
     BLOB_LIMIT_ABOVE_GRPC,
+    HISTORY_PERSISTENCE_TOO_SLOW,
     MAX_CONNECTIONS_TOO_SMALL,
     SECOND_SHARD_COUNT,
     apply_config_mutant,
@@ -127,6 +128,8 @@ def test_configuration_mutants_change_only_what_they_name() -> None:
     assert temporal.history_shards == 8
     apply_config_mutant(BLOB_LIMIT_ABOVE_GRPC, postgres, temporal)
     assert temporal.dynamic_extra == {"limit.blobSize.error": [{"value": 6 * 1024 * 1024}]}
+    apply_config_mutant(HISTORY_PERSISTENCE_TOO_SLOW, postgres, temporal)
+    assert list(temporal.dynamic_extra) == ["history.healthPersistenceLatencyFailure"]
 
 
 def test_compose_facts_follow_the_server_template_defaults() -> None:

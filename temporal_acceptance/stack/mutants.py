@@ -67,6 +67,16 @@ CATALOGUE: tuple[Mutant, ...] = (
         in_check=True,
     ),
     Mutant(
+        "history-persistence-too-slow",
+        "history's persistence is slower than its health threshold (a database too slow or too "
+        "far for it): history reports NOT_SERVING while the frontend serves",
+        ("native",),
+        "@phase2",
+        r"The server reports every role healthy, not only the frontend",
+        r"AdminService DeepHealthCheck at \S+ is NOT_SERVING",
+        in_check=True,
+    ),
+    Mutant(
         "blob-limit-above-grpc",
         "limit.blobSize.error raised to 6 MiB, above what one gRPC message carries (4 MiB): "
         "payloads under the configured limit fail anyway",

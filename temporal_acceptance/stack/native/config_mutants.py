@@ -13,11 +13,13 @@ MAX_CONNECTIONS_TOO_SMALL = "max-connections-too-small"
 SECOND_SHARD_COUNT = "second-shard-count"
 TLS_NOT_REQUIRED = "postgres-tls-not-required"
 BLOB_LIMIT_ABOVE_GRPC = "blob-limit-above-grpc"
+HISTORY_PERSISTENCE_TOO_SLOW = "history-persistence-too-slow"
 CONFIG_MUTANTS = (
     MAX_CONNECTIONS_TOO_SMALL,
     SECOND_SHARD_COUNT,
     TLS_NOT_REQUIRED,
     BLOB_LIMIT_ABOVE_GRPC,
+    HISTORY_PERSISTENCE_TOO_SLOW,
 )
 
 # Below the pools of Temporal's four roles (4 × (20 + 5)), as on a small managed instance.
@@ -27,6 +29,10 @@ SMALL_MAX_CONNECTIONS = 50
 SECOND_SHARDS = 8
 # Above what one gRPC message carries (4 MiB by default): "just under the limit" cannot pass.
 GRPC_BREAKING_BLOB_LIMIT = 6 * 1024 * 1024
+# History judges its own health by its persistence latency (500 ms by default): a threshold
+# no database meets makes history report NOT_SERVING, as a database too slow for it would,
+# while the frontend's own gRPC health stays SERVING.
+UNREACHABLE_LATENCY_MS = 0.001
 
 
 def apply_config_mutant(name: str, postgres: Any, temporal: Any) -> None:
@@ -38,3 +44,7 @@ def apply_config_mutant(name: str, postgres: Any, temporal: Any) -> None:
         temporal.history_shards = SECOND_SHARDS
     elif name == BLOB_LIMIT_ABOVE_GRPC:
         temporal.dynamic_extra = {"limit.blobSize.error": [{"value": GRPC_BREAKING_BLOB_LIMIT}]}
+    elif name == HISTORY_PERSISTENCE_TOO_SLOW:
+        temporal.dynamic_extra = {
+            "history.healthPersistenceLatencyFailure": [{"value": UNREACHABLE_LATENCY_MS}]
+        }
