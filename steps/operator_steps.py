@@ -133,8 +133,8 @@ def step_tls_profile(context: Any) -> None:
 @then("every connection of Temporal's roles to PostgreSQL is encrypted")
 def step_encrypted(context: Any) -> None:
     sessions = read_session_tls(context.run.endpoints, log := QueryLog())
-    user = context.run.endpoints.postgres_user
-    expect("TLS to PostgreSQL", setup.encryption_problems(sessions, user), {"pg_stat_ssl": log})
+    users = context.run.stack.temporal_facts().users() or {context.run.endpoints.postgres_user}
+    expect("TLS to PostgreSQL", setup.encryption_problems(sessions, users), {"pg_stat_ssl": log})
 
 
 @then("a client without TLS is refused with a clear message")

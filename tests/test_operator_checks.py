@@ -173,11 +173,11 @@ def test_connection_peaks_under_the_limit_pass_and_nothing_sampled_fails() -> No
 
 def test_every_temporal_session_encrypted_and_plain_clients_refused() -> None:
     sessions = [SessionTls(1, "temporal", "temporal", True, "TLSv1.3")]
-    assert postgres_setup.encryption_problems(sessions, "temporal") == []
+    assert postgres_setup.encryption_problems(sessions, {"temporal"}) == []
     plain = [*sessions, SessionTls(2, "temporal_visibility", "temporal", False, "")]
-    (problem,) = postgres_setup.encryption_problems(plain, "temporal")
+    (problem,) = postgres_setup.encryption_problems(plain, {"temporal"})
     assert problem.startswith("1 of 2 sessions of 'temporal' are not encrypted: pid 2")
-    assert postgres_setup.encryption_problems([], "temporal") == [
+    assert postgres_setup.encryption_problems([], {"temporal"}) == [
         "no session of Temporal's role 'temporal' is connected (pg_stat_activity)"
     ]
     refused = ConnectionOutcome(

@@ -4,7 +4,7 @@ and the time zone the deployment asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import PurePosixPath
 
 from temporal_acceptance.clients.postgres import ConnectionOutcome
@@ -15,9 +15,11 @@ from temporal_acceptance.stack.facts import DataLocation
 NO_ENCRYPTION = "no encryption"
 
 
-def encryption_problems(sessions: Sequence[SessionTls], user: str) -> list[str]:
-    """Temporal's sessions exist, and every one of them is encrypted."""
-    theirs = [s for s in sessions if s.user == user]
+def encryption_problems(sessions: Sequence[SessionTls], users: Collection[str]) -> list[str]:
+    """Temporal's sessions (those of the roles its datastores use) exist, and every one of
+    them is encrypted."""
+    theirs = [s for s in sessions if s.user in users]
+    user = ", ".join(sorted(users))
     if not theirs:
         return [f"no session of Temporal's role {user!r} is connected (pg_stat_activity)"]
     plain = [s for s in theirs if not s.ssl]

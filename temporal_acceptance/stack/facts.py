@@ -55,6 +55,10 @@ class TemporalFacts:
     blob_size_limit: int | None = None
     source: str = "not known on this target"
 
+    def users(self) -> set[str]:
+        """The PostgreSQL roles Temporal's datastores connect as."""
+        return {pool.user for pool in self.pools}
+
     def render(self) -> str:
         lines = [
             f"read from: {self.source}",
