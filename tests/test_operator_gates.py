@@ -197,3 +197,35 @@ def test_a_configuration_mutant_takes_a_running_stack_down_so_it_comes_up_mutate
     stack.up = lambda: ups.append("up")  # type: ignore[method-assign]
     stack.disable_mutant()
     assert (stack.mutant, stack.temporal.history_shards, ups) == ("", 4, ["up"])
+
+
+def test_the_cluster_after_a_disruption_is_judged_against_the_bound_from_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from temporal_acceptance.gates import cluster
+    from temporal_acceptance.stack.disruption import DisruptionTiming
+
+    seen: dict[str, Any] = {}
+
+    def fake(name: str, problems: list[str]) -> Any:
+        def settled(*args: Any) -> Any:
+            seen[name] = args
+            return cluster.Settled(f"{name} reading", list(problems), 0.1, None)  # type: ignore[arg-type]
+
+        return settled
+
+    monkeypatch.setattr(cluster, "healthy", fake("health", []))
+    monkeypatch.setattr(cluster, "ring", fake("ring", []))
+    monkeypatch.setattr(cluster, "shards", fake("shards", ["shard 1 was not acquired again"]))
+    began = datetime.now(UTC) - timedelta(seconds=10)
+    timing = DisruptionTiming("restart of temporal", began, None, 2.0)
+    recovery = cluster.whole_again(RecordingStack(), None, {1: 3}, timing, 30)  # type: ignore[arg-type]
+    assert recovery.problems == ["shard 1 was not acquired again"]
+    assert 19 <= seen["health"][2] <= 20.5  # 30 s from the start, 10 s of them gone already
+    assert seen["shards"][3:] == ({1: 3}, True)  # Temporal restarted: shards must move on
+    assert "NOT whole" in recovery.render().splitlines()[2]
+    assert set(recovery.evidence()) >= {"the cluster after the disruption"}
+    unread = cluster.whole_again(RecordingStack(), None, None, timing, 30)  # type: ignore[arg-type]
+    assert "the shards could not be read before the disruption" in unread.problems

@@ -72,7 +72,7 @@ def test_the_data_lands_inside_the_volume_mounted_where_the_major_wants_it(
     image = _image(engine, major)
     status, logs = _run(
         engine, image, volume, data_mount(major),
-        "initdb -D \"$PGDATA\" -U postgres >/dev/null && test -s \"$PGDATA/PG_VERSION\" "
+        "initdb -D \"$PGDATA\" -U postgres >/dev/null 2>&1 && test -s \"$PGDATA/PG_VERSION\" "
         f"&& case \"$PGDATA\" in {data_mount(major)}*) echo inside;; *) echo outside;; esac",
     )  # fmt: skip
     assert status == 0, logs
