@@ -8,8 +8,8 @@ Feature: Workflow execution at the deployment's limits
 
   Gate (Phase 3 checklist, at the limits): workflows run with custom search attributes and
   with payloads near the size limit; errors at the limits are Temporal's own and clear.
-  The search-attribute gates change the deployment (a namespace of their own, deleted
-  afterwards): an external deployment runs them only when allowed (allow_changes).
+  The search-attribute gates change the deployment (namespaces of the suite's own, kept for
+  the next run): an external deployment runs them only when allowed (allow_changes).
 
   Background:
     Given the Temporal stack is deployed
@@ -18,7 +18,7 @@ Feature: Workflow execution at the deployment's limits
 
     @P1
     Scenario: One attribute of each type is set on a workflow and found by a list query
-      Given a namespace of its own for custom search attributes
+      Given a namespace of the suite's own for custom search attributes of every type
       When one search attribute of each type is created in it:
         | type        |
         | Bool        |
@@ -32,7 +32,7 @@ Feature: Workflow execution at the deployment's limits
 
     @P2
     Scenario: One attribute more than the store has room for is refused with Temporal's own error
-      Given a namespace of its own for custom search attributes
+      Given a namespace of the suite's own for reaching the search attribute limit
       When as many Text search attributes are created as the visibility store has room for
       Then one more is refused with Temporal's own error naming the limit
 

@@ -1,6 +1,7 @@
 """Steps at the deployment's limits: custom search attributes and payload sizes.
 
-Given a namespace of its own for custom search attributes
+Given a namespace of the suite's own for custom search attributes of every type
+Given a namespace of the suite's own for reaching the search attribute limit
 When one search attribute of each type is created in it:
 Then a workflow started with all of them set is found by a list query filtering on them
 When as many Text search attributes are created as the visibility store has room for
@@ -28,11 +29,17 @@ from temporal_acceptance.workload import limits
 KIB = 1024
 
 
-@given("a namespace of its own for custom search attributes")
-def step_sa_namespace(context: Any) -> None:
+NAMESPACES = {
+    "custom search attributes of every type": limits.EACH_TYPE_NAMESPACE,
+    "reaching the search attribute limit": limits.LIMIT_NAMESPACE,
+}
+
+
+@given("a namespace of the suite's own for {purpose}")
+def step_sa_namespace(context: Any, purpose: str) -> None:
     if reason := changes_allowed(context.run.stack):
         return context.scenario.skip(reason)  # type: ignore[no-any-return]
-    context.space = use_fixture(search_attribute_space, context)
+    context.space = use_fixture(search_attribute_space, context, NAMESPACES[purpose])
     slots = checks.slots_per_type(context.run.stack.expected_schema().search_attribute_columns)
     expect("search attributes", [], {"the SQL visibility store's attributes per type": slots})
 
