@@ -15,6 +15,7 @@ help:
 	@echo "make up|status|down   drive the stack by hand (data is kept; 'down' never deletes it)"
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
 	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
+	@echo "make check-profile  deployment/workflow/persistence on a TLS-only PostgreSQL in Asia/Kolkata"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +94,28 @@ check: setup
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
 	$(BIN)/python -m temporal_acceptance.reporting.summary $(REPORTS)/junit --gate ruff=$$ruff --gate mypy=$$mypy --gate layers=$$layers --gate coverage-80=$$coverage --gate stack-up=$$up \
 	  --gate report=$$report --gate secrets-gate-of-the-run=$$run_gate --gate no-password-in-output=$$secrets --save $(REPORTS)/tally-native.json
+
+# ---- operator gates (issue 14): the deployment, workflow and persistence features on a second
+# native stack with the PostgreSQL TLS profile and a non-UTC, non-whole-hour time zone for
+# PostgreSQL and the suite itself. Own ports and a throw-away state directory; the cached
+# binaries are reused. Its results go to reports/allure-results-profile (native's are kept).
+PROFILE_PORTS ?= TACC_POSTGRES_PORT=55532 TACC_TEMPORAL_PORT=31633 TACC_UI_PORT=18180
+PROFILE_FEATURES ?= features/deployment.feature features/workflow_execution.feature features/persistence.feature
+.PHONY: check-profile
+check-profile: setup
+	@state=$$(mktemp -d /var/tmp/tacc-profile.XXXXXX); chmod 755 $$state; \
+	export $(PROFILE_PORTS) TACC_STATE_DIR=$$state TACC_POSTGRES_TLS=on TACC_POSTGRES_TIMEZONE=Asia/Kolkata TZ=Asia/Kolkata; \
+	rm -rf $(REPORTS)/junit-profile; status=0; \
+	$(BIN)/temporal-acceptance up && { \
+	  [ -d $(REPORTS)/allure-results ] && mv $(REPORTS)/allure-results $(REPORTS)/allure-results-native; \
+	  $(BIN)/behave --junit-directory $(REPORTS)/junit-profile $(PROFILE_FEATURES) || status=$$?; \
+	  rm -rf $(REPORTS)/allure-results-profile; mv $(REPORTS)/allure-results $(REPORTS)/allure-results-profile; \
+	  [ -d $(REPORTS)/allure-results-native ] && mv $(REPORTS)/allure-results-native $(REPORTS)/allure-results; \
+	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS)/allure-results-profile $(REPORTS)/junit-profile || status=1; \
+	} || status=1; \
+	$(BIN)/temporal-acceptance down --purge >/dev/null; rm -rf $$state; \
+	$(BIN)/python -m temporal_acceptance.reporting.summary $(REPORTS)/junit-profile --gate profile=$$status --save $(REPORTS)/tally-profile.json; \
+	exit $$status
 
 # ---- reporting
 report: setup

@@ -9,6 +9,9 @@ Feature: Deployment validation
   Security: only this machine reaches the deployment; Temporal's database role holds only
   the privileges it needs; no password shows in anything the run writes (checked when the
   run ends).
+  The Rules from "Every role is healthy as the server itself reports it" on are the failures
+  that take self-hosted Temporal on PostgreSQL down in practice (deployment guide,
+  troubleshooting): they read the deployment only, so they also run on an external one.
 
   Background:
     Given the Temporal stack is deployed
@@ -96,3 +99,64 @@ Feature: Deployment validation
       When the effective configuration is recorded
       Then it names the PostgreSQL endpoint, the Temporal frontend and the UI
       And it contains none of the deployment's passwords
+
+  Rule: Every role is healthy as the server itself reports it
+
+    @P0
+    Scenario: The server reports every role healthy, not only the frontend
+      Then the server reports every role healthy, history included
+
+  Rule: Each role's membership ring holds the hosts the topology expects, none of them stale
+
+    @P0
+    Scenario: The membership rings match the deployment's topology
+      Then each role's membership ring holds the hosts the topology expects and none that is stale
+
+  Rule: The history shards are those the cluster was created with, and each one is owned
+
+    @P0
+    Scenario: One history shard count everywhere, every shard owned
+      Then the history shard count is the same in the configuration, the cluster metadata and the shards table
+      And every history shard is owned by a host of the history ring
+
+  Rule: Temporal's connection pools fit PostgreSQL's connection limit
+
+    @P1
+    Scenario: Every role's pools and the other clients fit, with headroom
+      Then Temporal's connection pools and 10 other connections fit PostgreSQL's limit with 20% to spare
+
+  Rule: The visibility store has what advanced visibility needs
+
+    @P1
+    Scenario: A supported SQL plugin, and the extension and helper functions of its schema
+      Then the visibility store is one Temporal supports for advanced visibility
+      And the visibility database has what advanced visibility needs
+
+  Rule: The namespaces workers need exist
+
+    @P1
+    Scenario: The default namespace keeps closed workflows as long as expected; the system namespace exists
+      Then these namespaces exist with their retention:
+        | namespace       | retention |
+        | default         | 3 days    |
+        | temporal-system | 7 days    |
+
+  Rule: PostgreSQL keeps its data on the deployment's persistent storage
+
+    @P0
+    Scenario: PostgreSQL's live data directory is on persistent storage
+      Then PostgreSQL's live data directory lies on the deployment's persistent storage
+
+  Rule: PostgreSQL accepts only TLS when the deployment requires it
+
+    @P1
+    Scenario: Temporal's connections are encrypted and a plain client is refused
+      Given the deployment requires TLS to PostgreSQL
+      Then every connection of Temporal's roles to PostgreSQL is encrypted
+      And a client without TLS is refused with a clear message
+
+  Rule: PostgreSQL runs in the time zone the deployment asks for
+
+    @P2
+    Scenario: PostgreSQL's time zone is the one the deployment asked for
+      Then PostgreSQL runs in the time zone the deployment asked for

@@ -9,7 +9,10 @@ Feature: Persistence through restarts and crashes
   execute; no data loss; schema unchanged; performance acceptable.
 
   Every scenario disrupts the running deployment and leaves it healthy again, even when it
-  fails, so they run in any order. Targets that cannot be disrupted skip them, saying why.
+  fails, so they run in any order. After each disruption the membership rings must hold the
+  hosts the topology expects (none stale) and every history shard must be owned again; the
+  connections PostgreSQL holds are sampled throughout and their peak per database and user
+  must stay under the table's limit. Targets that cannot be disrupted skip them, saying why.
   Recovery times are measured from the start of each disruption and attached to the results;
   the limits in the tables hold for the native and the compose deployment with room to spare
   (figures in the persistence guide), so a real regression fails and a busy machine does not.
@@ -17,31 +20,34 @@ Feature: Persistence through restarts and crashes
   Background:
     Given the Temporal stack is deployed
     And the test worker has been started
+    And PostgreSQL's connections are being sampled
 
   Rule: Services restart cleanly, with history, rows and schema intact, and new workflows run
 
     Scenario Outline: Nothing stored changes when <what> is restarted
       Given a completed workflow and a record of what PostgreSQL stores
       When <disruption>
-      Then its history is unchanged
+      Then the server reported every role healthy, its rings and shards whole, within <whole within> seconds
+      And its history is unchanged
       And Temporal's rows are unchanged
       And the application's rows are unchanged
       And both schemas are unchanged
       And a new workflow runs to completion
       And the stack was healthy again within <healthy within> seconds
+      And no database and user held <connections> or more connections
       And no unexpected errors were logged
 
       @P0
       Examples: The services that hold the data
-        | what            | disruption                                         | healthy within |
-        | Temporal        | the Temporal server is restarted                   | 10             |
-        | PostgreSQL      | PostgreSQL is restarted                            | 10             |
-        | the whole stack | the whole stack is taken down and brought up again | 20             |
+        | what            | disruption                                         | healthy within | whole within | connections |
+        | Temporal        | the Temporal server is restarted                   | 10             | 30           | 100         |
+        | PostgreSQL      | PostgreSQL is restarted                            | 10             | 30           | 100         |
+        | the whole stack | the whole stack is taken down and brought up again | 20             | 30           | 100         |
 
       @P1
       Examples: The user interface
-        | what   | disruption                   | healthy within |
-        | the UI | the Temporal UI is restarted | 10             |
+        | what   | disruption                   | healthy within | whole within | connections |
+        | the UI | the Temporal UI is restarted | 10             | 30           | 100         |
 
   Rule: Workflows in flight survive restarts and crashes, and are back at work quickly
 
@@ -51,15 +57,18 @@ Feature: Persistence through restarts and crashes
       When <disruption>
       And the waiting workflow is sent its signal
       Then the stack was healthy again within <healthy within> seconds
+      And the server reported every role healthy, its rings and shards whole, within <whole within> seconds
       And a workflow moved on within <progress within> seconds
       And both workflows complete with their full histories
+      And no database and user held 100 or more connections
 
       Examples:
-        | disruption                                      | healthy within | progress within |
-        | the Temporal server is restarted                | 10             | 10              |
-        | PostgreSQL is restarted                         | 10             | 10              |
-        | the Temporal server is killed and started again | 10             | 10              |
-        | PostgreSQL is killed and started again          | 10             | 10              |
+        | disruption                                                | healthy within | whole within | progress within |
+        | the Temporal server is restarted                          | 10             | 30           | 10              |
+        | PostgreSQL is restarted                                   | 10             | 30           | 10              |
+        | the Temporal server is killed and started again           | 10             | 30           | 10              |
+        | PostgreSQL is killed and started again                    | 10             | 30           | 10              |
+        | the Temporal server is restarted while PostgreSQL is down | 30             | 45           | 30              |
 
     @P1
     Scenario: An activity cut off by a worker crash is retried on a new worker process
@@ -78,3 +87,4 @@ Feature: Persistence through restarts and crashes
       And Temporal lists each of them exactly once, completed
       And the visibility database lists each of them exactly once, completed
       And the application's table holds one row for each of them
+      And no database and user held 100 or more connections

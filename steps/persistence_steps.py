@@ -22,6 +22,9 @@ Then all of them complete within 60 seconds
 And Temporal lists each of them exactly once, completed
 And the visibility database lists each of them exactly once, completed
 And the application's table holds one row for each of them
+And PostgreSQL's connections are being sampled
+And no database and user held 100 or more connections
+And the server reported every role healthy, its rings and shards whole, within 30 seconds
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import parse
-from behave import given, register_type, then, when
+from behave import given, register_type, then, use_fixture, when
 
 from temporal_acceptance.checks import execution, stored
+from temporal_acceptance.checks.connections import peak_problems
 from temporal_acceptance.checks.history import render
 from temporal_acceptance.checks.inflight import completed_whole
 from temporal_acceptance.checks.load import (
@@ -46,6 +50,8 @@ from temporal_acceptance.checks.recovery import healthy_problems
 from temporal_acceptance.clients.postgres import QueryLog
 from temporal_acceptance.core.errors import NotSupportedOnTarget
 from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.fixtures.connections import connection_sampling
+from temporal_acceptance.gates import cluster
 from temporal_acceptance.gates import load as load_gate
 from temporal_acceptance.gates import persistence as gates
 from temporal_acceptance.probes.load import read_app_ids, read_visibility_rows
@@ -88,6 +94,7 @@ async def step_record_stored(context: Any) -> None:
 
 @when("{disruption:Disruption}")
 def step_disrupt(context: Any, disruption: Any) -> None:
+    context.range_ids = cluster.range_ids(context.run.endpoints)
     try:
         context.timing = perform(context.run.stack, disruption)
     except NotSupportedOnTarget as exc:
@@ -302,3 +309,27 @@ def step_app_rows_once(context: Any) -> None:
         app_row_problems(app_ids, batch.ids),
         {"application rows": log},
     )
+
+
+# -- the cluster and PostgreSQL's connections through the disruption ---------------------------
+
+
+@given("PostgreSQL's connections are being sampled")
+def step_sample_connections(context: Any) -> None:
+    context.connections = use_fixture(connection_sampling, context)
+
+
+@then("no database and user held {limit:d} or more connections")
+def step_connection_peak(context: Any, limit: int) -> None:
+    peaks = context.connections.finish()
+    expect("PostgreSQL's connections", peak_problems(peaks, limit), {"connection peaks": peaks})
+
+
+@then(
+    "the server reported every role healthy, its rings and shards whole, within {seconds:g} seconds"
+)
+def step_cluster_whole(context: Any, seconds: float) -> None:
+    run, timing = context.run, context.timing
+    seen = cluster.whole_again(run.stack, run.endpoints, context.range_ids, timing, seconds)
+    context.persistence.record_recovery(timing.disruption, seen.render())
+    expect(f"after the {timing.disruption}", seen.problems, seen.evidence())

@@ -214,10 +214,13 @@ def test_every_port_is_published_on_loopback_only() -> None:
 def test_postgres_data_is_on_a_named_volume_and_the_mutant_makes_it_anonymous() -> None:
     compose = _compose(COMPOSE_FILE)
     postgres = compose["services"]["postgresql"]  # type: ignore[index]
-    assert "postgres-data:/var/lib/postgresql/data" in postgres["volumes"]
+    # mounted where the major keeps its data (POSTGRES_DATA_MOUNT, set from the major)
+    mount = "${POSTGRES_DATA_MOUNT:-/var/lib/postgresql/data}"
+    assert f"postgres-data:{mount}" in postgres["volumes"]
     assert "postgres-data" in compose["volumes"]  # type: ignore[operator]
+    assert "max_connections=${POSTGRES_MAX_CONNECTIONS:-200}" in postgres["command"]
     mutant = _compose("compose/anonymous-volume.yml")["services"]["postgresql"]  # type: ignore[index]
-    assert mutant["volumes"] == ["/var/lib/postgresql/data"]
+    assert mutant["volumes"] == [mount]
 
 
 def test_no_credentials_or_fixed_names_in_the_compose_file() -> None:

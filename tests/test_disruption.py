@@ -41,6 +41,7 @@ def test_every_phrase_of_the_feature_is_known_and_names_its_action() -> None:
     assert {d.name for d in DISRUPTIONS.values()} == {
         "restart of temporal", "restart of postgres", "restart of ui", "down + up of the stack",
         "kill -9 + start of temporal", "kill -9 + start of postgres",
+        "restart during a PostgreSQL outage of temporal",
     }  # fmt: skip
     with pytest.raises(ValueError, match="unknown disruption 'PostgreSQL melts'"):
         parse_disruption("PostgreSQL melts")
@@ -103,6 +104,7 @@ def test_thresholds_are_judged_on_the_measured_times() -> None:
         "stopped_seconds": None,
         "healthy_seconds": 2.5,
         "progress_seconds": 6.25,
+        "note": "",
     }
     assert timing.render().splitlines() == [
         "restart of temporal, started 2026-11-25T12:00:00+00:00",

@@ -44,7 +44,11 @@ def test_start_poll_stop_restart_kill(
         assert run(driver.start(dev_env.client)) == pid  # running: no second process
         assert sorted(run(driver.wait_polling(dev_env.client))) == ["activity", "workflow"]
         registered = driver.registrations()
-        assert registered["workflows"] == ["TestWorkflow", "ChildTestWorkflow"]
+        assert registered["workflows"] == [
+            "TestWorkflow",
+            "ChildTestWorkflow",
+            "PayloadSizeWorkflow",
+        ]
         assert registered["activities"] == ["test_activity_execution", "test_database_operation"]
         assert registered["identity"] == [driver.spec.identity]
 

@@ -189,7 +189,7 @@ def test_listen_everywhere_mutants_run_only_where_loopback_is_all_there_is(
     stack.enable_mutant("postgres-any-address")
     assert stack.postgres.listen_override == "*"
     assert "listen_addresses = '*'" in postgres_conf(
-        5432, "127.0.0.1", stack.postgres.listen_override
+        5432, "127.0.0.1", listen=stack.postgres.listen_override
     )
     other = native(tmp_path)
     other.interfaces = lambda: ["lo"]

@@ -7,7 +7,7 @@ import re
 
 from temporal_acceptance.checks.logscan import AllowedError
 from temporal_acceptance.stack.base import START_ORDER, Service
-from temporal_acceptance.stack.disruption import Disruption
+from temporal_acceptance.stack.disruption import Action, Disruption
 
 
 def _allow(service: Service, pattern: str, reason: str) -> AllowedError:
@@ -127,5 +127,7 @@ def allowlist_for(*disruptions: Disruption) -> tuple[AllowedError, ...]:
     entries: list[AllowedError] = []
     for disruption in disruptions:
         services = (disruption.service,) if disruption.service else START_ORDER
+        if disruption.action is Action.RESTART_IN_OUTAGE:  # PostgreSQL went down too
+            services = (*services, Service.POSTGRES)
         entries += [e for service in services for e in NOISE[service] if e not in entries]
     return tuple(entries)

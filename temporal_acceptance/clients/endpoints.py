@@ -15,6 +15,9 @@ APP_DATABASE = "acceptance_app"
 # The test worker's own PostgreSQL role: it owns the application database and nothing else
 # (never Temporal's role, never the admin).
 APP_ROLE = "acceptance_app"
+# How the suite's own PostgreSQL sessions name themselves (pg_stat_activity), so gates that
+# count Temporal's connections can leave the suite's out.
+APPLICATION_NAME = "temporal-acceptance"
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,25 @@ class PostgresAddress:
     port: int
     user: str
     password: Secret
+    # The CA that signed PostgreSQL's certificate: set when the deployment requires TLS, and
+    # then every connection verifies the server's certificate and host name.
+    ca_file: str = ""
 
-    def conninfo(self, database: str, password: Secret | None = None, timeout: int = 5) -> str:
-        """A libpq connection string (holds the password: never log it)."""
+    def conninfo(
+        self,
+        database: str,
+        password: Secret | None = None,
+        timeout: int = 5,
+        tls: bool | None = None,
+    ) -> str:
+        """A libpq connection string (holds the password: never log it). `tls=False` asks
+        for a plain connection (to prove a TLS-only server refuses it)."""
+        wanted = bool(self.ca_file) if tls is None else tls
+        security = (
+            {"sslmode": "verify-full", "sslrootcert": self.ca_file}
+            if wanted
+            else {"sslmode": "disable"}
+        )
         return make_conninfo(
             host=self.host,
             port=str(self.port),
@@ -35,7 +54,8 @@ class PostgresAddress:
             password=(password or self.password).reveal(),
             dbname=database,
             connect_timeout=str(timeout),
-            application_name="temporal-acceptance",
+            application_name=APPLICATION_NAME,
+            **security,
         )
 
 
@@ -54,12 +74,17 @@ class Endpoints:
     # one, where the application database is reached as Temporal's role.
     app_user: str = APP_ROLE
     app_password: Secret | None = None
+    postgres_ca_file: str = ""  # set when PostgreSQL requires TLS (see PostgresAddress)
 
     @property
     def postgres(self) -> PostgresAddress:
         """Temporal's role: what the suite reads Temporal's databases as."""
         return PostgresAddress(
-            self.postgres_host, self.postgres_port, self.postgres_user, self.postgres_password
+            self.postgres_host,
+            self.postgres_port,
+            self.postgres_user,
+            self.postgres_password,
+            self.postgres_ca_file,
         )
 
     @property
@@ -67,7 +92,11 @@ class Endpoints:
         if self.app_password is None:
             return None
         return PostgresAddress(
-            self.postgres_host, self.postgres_port, self.app_user, self.app_password
+            self.postgres_host,
+            self.postgres_port,
+            self.app_user,
+            self.app_password,
+            self.postgres_ca_file,
         )
 
     def address_for(self, database: str) -> PostgresAddress:

@@ -72,10 +72,12 @@ def connect(
     database: str,
     password: Secret | None = None,
     timeout: int = 5,
+    tls: bool | None = None,
 ) -> Any:
-    """The suite's one way to open a PostgreSQL connection (autocommit; a context manager)."""
+    """The suite's one way to open a PostgreSQL connection (autocommit; a context manager).
+    With the deployment's CA known, TLS with host verification; `tls=False` forces plain."""
     address = target.address_for(database) if isinstance(target, Endpoints) else target
-    return psycopg.connect(address.conninfo(database, password, timeout), autocommit=True)
+    return psycopg.connect(address.conninfo(database, password, timeout, tls), autocommit=True)
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,14 @@ class ConnectionOutcome:
 
 
 def try_connect(
-    endpoints: Endpoints | PostgresAddress, database: str, password: Secret | None = None
+    endpoints: Endpoints | PostgresAddress,
+    database: str,
+    password: Secret | None = None,
+    tls: bool | None = None,
 ) -> ConnectionOutcome:
     """Connect and report the server version, or the error PostgreSQL gave (redacted)."""
     try:
-        with connect(endpoints, database, password) as conn:
+        with connect(endpoints, database, password, tls=tls) as conn:
             version = conn.execute("show server_version").fetchone()
     except psycopg.Error as exc:
         address = endpoints.address_for(database) if isinstance(endpoints, Endpoints) else endpoints

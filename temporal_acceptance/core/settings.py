@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.topology import parse_topology
 from temporal_acceptance.core.versions import (
     DEFAULT_POSTGRES_MAJOR,
     DEFAULT_TEMPORAL_VERSION,
@@ -50,6 +51,12 @@ KEYS = (
     "compose_file",
     # -- ui: the Chromium binary the browser gates drive (default: Debian's /usr/bin/chromium)
     "chromium",
+    # -- operator gates (issue 14): hosts per role, PostgreSQL TLS, its time zone, and whether
+    # gates that change the deployment (search attributes) may run on an external target
+    "topology",
+    "postgres_tls",
+    "postgres_timezone",
+    "allow_changes",
 )
 COMPOSE_IMAGES = ("auto", "official", "local")
 
@@ -108,6 +115,21 @@ def _flag(key: str, raw: str) -> bool:
     return value in _TRUE
 
 
+def _timezone(raw: str) -> str:
+    """An IANA zone name PostgreSQL and Python both know (e.g. Asia/Kolkata)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"postgres_timezone {raw!r} is not a time zone name",
+            "use an IANA name such as Asia/Kolkata or UTC",
+        ) from None
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     target: str = "native"
@@ -138,6 +160,12 @@ class Settings:
     given: frozenset[str] = field(default=frozenset(), compare=False)
     # -- ui: the Chromium the browser gates drive ('' = Debian's /usr/bin/chromium)
     chromium: str = ""
+    # -- operator gates: "history=3,..." hosts per role ('' = one of each); PostgreSQL that
+    # accepts only TLS on TCP (native, compose); its `timezone` ('' = UTC); changes allowed
+    topology: str = ""
+    postgres_tls: bool = False
+    postgres_timezone: str = ""
+    allow_changes: bool = False
 
     @classmethod
     def load(
@@ -179,8 +207,14 @@ class Settings:
                 values[key] = _port(key, raw[key])
         if "temporal_port" in raw:
             values["temporal_port"] = _temporal_port(raw["temporal_port"])
-        if "force_version" in raw:
-            values["force_version"] = _flag("force_version", raw["force_version"])
+        for key in ("force_version", "postgres_tls", "allow_changes"):
+            if key in raw:
+                values[key] = _flag(key, raw[key])
+        if "topology" in raw:
+            parse_topology(raw["topology"])  # one line naming a bad entry
+            values["topology"] = raw["topology"].strip()
+        if "postgres_timezone" in raw:
+            values["postgres_timezone"] = _timezone(raw["postgres_timezone"])
         for key in (
             "host",
             "namespace",

@@ -44,6 +44,9 @@ class ReleaseSchema:
     visibility_tables: tuple[str, ...] = ()
     visibility_extensions: tuple[str, ...] = ()
     visibility_functions: tuple[str, ...] = ()
+    # The pre-allocated columns of custom search attributes (Bool01, ..., KeywordList03):
+    # SQL visibility has a fixed number per type.
+    search_attribute_columns: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {key: list(v) if isinstance(v, tuple) else v for key, v in self.__dict__.items()}
@@ -61,6 +64,7 @@ class ReleaseSchema:
             names("visibility_tables"),
             names("visibility_extensions"),
             names("visibility_functions"),
+            names("search_attribute_columns"),
         )
 
 
@@ -70,6 +74,10 @@ _CREATE = re.compile(
     re.IGNORECASE,
 )
 SCHEMA_DIR = "schema/postgresql/v12"
+# A custom search attribute's column in executions_visibility: type name + two digits.
+_SLOT = re.compile(
+    r"^\s+((?:Bool|Datetime|Double|Int|KeywordList|Keyword|Text)\d{2})\s", re.MULTILINE
+)
 # temporal-sql-tool creates it (setup-schema); the schema files do not.
 TOOL_TABLE = "schema_version"
 
@@ -94,6 +102,7 @@ def read_release_schema(module_dir: Path) -> ReleaseSchema:
         tuple(sorted({*created(visibility_sql, "table"), TOOL_TABLE})),
         created(visibility_sql, "extension"),
         created(visibility_sql, "function"),
+        tuple(sorted(set(_SLOT.findall(visibility_sql)))),
     )
 
 
@@ -152,9 +161,12 @@ def expected_schema(
     entry = server_binary.parent
     manifest = read_manifest(entry)
     recorded = manifest.get(MANIFEST_KEY)
-    if isinstance(recorded, dict) and recorded.get("temporal_tables"):
-        return ReleaseSchema.from_json(recorded)
+    kept = ReleaseSchema.from_json(recorded) if isinstance(recorded, dict) else None
+    if kept is not None and kept.temporal_tables and kept.search_attribute_columns:
+        return kept
     schema = release_schema(temporal_version, env)
+    if not schema.temporal_tables and kept is not None and kept.temporal_tables:
+        return kept  # recorded by an earlier version of the suite; no module source here
     if manifest and schema.temporal_tables:  # our own cache entry: remember it
         write_manifest(entry, {**manifest, MANIFEST_KEY: schema.to_json()})
     return schema

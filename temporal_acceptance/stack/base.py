@@ -18,7 +18,9 @@ from temporal_acceptance.core.logs import LogLine
 from temporal_acceptance.core.ports import Listener
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import parse_topology
 from temporal_acceptance.provision.binaries import ReleaseSchema, release_schema
+from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 from temporal_acceptance.stack.mutants import parse_mutant
 
 
@@ -66,6 +68,10 @@ class Stack(abc.ABC):
     supports_disruption: bool = True
     # The persistence-breaking mutant in effect ("" = none): see enable_mutant.
     mutant: str = ""
+    # Whether the suite may dial each role's own gRPC address (as the membership ring names
+    # it) for its health: loopback processes and the project's own containers, never the
+    # hosts of a deployment the suite does not own.
+    role_health_dialable: bool = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -93,6 +99,16 @@ class Stack(abc.ABC):
     def restart(self, service: Service) -> None:
         self.stop(service)
         self.start(service)
+
+    def launch(self, service: Service) -> None:
+        """Start a service's process without waiting for it to be healthy, as a supervisor
+        does (it may exit at once, e.g. with its database away)."""
+        raise self._unsupported(f"starting {service.value} without waiting")
+
+    def exited(self, service: Service) -> str | None:
+        """How a launched service ended ("exit status 1: ..."), or None while it runs."""
+        status = self.status(service)
+        return None if status.running else status.detail or "not running"
 
     # -- mutants: deliberately broken variants that prove the gates can fail ------------
     def enable_mutant(self, name: str) -> None:
@@ -157,6 +173,19 @@ class Stack(abc.ABC):
         (the configuration gate reads the raw rendering: redaction must not hide a leak)."""
         text = yaml.safe_dump(self.effective_config(), sort_keys=False)
         return redact(text, self.known_secrets()) if redacted else text
+
+    def temporal_facts(self) -> TemporalFacts:
+        """What the deployment's configuration says (roles, shards, pools, payload limit);
+        a target that cannot read its configuration knows only the topology it was given."""
+        return TemporalFacts(topology=parse_topology(self.settings.topology))
+
+    def data_location(self) -> DataLocation | None:
+        """Where PostgreSQL's live data directory must lie (None: not known here)."""
+        return None
+
+    def postgres_tls(self) -> bool:
+        """Whether this deployment's PostgreSQL must accept only TLS on TCP."""
+        return self.settings.postgres_tls
 
     def expected_schema(self) -> ReleaseSchema:
         """What the deployed Temporal release expects of its databases (its schema files)."""

@@ -15,9 +15,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.base import START_ORDER, Service, Stack
 
+# How long PostgreSQL stays away once the service has been restarted without it: until the
+# service has given up (exited) or this long has passed.
+OUTAGE_SECONDS = 5.0
 # A restart that is not healthy in this long has failed; the feature's thresholds are far
 # lower, so a slow restart is reported as "took N s", not as a timeout.
 HEALTHY_TIMEOUT = 120.0
@@ -27,6 +31,10 @@ class Action(StrEnum):
     RESTART = "restart"  # stop gracefully, start again
     KILL = "kill -9 + start"  # SIGKILL, as a crash or an OOM kill, then start again
     DOWN_UP = "down + up"  # the whole deployment down, then up on the same data
+    # PostgreSQL stopped; the service restarted while it is away (it may exit, as a process
+    # started without its database does); PostgreSQL back; the service started again if it
+    # had exited (what a supervisor — systemd, Kubernetes, a restart policy — does)
+    RESTART_IN_OUTAGE = "restart during a PostgreSQL outage"
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,11 @@ DISRUPTIONS: dict[str, Disruption] = {
             "the Temporal server is killed and started again", Action.KILL, Service.TEMPORAL
         ),
         Disruption("PostgreSQL is killed and started again", Action.KILL, Service.POSTGRES),
+        Disruption(
+            "the Temporal server is restarted while PostgreSQL is down",
+            Action.RESTART_IN_OUTAGE,
+            Service.TEMPORAL,
+        ),
     )
 }
 
@@ -72,6 +85,13 @@ class DisruptionTiming:
     stopped_seconds: float | None  # the stop/kill/down returned (None: one restart call)
     healthy_seconds: float  # every service healthy again
     progress_seconds: float | None = None  # the first in-flight workflow moved on
+    note: str = ""  # what happened on the way (e.g. the service exited during the outage)
+
+    @property
+    def restarted_temporal(self) -> bool:
+        """Whether the Temporal server process was restarted (its history re-acquires every
+        shard then); a PostgreSQL or UI restart leaves it running."""
+        return "temporal" in self.disruption or "the stack" in self.disruption
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +100,7 @@ class DisruptionTiming:
             "stopped_seconds": _round(self.stopped_seconds),
             "healthy_seconds": _round(self.healthy_seconds),
             "progress_seconds": _round(self.progress_seconds),
+            "note": self.note,
         }
 
     def render(self) -> str:
@@ -90,6 +111,8 @@ class DisruptionTiming:
         ]
         lines = [f"{self.disruption}, started {self.started_at.isoformat()}"]
         lines += [f"  {label:<40} {_seconds(value)}" for label, value in rows]
+        if self.note:
+            lines.append(f"  {self.note}")
         return "\n".join(lines)
 
 
@@ -124,8 +147,12 @@ def perform(
     started_at = datetime.now(UTC)
     begin = clock()
     stopped: float | None = None
+    note = ""
     service = disruption.service
-    if disruption.action is Action.DOWN_UP:
+    if disruption.action is Action.RESTART_IN_OUTAGE and service is not None:
+        note = restart_in_outage(stack, service)
+        stopped = clock() - begin
+    elif disruption.action is Action.DOWN_UP:
         stack.down()
         stopped = clock() - begin
         stack.up()
@@ -138,4 +165,27 @@ def perform(
     else:
         stack.restart(service)
     wait_healthy(stack)
-    return DisruptionTiming(disruption.name, started_at, stopped, clock() - begin)
+    return DisruptionTiming(disruption.name, started_at, stopped, clock() - begin, note=note)
+
+
+def restart_in_outage(stack: Stack, service: Service, outage: float = OUTAGE_SECONDS) -> str:
+    """PostgreSQL down; `service` stopped and launched again without it; PostgreSQL back
+    once the service gave up or `outage` passed; the service started again if it exited.
+    Returns what the service did while PostgreSQL was away."""
+    stack.stop(Service.POSTGRES)
+    stack.stop(service)
+    stack.launch(service)
+    try:
+        ended = wait_until(
+            lambda: stack.exited(service),
+            what=f"{service.value}, started without PostgreSQL, to give up",
+            timeout=outage,
+            accept=lambda how: how is not None,
+        )
+    except WaitTimeout:
+        ended = None
+    stack.start(Service.POSTGRES)
+    if ended is not None:
+        stack.start(service)
+        return f"{service.value} exited while PostgreSQL was down ({ended}); started again"
+    return f"{service.value} kept running through the PostgreSQL outage"

@@ -102,6 +102,55 @@ CATALOGUE: tuple[Mutant, ...] = (
         r"Temporal's PostgreSQL password appears in .*deploy\.log line \d+",
         in_check=True,
     ),
+    # -- operator gates (issue 14): configuration defects operators really ship
+    Mutant(
+        "max-connections-too-small",
+        "PostgreSQL's max_connections (50) is below what Temporal's pools may open (a small "
+        "managed instance)",
+        ("native",),
+        "@phase2 and not @ui",
+        r"Every role's pools and the other clients fit, with headroom",
+        r"Temporal's pools may open \d+ connections",
+        in_check=True,
+    ),
+    Mutant(
+        "second-shard-count",
+        "numHistoryShards changed in the configuration after the cluster was created "
+        "(Temporal keeps the old count and only warns, temporal#4835)",
+        ("native",),
+        "@phase2 and not @ui",
+        r"One history shard count everywhere, every shard owned",
+        r"the configuration asks for 8 history shards but the cluster was created with 4",
+        in_check=True,
+    ),
+    Mutant(
+        "postgres-tls-not-required",
+        "PostgreSQL has TLS but still accepts plain TCP logins (host instead of hostssl)",
+        ("native",),
+        "@phase2 and not @ui",
+        r"Temporal's connections are encrypted and a plain client is refused",
+        r"PostgreSQL accepted a client without TLS",
+        in_check=True,
+    ),
+    Mutant(
+        "history-persistence-too-slow",
+        "history's persistence is slower than its health threshold (a database too slow or too "
+        "far for it): history reports NOT_SERVING while the frontend serves",
+        ("native",),
+        "@phase2 and not @ui",
+        r"The server reports every role healthy, not only the frontend",
+        r"AdminService DeepHealthCheck at \S+ is NOT_SERVING",
+        in_check=True,
+    ),
+    Mutant(
+        "blob-limit-above-grpc",
+        "limit.blobSize.error raised to 6 MiB, above what one gRPC message carries (4 MiB): "
+        "payloads under the configured limit fail anyway",
+        ("native",),
+        "@phase3",
+        r"A payload just under the limit completes; one over it is rejected cleanly",
+        r"just under the configured limit",
+    ),
 )
 MUTANTS = {mutant.name: mutant for mutant in CATALOGUE}
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 TASK_QUEUE = "temporal-acceptance-test"
 WORKFLOW_NAME = "TestWorkflow"
 CHILD_WORKFLOW_NAME = "ChildTestWorkflow"
+# Takes one large input and returns its length: the payload-limit gate's workflow.
+PAYLOAD_WORKFLOW_NAME = "PayloadSizeWorkflow"
 ACTIVITY_EXECUTION = "test_activity_execution"
 DATABASE_OPERATION = "test_database_operation"
 SIGNAL_NAME = "test_signal"

@@ -46,15 +46,24 @@ from temporal_acceptance.workload.shared import (
     APP_DSN_ENV,
     CHILD_WORKFLOW_NAME,
     DATABASE_OPERATION,
+    PAYLOAD_WORKFLOW_NAME,
     TASK_QUEUE,
     WORKFLOW_NAME,
 )
-from temporal_acceptance.workload.workflows import ChildTestWorkflow, TestWorkflow
+from temporal_acceptance.workload.workflows import (
+    ChildTestWorkflow,
+    PayloadSizeWorkflow,
+    TestWorkflow,
+)
 
 log = logging.getLogger("temporal_acceptance.worker")
 
 # Registered under the names in shared.py (the `name=` of their definitions).
-WORKFLOWS = {WORKFLOW_NAME: TestWorkflow, CHILD_WORKFLOW_NAME: ChildTestWorkflow}
+WORKFLOWS = {
+    WORKFLOW_NAME: TestWorkflow,
+    CHILD_WORKFLOW_NAME: ChildTestWorkflow,
+    PAYLOAD_WORKFLOW_NAME: PayloadSizeWorkflow,
+}
 ACTIVITIES: dict[str, Callable[..., Any]] = {
     ACTIVITY_EXECUTION: test_activity_execution,
     DATABASE_OPERATION: test_database_operation,

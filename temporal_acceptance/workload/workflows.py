@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from temporal_acceptance.workload.shared import (
         CHILD_WORKFLOW_NAME,
+        PAYLOAD_WORKFLOW_NAME,
         QUERY_NAME,
         SIGNAL_NAME,
         STAGE_ACTIVITIES,
@@ -143,3 +144,13 @@ class TestWorkflow:
     @workflow.query(name=QUERY_NAME)
     def get_status(self) -> WorkflowStatus:
         return self._status
+
+
+@workflow.defn(name=PAYLOAD_WORKFLOW_NAME)
+class PayloadSizeWorkflow:
+    """Receives one (large) input and returns its length: a payload near the server's size
+    limit must travel through the start, the history and the workflow task."""
+
+    @workflow.run
+    async def run(self, payload: str) -> int:
+        return len(payload)

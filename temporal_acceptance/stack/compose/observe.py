@@ -10,9 +10,17 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from temporal_acceptance.clients.endpoints import DataStore
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.ports import Listener
-from temporal_acceptance.stack.compose.engine import PROJECT_LABEL, ContainerLike, state_of
+from temporal_acceptance.core.secrets import Secret, redact
+from temporal_acceptance.stack.compose.engine import (
+    PROJECT_LABEL,
+    ContainerLike,
+    network_names,
+    published_port,
+    state_of,
+)
 from temporal_acceptance.stack.compose.secrets import foreign_resources
 
 
@@ -79,3 +87,33 @@ def require_own_project(client: Any, project: str, deployment: str) -> None:
             "refusing to delete its volumes; `down` without --purge keeps them, or remove "
             "them by hand if you mean it",
         )
+
+
+def log_tail(container: Any | None, compose_service: str, secrets: list[Secret], count: int) -> str:
+    """The container's last log lines (redacted) for an error message."""
+    if container is None:
+        return f"(no {compose_service} container)"
+    raw = container.logs(stdout=True, stderr=True, tail=count)
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    # Temporal logs long JSON lines: the start of each says what happened.
+    lines = [line if len(line) <= 400 else line[:397] + "..." for line in text.splitlines()]
+    body = redact("\n".join(lines), secrets)
+    return f"last lines of {container.name} (docker logs {container.name}):\n{body}"
+
+
+def failed_state(container: Any) -> str:
+    """The container's state line when it exited with an error or is unhealthy, else ''."""
+    running, health, line = state_of(container)
+    failed = (not running and not line.endswith("(exit code 0)")) or health == "unhealthy"
+    return line if failed else ""
+
+
+def datastores_seen_from_host(stores: Iterable[Any], containers: list[Any]) -> list[DataStore]:
+    """The server's datastores (compose service names and ports inside the project's network)
+    as the suite reaches them: through the port the owning container publishes on the host."""
+    found = []
+    for store in stores:
+        owner = next((c for c in containers if store.host in network_names(c)), None)
+        reachable = published_port(owner, store.port) if owner is not None else None
+        found.append(store.as_datastore(reachable))
+    return found

@@ -30,6 +30,18 @@ from temporal_acceptance.stack.compose.secrets import (
 COMPOSE_FILE = "docker-compose.yml"
 DEFAULT_PROJECT = "temporal-acceptance"
 LOCAL_IMAGES_OVERRIDE = "compose/local-images.yml"
+# The PostgreSQL TLS profile (postgres_tls=on): certificates, hostssl only, clients verify.
+TLS_OVERRIDE = "compose/postgres-tls.yml"
+TLS_DIR_VARIABLE = "TACC_POSTGRES_TLS_DIR"
+# Where the named volume is mounted: the official image keeps its data in
+# /var/lib/postgresql/data up to 17 and in /var/lib/postgresql/<major>/docker from 18 on,
+# refusing a volume at the old place (docker-library/postgres#1259).
+DATA_MOUNT_VARIABLE = "POSTGRES_DATA_MOUNT"
+
+
+def data_mount(major: int) -> str:
+    return "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
+
 
 # Compose service names (upstream's, minus fixed container names).
 POSTGRES_SERVICE = "postgresql"
@@ -51,6 +63,7 @@ SETTING_VARIABLES: dict[str, tuple[tuple[str, ...], Callable[[Settings], str]]] 
     "ui_port": (("UI_PUBLISHED_PORT",), lambda s: str(s.ui_port)),
     "postgres_user": (("POSTGRES_USER",), lambda s: s.postgres_user),
     "namespace": (("TEMPORAL_NAMESPACE",), lambda s: s.namespace),
+    "postgres_timezone": (("POSTGRES_TIMEZONE",), lambda s: s.postgres_timezone),
     "compose_project": (("COMPOSE_PROJECT_NAME",), lambda s: s.compose_project),
 }
 
@@ -76,6 +89,9 @@ COMPOSE_VARIABLES = (
     "TEMPORAL_PUBLISHED_PORT",
     "UI_PUBLISHED_PORT",
     "TEMPORAL_NAMESPACE",
+    DATA_MOUNT_VARIABLE,
+    "POSTGRES_MAX_CONNECTIONS",
+    "POSTGRES_TIMEZONE",
 )
 
 # Variables whose values are secret wherever they show up.
@@ -246,6 +262,12 @@ def resolve_variables(
         if key in settings.given:
             for name in names:
                 variables[name] = value_of(settings)
+    if not environ.get(DATA_MOUNT_VARIABLE) and (
+        "postgres_version" in settings.given or not dotenv.get(DATA_MOUNT_VARIABLE)
+    ):
+        major = variables.get("POSTGRESQL_VERSION", "")
+        if major.isdigit():
+            variables[DATA_MOUNT_VARIABLE] = data_mount(int(major))
     return variables
 
 
@@ -309,6 +331,9 @@ def load_project(
                 "fix TACC_COMPOSE_OVERRIDES (comma-separated, relative to the compose file)",
             )
         files.append(path)
+    if settings.postgres_tls:
+        files.append((directory / TLS_OVERRIDE).resolve())
+        variables[TLS_DIR_VARIABLE] = str(settings.state_dir / "tls")
     project = ComposeProject(
         directory, tuple(files), name, variables, effective_settings(settings, variables)
     )

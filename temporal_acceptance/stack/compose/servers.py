@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from temporal_acceptance.clients.endpoints import DataStore
 from temporal_acceptance.core.secrets import REDACTED, Secret
 from temporal_acceptance.stack.compose.project import is_secret_name
+from temporal_acceptance.stack.facts import (
+    DEFAULT_BLOB_SIZE_LIMIT,
+    DataLocation,
+    TemporalFacts,
+    pools_for,
+)
 
 POSTGRES_PLUGINS = ("postgres12", "postgres12_pgx")
 
@@ -36,6 +43,11 @@ CONFIG_VARIABLES = (
     "LOG_LEVEL",
     "TEMPORAL_ALLOW_NO_AUTH",
     "SQL_TLS_ENABLED",
+    "SQL_CA",
+    "SQL_HOST_VERIFICATION",
+    "SQL_HOST_NAME",
+    "SQL_MAX_CONNS",
+    "SQL_VIS_MAX_CONNS",
 )
 
 
@@ -121,3 +133,64 @@ def server_config_view(env: Mapping[str, str]) -> dict[str, str]:
         for key in CONFIG_VARIABLES
         if key in env
     }
+
+
+# The embedded configuration template's defaults (common/config/config_template_embedded.yaml
+# of the server module): pool sizes per role and datastore, and the shard count.
+TEMPLATE_DEFAULTS = {"NUM_HISTORY_SHARDS": "4", "SQL_MAX_CONNS": "20", "SQL_VIS_MAX_CONNS": "10"}
+ROLES_IN_ONE_CONTAINER = ("frontend", "history", "matching", "worker")
+
+
+def facts_from_env(
+    env: Mapping[str, str],
+    topology: Mapping[str, int],
+    dynamic: Mapping[str, Any],
+    source: str,
+) -> TemporalFacts:
+    """What the server's template makes of its container environment."""
+
+    def value(name: str) -> int:
+        return _port(env.get(name), int(TEMPLATE_DEFAULTS[name]))
+
+    stores = {
+        store.name: (store.database, store.user, value(size))
+        for store, size in zip(
+            datastores_from_env(env), ("SQL_MAX_CONNS", "SQL_VIS_MAX_CONNS"), strict=False
+        )
+    }
+    roles = {role: topology.get(role, 1) for role in ROLES_IN_ONE_CONTAINER}
+    blob = dynamic.get("limit.blobSize.error") or [{"value": DEFAULT_BLOB_SIZE_LIMIT}]
+    return TemporalFacts(
+        topology=dict(topology),
+        history_shards=value("NUM_HISTORY_SHARDS"),
+        pools=pools_for(roles, stores),
+        blob_size_limit=int(blob[0]["value"]),
+        source=source,
+    )
+
+
+def data_location_of(mounts: list[dict[str, Any]], pgdata: str, project: str) -> DataLocation:
+    """The PostgreSQL container's mount that holds PGDATA, and whether it persists: a named
+    volume of this project does; an anonymous volume (a random name) is replaced on down +
+    up; a container without such a mount keeps its data in its own writable layer."""
+    holding = [
+        m
+        for m in mounts
+        if pgdata == m.get("Destination") or pgdata.startswith(f"{m.get('Destination')}/")
+    ]
+    if not holding:
+        return DataLocation("/nonexistent-volume", "the container's own filesystem", False,
+                            f"no volume is mounted at or above {pgdata}")  # fmt: skip
+    mount = max(holding, key=lambda m: len(str(m.get("Destination"))))
+    name, kind = str(mount.get("Name") or mount.get("Source") or "?"), mount.get("Type")
+    destination = str(mount["Destination"])
+    if kind == "volume" and name.startswith(f"{project}_"):
+        return DataLocation(destination, f"named volume {name}", True)
+    if kind == "bind":
+        return DataLocation(destination, f"host directory {name}", True)
+    return DataLocation(
+        destination,
+        f"anonymous volume {name[:12]}",
+        False,
+        "a volume without a name is replaced on down + up: every workflow is lost",
+    )

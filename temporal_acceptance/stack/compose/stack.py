@@ -23,23 +23,26 @@ from temporal_acceptance.core.ports import Listener, require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import parse_topology
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.compose import images as image_choice
+from temporal_acceptance.stack.compose import profile
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
 from temporal_acceptance.stack.compose.engine import (
     CONFIG_FILES_LABEL,
-    PROJECT_LABEL,
     connect_engine,
-    network_names,
     parse_docker_logs,
     parse_env,
-    published_port,
     service_containers,
     state_of,
 )
 from temporal_acceptance.stack.compose.observe import (
     container_summary,
+    datastores_seen_from_host,
+    failed_state,
+    log_tail,
+    project_containers,
     project_logs,
     published_listeners,
     require_own_project,
@@ -56,6 +59,7 @@ from temporal_acceptance.stack.compose.project import (
     started_with_local_images,
 )
 from temporal_acceptance.stack.compose.servers import datastores_from_env, server_config_view
+from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 
 COMPOSE_SERVICE = {
     Service.POSTGRES: POSTGRES_SERVICE,
@@ -72,6 +76,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 class ComposeStack(Stack):
     target = "compose"
+    role_health_dialable = True  # the ring names this project's own container
 
     def __init__(
         self,
@@ -160,6 +165,7 @@ class ComposeStack(Stack):
         project = image_choice.choose(self.project, self.client, self.say)
         image_choice.ensure_present(project, cli, self.client, self.env, self.say)
         self._check_ports()
+        profile.issue_tls(self.project.variables)
         self.say(f"… compose up ({cli.describe()}, project {project.name})")
         self._compose(project, "up", "-d", "--remove-orphans")
         self.project, self._adopted = project, True
@@ -201,6 +207,12 @@ class ComposeStack(Stack):
                 container.start()
         self._wait_healthy(service)
 
+    def launch(self, service: Service) -> None:
+        container = self._require_container(service)
+        container.reload()
+        if container.status != "running":
+            container.start()
+
     def kill(self, service: Service) -> None:
         container = self._require_container(service)
         container.kill(signal="SIGKILL")
@@ -229,24 +241,13 @@ class ComposeStack(Stack):
                 require_free(port, f"compose {service.value}", setting, "127.0.0.1")
 
     def _log_tail(self, compose_service: str, count: int = 12) -> str:
-        container = self._container(compose_service)
-        if container is None:
-            return f"(no {compose_service} container)"
-        raw = container.logs(stdout=True, stderr=True, tail=count)
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
-        # Temporal logs long JSON lines: the start of each says what happened.
-        lines = [line if len(line) <= 400 else line[:397] + "..." for line in text.splitlines()]
-        body = redact("\n".join(lines), list(self.project.secrets().values()))
-        return f"last lines of {container.name} (docker logs {container.name}):\n{body}"
+        secrets = list(self.project.secrets().values())
+        return log_tail(self._container(compose_service), compose_service, secrets, count)
 
     def _show_failed_containers(self) -> None:
         for compose_service in (POSTGRES_SERVICE, SCHEMA_JOB, TEMPORAL_SERVICE, NAMESPACE_JOB):
             container = self._container(compose_service)
-            if container is None:
-                continue
-            running, health, line = state_of(container)
-            failed = (not running and not line.endswith("(exit code 0)")) or health == "unhealthy"
-            if failed:
+            if container is not None and (line := failed_state(container)):
                 self.say(f"✗ {container.name}: {line}\n{self._log_tail(compose_service)}")
 
     def _wait_job(self, compose_service: str) -> None:
@@ -347,7 +348,21 @@ class ComposeStack(Stack):
             postgres_password=self._password(),
             app_user=variables.get("APP_DB_USER") or APP_ROLE,
             app_password=Secret(app_password) if app_password else None,
+            postgres_ca_file=profile.ca_file(self.project.variables),
         )
+
+    def postgres_tls(self) -> bool:
+        return bool(profile.ca_file(self.project.variables))
+
+    def temporal_facts(self) -> TemporalFacts:
+        topology = parse_topology(self.settings.topology)
+        if self._container(TEMPORAL_SERVICE) is None:
+            return TemporalFacts(topology=topology)
+        return profile.server_facts(self.project.directory, self._server_env(), topology)
+
+    def data_location(self) -> DataLocation:
+        container = self._require_container(Service.POSTGRES)
+        return profile.postgres_data_location(container, self.project.name)
 
     def _password(self) -> Secret:
         return self.project.password()
@@ -357,15 +372,8 @@ class ComposeStack(Stack):
         return parse_env((container.attrs.get("Config") or {}).get("Env"))
 
     def datastores(self) -> list[DataStore]:
-        project_containers = self.client.containers.list(
-            filters={"label": f"{PROJECT_LABEL}={self.project.name}"}
-        )
-        stores = []
-        for store in datastores_from_env(self._server_env()):
-            owner = next((c for c in project_containers if store.host in network_names(c)), None)
-            reachable = published_port(owner, store.port) if owner is not None else None
-            stores.append(store.as_datastore(reachable))
-        return stores
+        containers = project_containers(self.client, self.project.name)
+        return datastores_seen_from_host(datastores_from_env(self._server_env()), containers)
 
     def effective_config(self) -> dict[str, Any]:
         config = super().effective_config()

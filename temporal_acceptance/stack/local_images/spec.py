@@ -53,6 +53,7 @@ class ImageSpec:
     tag: str
     inputs: tuple[tuple[str, Path], ...]  # (name in the build context, source file or dir)
     sources: str  # where the inputs came from, recorded as a label
+    build_args: tuple[tuple[str, str], ...] = ()  # besides BASE
 
     @property
     def reference(self) -> str:
@@ -61,3 +62,16 @@ class ImageSpec:
     @property
     def files_dir(self) -> Path:
         return FILES_DIR / self.name
+
+
+def postgres_layout(major: int) -> tuple[tuple[str, str], ...]:
+    """The official postgres image's data layout for a major: PGDATA and the VOLUME it
+    declares. Up to 17 both are /var/lib/postgresql/data; from 18 on the data lives in
+    /var/lib/postgresql/<major>/docker under one volume at /var/lib/postgresql
+    (docker-library/postgres#1259)."""
+    if major >= 18:
+        return (
+            ("PGDATA", f"/var/lib/postgresql/{major}/docker"),
+            ("PG_VOLUME", "/var/lib/postgresql"),
+        )
+    return (("PGDATA", "/var/lib/postgresql/data"), ("PG_VOLUME", "/var/lib/postgresql/data"))

@@ -34,6 +34,11 @@ class Layout:
         return self.root / "postgres" / "data"
 
     @property
+    def pg_tls(self) -> Path:
+        """The TLS profile's CA and server certificate (readable by PostgreSQL's account)."""
+        return self.root / "postgres" / "tls"
+
+    @property
     def secrets_dir(self) -> Path:
         return self.root / "secrets"
 

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -25,6 +26,7 @@ from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.postgres import PostgresBinaries
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
+from temporal_acceptance.stack.tls import TlsFiles
 
 SERVICE_ACCOUNT = "tacc-postgres"
 
@@ -43,6 +45,10 @@ class PasswordRejected(UserError):
 
 
 CONF_NAME = "temporal_acceptance.conf"
+HBA_NAME = "temporal_acceptance_hba.conf"
+# Temporal's pools (4 roles × (20 default + 5 visibility) = 100) plus the suite's own
+# sessions, with room to spare: the connection-budget gate checks the sum.
+MAX_CONNECTIONS = 200
 
 
 def service_account(create: bool = True) -> RunAs | None:
@@ -93,25 +99,64 @@ def blocking_parent(path: Path, uid: int) -> Path | None:
     return None
 
 
+@dataclass(frozen=True)
+class PostgresOptions:
+    """What the suite's settings (and mutants) make of PostgreSQL's configuration."""
+
+    max_connections: int = MAX_CONNECTIONS
+    timezone: str = ""  # '' keeps initdb's (the machine's zone at initdb time)
+    tls: TlsFiles | None = None  # TLS on: the server's certificate and key
+    tls_required: bool = True  # with tls: accept only TLS on TCP (hostssl)
+
+
 def postgres_conf(
-    port: int, host: str, listen: str | None = None, hba_file: Path | None = None
+    port: int,
+    host: str,
+    options: PostgresOptions | None = None,
+    hba: Path | None = None,
+    listen: str | None = None,
 ) -> str:
-    """The suite's part of postgresql.conf; `listen` and `hba_file` only for mutants."""
+    """The suite's part of postgresql.conf; `listen` only for a mutant."""
+    options = options or PostgresOptions()
     lines = [
         "# Written by temporal-acceptance on every start; edit the suite settings instead.",
         f"listen_addresses = '{listen or host}'",
         f"port = {port}",
         "unix_socket_directories = ''  # TCP on loopback only",
         "password_encryption = 'scram-sha-256'",
-        "max_connections = 200  # Temporal pools (default + visibility) plus the suite",
+        f"max_connections = {options.max_connections}  # Temporal's pools plus the suite",
         "log_line_prefix = '%m [%p] '",
         "log_timezone = 'UTC'",
         "logging_collector = off",
         "fsync = on  # durability is what the persistence gates prove",
     ]
-    if hba_file is not None:
-        lines.append(f"hba_file = '{hba_file}'  # MUTANT: never deploy")
+    if hba is not None:
+        lines.append(f"hba_file = '{hba}'  # who may connect, and how")
+    if options.timezone:
+        lines.append(f"timezone = '{options.timezone}'")
+    if options.tls is not None:
+        lines += [
+            "ssl = on",
+            f"ssl_cert_file = '{options.tls.server_cert}'",
+            f"ssl_key_file = '{options.tls.server_key}'",
+            "ssl_min_protocol_version = 'TLSv1.2'",
+        ]
     return "\n".join([*lines, ""])
+
+
+def pg_hba(options: PostgresOptions | None = None) -> str:
+    """Password (scram) logins over TCP on loopback; with the TLS profile only over TLS
+    (`hostssl`), so a plain client is refused with PostgreSQL's own "no encryption" line."""
+    options = options or PostgresOptions()
+    kind = "hostssl" if options.tls is not None and options.tls_required else "host"
+    return "\n".join(
+        [
+            "# Written by temporal-acceptance on every start; edit the suite settings instead.",
+            f"{kind:<8} all all 127.0.0.1/32 scram-sha-256",
+            f"{kind:<8} all all ::1/128      scram-sha-256",
+            "",
+        ]
+    )
 
 
 class NativePostgres:
@@ -133,6 +178,9 @@ class NativePostgres:
         # Set only by mutants (stack/native/mutant.py): the ephemeral-postgres data
         # directory, the postgres-any-address listen address, the trust-auth hba file.
         self.data_dir_override: Path | None = None
+        self.options = PostgresOptions()
+        # Set only by mutants (stack/native/seeded.py): another listen address, another
+        # pg_hba file.
         self.listen_override: str | None = None
         self.hba_file_override: Path | None = None
         self.process = ManagedProcess(
@@ -221,12 +269,13 @@ class NativePostgres:
         return True
 
     def write_conf(self, run_as: RunAs | None) -> None:
-        path = self.data_dir / CONF_NAME
-        path.write_text(
-            postgres_conf(self.port, self.host, self.listen_override, self.hba_file_override)
-        )
-        if run_as is not None:
-            os.chown(path, run_as.uid, run_as.gid)
+        hba = self.hba_file_override or self.data_dir / HBA_NAME
+        conf = postgres_conf(self.port, self.host, self.options, hba, self.listen_override)
+        for name, text in ((CONF_NAME, conf), (HBA_NAME, pg_hba(self.options))):
+            path = self.data_dir / name
+            path.write_text(text)
+            if run_as is not None:
+                os.chown(path, run_as.uid, run_as.gid)
 
     def start(self, run_as: RunAs | None) -> None:
         """Start the server (wait_ready then says when it answers)."""
@@ -249,7 +298,8 @@ class NativePostgres:
         """Whether PostgreSQL answers `login` (whose password comes from `source`)."""
         self.process.require_running()
         try:
-            with connect(login, database, timeout=2) as conn:
+            ca = str(self.options.tls.ca_cert) if self.options.tls else ""
+            with connect(replace(login, ca_file=ca), database, timeout=2) as conn:
                 return bool(conn.execute("select 1").fetchone() == (1,))
         except psycopg.OperationalError as exc:
             if "password authentication failed" in str(exc):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -13,7 +14,6 @@ from typing import Any
 import yaml
 
 from temporal_acceptance.clients.endpoints import (
-    APP_ROLE,
     DataStore,
     Endpoints,
 )
@@ -23,11 +23,16 @@ from temporal_acceptance.core.ports import Listener, listening_sockets, require_
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import parse_topology
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 from temporal_acceptance.stack.mutants import parse_mutant
-from temporal_acceptance.stack.native import seeded
+from temporal_acceptance.stack.native import profile, seeded
 from temporal_acceptance.stack.native.access import Access
+from temporal_acceptance.stack.native.config_mutants import (
+    apply_config_mutant,
+)
 from temporal_acceptance.stack.native.layout import ADMIN_SECRET, APP_SECRET, Layout
 from temporal_acceptance.stack.native.mutant import (
     EPHEMERAL_POSTGRES,
@@ -36,16 +41,19 @@ from temporal_acceptance.stack.native.mutant import (
 )
 from temporal_acceptance.stack.native.postgres import (
     NativePostgres,
+    PostgresOptions,
     service_account,
 )
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
 from temporal_acceptance.stack.native.roles import ADMIN_ROLE, drop_mutant_database
-from temporal_acceptance.stack.native.temporal import (
-    NativeTemporal,
+from temporal_acceptance.stack.native.server_config import (
+    HISTORY_SHARDS,
+    SqlTls,
     TemporalPorts,
     datastores_from_config,
     render_config,
 )
+from temporal_acceptance.stack.native.temporal import NativeTemporal
 from temporal_acceptance.stack.native.ui import NativeUi
 from temporal_acceptance.stack.ownership import owned, purge_state_dir
 
@@ -96,6 +104,16 @@ class NativeStack(Stack):
         self.ephemeral_postgres: EphemeralPostgresData | None = None
         self.interfaces: seeded.Interfaces = seeded.interfaces
         self.seed_pending = False  # a mutant was switched on: the next up restarts
+        self.postgres.options = PostgresOptions(timezone=settings.postgres_timezone)
+
+    role_health_dialable = True  # every role listens on loopback
+
+    def _apply_tls(self) -> None:
+        """The postgres_tls profile: PostgreSQL with ssl on and hostssl only, Temporal and
+        temporal-sql-tool verifying the server."""
+        files, required = profile.tls_files(self.settings, self.mutant, self.layout, self._run_as())
+        self.postgres.options = replace(self.postgres.options, tls=files, tls_required=required)
+        self.temporal.tls = SqlTls(files.ca_cert, self.settings.host) if files else None
 
     # -- mutants (prove the gates can fail; off unless asked for: stack/native/seeded.py) --
     def enable_mutant(self, name: str) -> None:
@@ -107,6 +125,7 @@ class NativeStack(Stack):
         if mutant.name == EPHEMERAL_POSTGRES:
             self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
         seeded.seed(mutant.name, self.postgres, self.temporal)
+        apply_config_mutant(mutant.name, self.postgres, self.temporal)
 
     def disable_mutant(self) -> None:
         """Back to the real deployment: stop everything, remove what the mutant wrote,
@@ -118,6 +137,8 @@ class NativeStack(Stack):
             self.ephemeral_postgres.remove()
         self.ephemeral_postgres = None
         seeded.unseed(self.layout.root, self.postgres, self.temporal)
+        self.postgres.options = PostgresOptions(timezone=self.settings.postgres_timezone)
+        self.temporal.history_shards, self.temporal.dynamic_extra = HISTORY_SHARDS, {}
         mutant, self.mutant = self.mutant, ""
         self.up()
         if mutant == seeded.VISIBILITY_WRONG_DATABASE:  # Temporal is off it again
@@ -175,6 +196,7 @@ class NativeStack(Stack):
         if self.ephemeral_postgres is None:  # an interrupted mutant run's throw-away data
             leave_mutant_data(self.layout.root, self._stop_all, self.say)
         self.layout.create()
+        self._apply_tls()
         self.postgres.check_data_major()
         self.binaries()
         if self.seed_pending and any(self._process(s).running() for s in START_ORDER):
@@ -189,6 +211,7 @@ class NativeStack(Stack):
 
     def start(self, service: Service) -> None:
         self.layout.create()
+        self._apply_tls()
         step_started = time.monotonic()
         if self._process(service).running():
             self._wait_healthy(service)
@@ -225,6 +248,13 @@ class NativeStack(Stack):
 
     def _settle_roles(self, timeout: float) -> None:
         self.access.settle(timeout, self.mutant, self.temporal.stop)
+
+    def launch(self, service: Service) -> None:
+        if service is not Service.TEMPORAL:
+            super().launch(service)
+        self.layout.create()
+        self._apply_tls()
+        self.temporal.launch(self.layout.ensure_password())
 
     def _wait_healthy(self, service: Service) -> None:
         if service is Service.POSTGRES:
@@ -312,6 +342,22 @@ class NativeStack(Stack):
             app_password=(
                 self.layout.secret(APP_SECRET) if self.layout.has_secret(APP_SECRET) else None
             ),
+            postgres_ca_file=self._ca_file(),
+        )
+
+    def _ca_file(self) -> str:
+        return str(self.postgres.options.tls.ca_cert) if self.postgres.options.tls else ""
+
+    def postgres_tls(self) -> bool:
+        return self.postgres.options.tls is not None
+
+    def temporal_facts(self) -> TemporalFacts:
+        facts = profile.facts_from_files(self.layout, parse_topology(self.settings.topology))
+        return facts or super().temporal_facts()
+
+    def data_location(self) -> DataLocation:
+        return DataLocation(
+            str(self.layout.root), f"the state directory {self.layout.root}", persistent=True
         )
 
     def expected_schema(self) -> ReleaseSchema:
@@ -334,6 +380,8 @@ class NativeStack(Stack):
             self.settings.postgres_user,
             None,
             self.layout.dynamic_config,
+            self.temporal.history_shards,
+            self.temporal.tls,
             self.temporal.visibility_database,
             self.temporal.frontend_bind,
         )
@@ -343,10 +391,6 @@ class NativeStack(Stack):
             "ui": self.settings.ui_port,
         }
         config["state_dir"] = str(self.layout.root)
-        config["postgres_roles"] = {
-            "admin": f"{ADMIN_ROLE} (setup only; {self.layout.secret_file(ADMIN_SECRET)})",
-            "temporal": f"{self.settings.postgres_user} ({self.layout.password_file})",
-            "application": f"{APP_ROLE} ({self.layout.secret_file(APP_SECRET)})",
-        }
+        config["postgres_roles"] = profile.roles_shown(self.layout, self.settings.postgres_user)
         config["password_file"] = f"{self.layout.password_file} (mode 0600, not shown)"
         return config

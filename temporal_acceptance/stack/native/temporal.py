@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,7 +13,6 @@ import yaml
 from temporal_acceptance.clients.endpoints import (
     TEMPORAL_DATABASE,
     VISIBILITY_DATABASE,
-    DataStore,
     PostgresAddress,
 )
 from temporal_acceptance.clients.postgres import connect as connect_postgres
@@ -29,168 +26,23 @@ from temporal_acceptance.clients.temporal import (
 )
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import tail
-from temporal_acceptance.core.secrets import REDACTED, Secret
+from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.core.versions import schema_version_key
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema
 from temporal_acceptance.stack.native.layout import Layout, write_private
 from temporal_acceptance.stack.native.process import ManagedProcess, ServiceExited
+from temporal_acceptance.stack.native.server_config import (
+    DYNAMIC_CONFIG,
+    HISTORY_SHARDS,
+    SCHEMA_PLUGIN,
+    SqlTls,
+    TemporalPorts,
+    datastores_from_config,
+    render_config,
+)
 
-# History shards are fixed when the cluster is first created; 4 suits one small node.
-HISTORY_SHARDS = 4
-SCHEMA_PLUGIN = "postgres12"
-
-
-@dataclass(frozen=True)
-class TemporalPorts:
-    """gRPC/membership/HTTP ports of the four roles, derived from the frontend port so two
-    stacks can run side by side by moving one number (defaults match upstream's)."""
-
-    frontend: int
-
-    @property
-    def frontend_http(self) -> int:
-        return self.frontend + 10
-
-    @property
-    def history(self) -> int:
-        return self.frontend + 1
-
-    @property
-    def matching(self) -> int:
-        return self.frontend + 2
-
-    @property
-    def worker(self) -> int:
-        return self.frontend + 6
-
-    def membership(self, grpc_port: int) -> int:
-        return grpc_port - 300
-
-    def all(self) -> dict[str, int]:
-        ports = {
-            "frontend": self.frontend,
-            "frontend-http": self.frontend_http,
-            "history": self.history,
-            "matching": self.matching,
-            "worker": self.worker,
-        }
-        for role in ("frontend", "history", "matching", "worker"):
-            ports[f"{role}-membership"] = self.membership(ports[role])
-        return ports
-
-
-def _datastore(database: str, host: str, port: int, user: str, password: str, conns: int) -> Any:
-    return {
-        "sql": {
-            "pluginName": SCHEMA_PLUGIN,
-            "databaseName": database,
-            "connectAddr": f"{host}:{port}",
-            "connectProtocol": "tcp",
-            "user": user,
-            "password": password,
-            "maxConns": conns,
-            "maxIdleConns": conns,
-            "maxConnLifetime": "1h",
-        }
-    }
-
-
-def render_config(
-    host: str,
-    ports: TemporalPorts,
-    pg_port: int,
-    pg_user: str,
-    password: Secret | None,
-    dynamic_config: Path,
-    visibility_database: str = VISIBILITY_DATABASE,
-    frontend_bind: str | None = None,
-) -> dict[str, Any]:
-    """The server configuration; with password=None the result is safe to show.
-    `visibility_database` and `frontend_bind` differ from the defaults only for mutants."""
-    pw = password.reveal() if password else REDACTED
-
-    def service(grpc: int, http: int | None = None, bind: str | None = None) -> dict[str, Any]:
-        rpc: dict[str, Any] = {
-            "grpcPort": grpc,
-            "membershipPort": ports.membership(grpc),
-            "bindOnIP": bind or host,
-        }
-        if http is not None:
-            rpc["httpPort"] = http
-        return {"rpc": rpc}
-
-    return {
-        "log": {"stdout": True, "level": "info"},
-        "persistence": {
-            "defaultStore": "postgres-default",
-            "visibilityStore": "postgres-visibility",
-            "numHistoryShards": HISTORY_SHARDS,
-            "datastores": {
-                "postgres-default": _datastore(TEMPORAL_DATABASE, host, pg_port, pg_user, pw, 20),
-                "postgres-visibility": _datastore(
-                    visibility_database, host, pg_port, pg_user, pw, 5
-                ),
-            },
-        },
-        "global": {"membership": {"maxJoinDuration": "30s", "broadcastAddress": host}},
-        "services": {
-            "frontend": service(ports.frontend, ports.frontend_http, frontend_bind),
-            "history": service(ports.history),
-            "matching": service(ports.matching),
-            "worker": service(ports.worker),
-        },
-        "clusterMetadata": {
-            "enableGlobalNamespace": False,
-            "failoverVersionIncrement": 10,
-            "masterClusterName": "active",
-            "currentClusterName": "active",
-            "clusterInformation": {
-                "active": {
-                    "enabled": True,
-                    "initialFailoverVersion": 1,
-                    "rpcName": "frontend",
-                    "rpcAddress": f"{host}:{ports.frontend}",
-                }
-            },
-        },
-        "dcRedirectionPolicy": {"policy": "noop"},
-        "dynamicConfigClient": {"filepath": str(dynamic_config), "pollInterval": "10s"},
-    }
-
-
-def datastores_from_config(config: dict[str, Any]) -> list[DataStore]:
-    """The SQL datastores of a server config, as the server connects to them: with the
-    password the configuration holds, and which store (default, visibility) each one is."""
-    persistence = config.get("persistence") or {}
-    roles = {
-        persistence.get("defaultStore"): "default",
-        persistence.get("visibilityStore"): "visibility",
-    }
-    stores = []
-    for name, store in (persistence.get("datastores") or {}).items():
-        sql = store.get("sql") or {}
-        host, _, port = str(sql.get("connectAddr", "")).rpartition(":")
-        password = str(sql.get("password") or "")
-        stores.append(
-            DataStore(
-                name,
-                host,
-                int(port) if port.isdigit() else 0,
-                str(sql.get("databaseName", "")),
-                str(sql.get("user", "")),
-                roles.get(name, ""),
-                Secret(password) if password and password != REDACTED else None,
-            )
-        )
-    return stores
-
-
-# Dynamic config: keep defaults except what makes a one-node test cluster honest and quick.
-DYNAMIC_CONFIG: dict[str, Any] = {
-    # Search attributes registered by a scenario are visible at once.
-    "system.forceSearchAttributesCacheRefreshOnRead": [{"value": True}],
-}
+__all__ = ["NativeTemporal", "TemporalPorts", "datastores_from_config", "render_config"]
 
 
 class NativeTemporal:
@@ -212,7 +64,10 @@ class NativeTemporal:
         self.pg_user = pg_user
         self.namespace = namespace
         self.process = ManagedProcess("temporal", layout.pid("temporal"), layout.log("temporal"))
-        # Only mutants change these (stack/native/seeded.py).
+        # What the server config asks for; mutants (stack/mutants.py) change these.
+        self.history_shards = HISTORY_SHARDS
+        self.tls: SqlTls | None = None
+        self.dynamic_extra: dict[str, Any] = {}
         self.visibility_database = VISIBILITY_DATABASE
         self.frontend_bind: str | None = None
 
@@ -224,7 +79,8 @@ class NativeTemporal:
     def schema_state(self, password: Secret, database: str) -> str | None:
         """The database's schema version, or None if the database or schema is missing."""
         try:
-            address = PostgresAddress(self.host, self.pg_port, self.pg_user, password)
+            ca = str(self.tls.ca_file) if self.tls else ""
+            address = PostgresAddress(self.host, self.pg_port, self.pg_user, password, ca)
             with connect_postgres(address, database) as conn:
                 row = conn.execute(
                     "select curr_version from schema_version where db_name = %s", (database,)
@@ -276,6 +132,7 @@ class NativeTemporal:
             self.pg_user,
             "--db",
             database,
+            *(["--tls", "--tls-ca-file", str(self.tls.ca_file)] if self.tls else []),
             *command,
         ]
         result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
@@ -289,7 +146,8 @@ class NativeTemporal:
 
     # -- process -----------------------------------------------------------------
     def write_config(self, password: Secret) -> None:
-        self.layout.dynamic_config.write_text(yaml.safe_dump(DYNAMIC_CONFIG, sort_keys=True))
+        dynamic = {**DYNAMIC_CONFIG, **self.dynamic_extra}
+        self.layout.dynamic_config.write_text(yaml.safe_dump(dynamic, sort_keys=True))
         config = render_config(
             self.host,
             self.ports,
@@ -297,12 +155,20 @@ class NativeTemporal:
             self.pg_user,
             password,
             self.layout.dynamic_config,
+            self.history_shards,
+            self.tls,
             self.visibility_database,
             self.frontend_bind,
         )
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))
 
     def start(self, password: Secret, timeout: float = 90.0) -> None:
+        self.launch(password)
+        self.wait_serving(timeout)
+        self.ensure_namespace(timeout)
+
+    def launch(self, password: Secret) -> None:
+        """The server process, not waited for."""
         self.write_config(password)
         self.process.start(
             [
@@ -314,8 +180,6 @@ class NativeTemporal:
             ],
             cwd=self.layout.temporal_dir,
         )
-        self.wait_serving(timeout)
-        self.ensure_namespace(timeout)
 
     def serving(self) -> bool:
         self.process.require_running()

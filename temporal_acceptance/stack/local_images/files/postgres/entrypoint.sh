@@ -12,6 +12,19 @@ export PGDATA
 
 log() { printf '%s tacc-postgres-entrypoint: %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S.000 UTC')" "$*" >&2; }
 
+# From 18 on the data lives in a major-specific directory (PGDATA=/var/lib/postgresql/18/docker).
+# Like the official image (docker-library/postgres#1259) this one refuses to start when a
+# volume is still mounted at the old /var/lib/postgresql/data: its data would be ignored.
+OLD_DATA=/var/lib/postgresql/data
+if [ "$PGDATA" != "$OLD_DATA" ] \
+    && { grep -qs " $OLD_DATA " /proc/self/mountinfo || [ -s "$OLD_DATA/PG_VERSION" ]; }; then
+    log "from PostgreSQL 18 on this image keeps its data in $PGDATA (docker-library/postgres#1259),"
+    log "but a volume or data is at $OLD_DATA (unused mount/volume): it would be ignored and an"
+    log "empty database created instead. Mount one volume at /var/lib/postgresql"
+    log "(POSTGRES_DATA_MOUNT); upgrade data of an older major with pg_upgrade first."
+    exit 1
+fi
+
 # Options only ("-c x=y") mean: run the server with them.
 if [ "${1:-postgres}" != postgres ] && [ "${1#-}" = "$1" ]; then
     exec "$@"
