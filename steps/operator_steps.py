@@ -116,7 +116,11 @@ def step_data_location(context: Any) -> None:
     if location is None:
         context.scenario.skip(f"where its data must live is unknown on {context.run.stack.target}")
         return
-    data_directory = read_setting(context.run.endpoints, "data_directory", log)
+    admin = context.run.stack.admin_address()
+    if admin is None:
+        context.scenario.skip("reading the live data directory needs PostgreSQL's admin role")
+        return
+    data_directory = read_setting(admin, "data_directory", log, database="postgres")
     expect(
         "PostgreSQL's data",
         setup.data_location_problems(location, data_directory),

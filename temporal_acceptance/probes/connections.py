@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from temporal_acceptance.clients.endpoints import APPLICATION_NAME, Endpoints
+from temporal_acceptance.clients.endpoints import APPLICATION_NAME, TEMPORAL_DATABASE, Endpoints
 from temporal_acceptance.clients.postgres import QueryLog, connect, query
 
 # What limits client connections (reserved_connections exists from PostgreSQL 16 on).
@@ -50,7 +50,7 @@ class ConnectionLimits:
 
 
 def read_limits(endpoints: Endpoints, log: QueryLog) -> ConnectionLimits:
-    with connect(endpoints, "postgres") as conn:
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:  # every role may read these
         result = query(
             conn,
             "select name, setting from pg_settings where name = any(%s) order by name",
@@ -110,7 +110,7 @@ class ConnectionSampler:
     ) -> None:
         self.interval = interval
         self.peaks = ConnectionPeaks()
-        self._open = opener or (lambda: connect(endpoints, "postgres", timeout=2))
+        self._open = opener or (lambda: connect(endpoints, TEMPORAL_DATABASE, timeout=2))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="connection-sampler", daemon=True)
         self._started = 0.0

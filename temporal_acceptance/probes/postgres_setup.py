@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from temporal_acceptance.clients.endpoints import APPLICATION_NAME, TEMPORAL_DATABASE, Endpoints
+from temporal_acceptance.clients.endpoints import (
+    APPLICATION_NAME,
+    TEMPORAL_DATABASE,
+    Endpoints,
+    PostgresAddress,
+)
 from temporal_acceptance.clients.postgres import (
     ConnectionOutcome,
     QueryLog,
@@ -26,7 +31,7 @@ class SessionTls:
 
 def read_session_tls(endpoints: Endpoints, log: QueryLog) -> list[SessionTls]:
     """Every client session but the suite's own, with its encryption."""
-    with connect(endpoints, "postgres") as conn:
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:
         result = query(
             conn,
             "select a.pid, coalesce(a.datname, '-'), coalesce(a.usename, '-'), s.ssl, "
@@ -44,7 +49,13 @@ def plain_connection(endpoints: Endpoints) -> ConnectionOutcome:
     return try_connect(endpoints, TEMPORAL_DATABASE, tls=False)
 
 
-def read_setting(endpoints: Endpoints, name: str, log: QueryLog) -> str:
-    with connect(endpoints, "postgres") as conn:
+def read_setting(
+    target: Endpoints | PostgresAddress,
+    name: str,
+    log: QueryLog,
+    database: str = TEMPORAL_DATABASE,
+) -> str:
+    """A server setting as `target` may read it (superuser-only ones need the admin)."""
+    with connect(target, database) as conn:
         result = query(conn, "select setting from pg_settings where name = %s", (name,), log)
     return str(result.rows[0][0]) if result.rows else ""

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from temporal_acceptance.clients.endpoints import DataStore, Endpoints
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints, PostgresAddress
 from temporal_acceptance.core.errors import NotSupportedOnTarget, UserError
 from temporal_acceptance.core.logs import LogLine
 from temporal_acceptance.core.ports import Listener
@@ -149,6 +149,11 @@ class Stack(abc.ABC):
         ...): the secrets gate looks for each in what the run wrote, naming it, never
         showing it."""
         return {"Temporal's PostgreSQL password": self.endpoints().postgres_password}
+
+    def admin_address(self) -> PostgresAddress | None:
+        """PostgreSQL's admin role, for the few readings only it may make (the live data
+        directory); None where the suite does not hold the admin's password."""
+        return None
 
     def known_secrets(self) -> list[Secret]:
         """The deployment's secrets, to redact wherever its output is shown."""

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from temporal_acceptance.clients.endpoints import Endpoints, PostgresAddress
+from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.stack.compose.engine import parse_env
 from temporal_acceptance.stack.compose.project import TLS_DIR_VARIABLE
 from temporal_acceptance.stack.compose.servers import data_location_of, facts_from_env
@@ -55,3 +57,18 @@ def postgres_data_location(container: Any, project: str) -> DataLocation:
     env = parse_env((container.attrs.get("Config") or {}).get("Env"))
     pgdata = env.get("PGDATA", DEFAULT_PGDATA)
     return data_location_of(container.attrs.get("Mounts") or [], pgdata, project)
+
+
+def admin_address(variables: Mapping[str, str], endpoints: Endpoints) -> PostgresAddress | None:
+    """The image's superuser (the deployment's admin) as the suite reaches it, when the
+    project's variables hold its password."""
+    password = variables.get("POSTGRES_ADMIN_PASSWORD")
+    if not password:
+        return None
+    return PostgresAddress(
+        endpoints.postgres_host,
+        endpoints.postgres_port,
+        variables.get("POSTGRES_ADMIN_USER") or "postgres",
+        Secret(password),
+        endpoints.postgres_ca_file,
+    )

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from temporal_acceptance.clients.endpoints import APP_ROLE, DataStore, Endpoints
+from temporal_acceptance.clients.endpoints import APP_ROLE, DataStore, Endpoints, PostgresAddress
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, window
 from temporal_acceptance.core.ports import Listener, require_free
@@ -350,6 +350,9 @@ class ComposeStack(Stack):
             app_password=Secret(app_password) if app_password else None,
             postgres_ca_file=profile.ca_file(self.project.variables),
         )
+
+    def admin_address(self) -> PostgresAddress | None:
+        return profile.admin_address(self.project.variables, self.endpoints())
 
     def postgres_tls(self) -> bool:
         return bool(profile.ca_file(self.project.variables))

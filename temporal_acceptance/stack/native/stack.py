@@ -13,10 +13,7 @@ from typing import Any
 
 import yaml
 
-from temporal_acceptance.clients.endpoints import (
-    DataStore,
-    Endpoints,
-)
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints, PostgresAddress
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, read_log
 from temporal_acceptance.core.ports import Listener, listening_sockets, require_free
@@ -344,6 +341,9 @@ class NativeStack(Stack):
             ),
             postgres_ca_file=self._ca_file(),
         )
+
+    def admin_address(self) -> PostgresAddress:
+        return replace(self.access.login(ADMIN_ROLE), ca_file=self._ca_file())
 
     def _ca_file(self) -> str:
         return str(self.postgres.options.tls.ca_cert) if self.postgres.options.tls else ""
