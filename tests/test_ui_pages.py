@@ -179,7 +179,7 @@ def test_the_list_is_reloaded_until_visibility_shows_the_run(
     view = run(pages.workflow_list(session, PARENT, wanted))
     assert wanted(view) == []
     assert stand_in.loads == {"/namespaces/default/workflows": 2}
-    assert "not shown 0.3 s after loading" in session.loads[-1]
+    assert "reload: rendered 0.3 s ago without it" in session.loads[-1]
 
 
 def test_an_empty_list_is_rendered_but_never_shows_the_run(
@@ -288,3 +288,17 @@ def test_a_wrong_status_on_the_page_is_described(
     problems = wanted(run(pages.current_workflow_page(session, "workflow page", wanted)))
     assert "the page shows the status 'FAILED', Temporal says 'Completed'" in problems
     assert not any("is the Temporal UI serving" in p for p in problems)  # it served FAILED
+
+
+def test_a_page_slower_than_the_reload_delay_is_not_reloaded_before_it_renders(
+    ui: tuple[UiSession, StandInUi], run: LoopRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a slow machine the UI takes seconds to render: reloading it then would start it
+    over again and again (it would never show anything)."""
+    monkeypatch.setattr(pages, "RELOAD_AFTER", 0.3)
+    session, stand_in = ui
+    slow = HOME.replace("}, 150)", "}, 1200)")
+    set_pages(stand_in, **{"/": slow})
+    view = run(pages.home(session, partial(checks.home_problems, namespace="default")))
+    assert view.namespaces == ("default",)
+    assert stand_in.loads == {"/": 1}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
@@ -49,6 +49,11 @@ RELOAD_AFTER = 5.0
 POLL_CAP = 0.25
 
 
+def rendered(last: list[Any]) -> bool:
+    """Whether the last view read shows the UI's own content (not a blank page)."""
+    return bool(last) and bool(last[0].rendered())
+
+
 # -- waiting for a page to show something ----------------------------------------------------
 
 Problems = Callable[[V], list[str]]
@@ -64,32 +69,36 @@ async def watch(
     timeout: float | None = None,
 ) -> V:
     """Load `url` unless the page was just loaded there, then read it until `problems` finds
-    none; reload a page that has not shown it for RELOAD_AFTER seconds. Bounded by
-    `timeout`: the last view read is returned either way (`unloaded(reason)` when the page
-    never loaded), so the caller's check reports what the page showed."""
-    looked = False  # whether this watch has read the page already (and was not satisfied)
+    none; reload a page that has rendered but not shown it for RELOAD_AFTER seconds. Bounded
+    by `timeout`: the last view read is returned either way (`unloaded(reason)` when the
+    page never loaded), so the caller's check reports what the page showed."""
     last: list[V] = []
     failure = ["the page did not load"]
+    # When the page last loaded here first showed the UI's own content. Only a page that has
+    # rendered is loaded again, RELOAD_AFTER seconds after that: on a slow machine a page
+    # still fetching its scripts would otherwise start over at every reload.
+    rendered_at: float | None = None
 
     async def look() -> V:
-        nonlocal looked
-        loaded_at = session.loaded_at
+        nonlocal rendered_at
         why = ""
         if session.loaded_url != url:
             why = "open"
-        elif loaded_at is None:
+        elif session.loaded_at is None:
             why = "retry: the last load failed"
-        elif looked and monotonic() - loaded_at > RELOAD_AFTER:
-            why = f"reload: not shown {RELOAD_AFTER:g} s after loading"
+        elif rendered_at is not None and monotonic() - rendered_at > RELOAD_AFTER:
+            why = f"reload: rendered {RELOAD_AFTER:g} s ago without it"
         if why:
+            rendered_at = None
             try:
                 await session.navigate(url, why)
             except PlaywrightError as exc:
                 failure[0] = f"the browser could not load {url}: {load_failure(str(exc))}"
                 raise PageNotLoaded(failure[0]) from None
-        looked = True
         view = await read(session.page)
         last[:] = [view]
+        if rendered_at is None and rendered(last):
+            rendered_at = monotonic()
         return view
 
     try:

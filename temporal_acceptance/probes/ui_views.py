@@ -111,6 +111,10 @@ class HistoryView:
     count: int | None = None
     page_text: str = ""
 
+    def rendered(self) -> bool:
+        """The table or its tab count is on the page (the UI has fetched the history)."""
+        return bool(self.events) or self.count is not None
+
     def settled(self) -> bool:
         """Every event the tab counts is on the page, in an order the page names."""
         return (
