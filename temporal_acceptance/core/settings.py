@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.topology import SINGLE, parse_topology, parse_topology_name
 from temporal_acceptance.core.versions import (
     DEFAULT_POSTGRES_MAJOR,
     DEFAULT_TEMPORAL_VERSION,
@@ -50,6 +51,9 @@ KEYS = (
     "compose_file",
     # -- ui: the Chromium binary the browser gates drive (default: Debian's /usr/bin/chromium)
     "chromium",
+    # -- topology (issue 16): single (one temporal-server) or multirole (one per role, two
+    # history hosts); an external deployment may give role=count,... instead
+    "topology",
 )
 COMPOSE_IMAGES = ("auto", "official", "local")
 
@@ -97,6 +101,14 @@ def _temporal_port(raw: str) -> int:
     return port
 
 
+def _topology(raw: str, target: str) -> str:
+    """single or multirole; an external target may describe itself as role=count,..."""
+    if target == "external" and "=" in raw:
+        parse_topology(raw)  # one line naming a bad entry
+        return raw.strip().lower()
+    return parse_topology_name(raw)
+
+
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -138,6 +150,8 @@ class Settings:
     given: frozenset[str] = field(default=frozenset(), compare=False)
     # -- ui: the Chromium the browser gates drive ('' = Debian's /usr/bin/chromium)
     chromium: str = ""
+    # -- topology: how the Temporal roles are laid out (core/topology.py)
+    topology: str = SINGLE
 
     @classmethod
     def load(
@@ -194,6 +208,8 @@ class Settings:
         ):
             if key in raw:
                 values[key] = raw[key].strip()
+        if "topology" in raw:
+            values["topology"] = _topology(raw["topology"], target)
         if "compose_images" in raw:
             images = raw["compose_images"].strip().lower()
             if images not in COMPOSE_IMAGES:

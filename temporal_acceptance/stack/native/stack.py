@@ -19,8 +19,9 @@ from temporal_acceptance.core.ports import require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import MULTIROLE, SINGLE
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
-from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.base import START_ORDER, Process, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.mutants import parse_mutant
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
@@ -32,6 +33,7 @@ from temporal_acceptance.stack.native.temporal import (
     datastores_from_config,
     render_config,
 )
+from temporal_acceptance.stack.native.topology import MultiroleTemporal, RoleGroup
 from temporal_acceptance.stack.native.ui import NativeUi
 from temporal_acceptance.stack.ownership import owned, purge_state_dir
 
@@ -59,7 +61,9 @@ class NativeStack(Stack):
             settings.postgres_port,
             settings.postgres_user,
         )
-        self.temporal = NativeTemporal(
+        # topology=multirole: one process per role (stack/native/topology.py)
+        temporal_class = MultiroleTemporal if settings.topology == MULTIROLE else NativeTemporal
+        self.temporal = temporal_class(
             self.binaries,
             self.layout,
             host,
@@ -77,6 +81,7 @@ class NativeStack(Stack):
             settings.namespace,
         )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
+        self.roles = self.temporal if isinstance(self.temporal, MultiroleTemporal) else None
 
     # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
     def enable_mutant(self, name: str) -> None:
@@ -112,10 +117,10 @@ class NativeStack(Stack):
         leftover.remove()
 
     # -- helpers -----------------------------------------------------------------
-    def _process(self, service: Service) -> ManagedProcess:
+    def _process(self, service: Service) -> ManagedProcess | RoleGroup:
         return {
             Service.POSTGRES: self.postgres.process,
-            Service.TEMPORAL: self.temporal.process,
+            Service.TEMPORAL: self.roles.group if self.roles else self.temporal.process,
             Service.UI: self.ui.process,
         }[service]
 
@@ -131,6 +136,11 @@ class NativeStack(Stack):
             return [(settings.postgres_port, "PostgreSQL", "TACC_POSTGRES_PORT")]
         if service is Service.UI:
             return [(settings.ui_port, "Temporal UI", "TACC_UI_PORT")]
+        if self.roles:
+            return [
+                (port, purpose, "TACC_TEMPORAL_PORT (other roles follow it)")
+                for port, purpose in self.roles.ports_to_check()
+            ]
         return [
             (port, f"Temporal {role}", "TACC_TEMPORAL_PORT (other roles follow it)")
             for role, port in self.ports.all().items()
@@ -147,6 +157,7 @@ class NativeStack(Stack):
                 "postgres_major": self.settings.postgres_major,
                 "temporal_version": self.settings.temporal_version,
                 "ui_version": self.settings.ui_version,
+                "topology": self.settings.topology,
                 "ports": {
                     "postgres": self.settings.postgres_port,
                     "temporal": self.settings.temporal_port,
@@ -161,12 +172,29 @@ class NativeStack(Stack):
         started = time.monotonic()
         self._leave_mutant_data()
         self.layout.create()
+        self._check_topology()
         self.postgres.check_data_major()
         self.binaries()
         for service in START_ORDER:
             self.start(service)
         self._record()
         self.say(f"✓ native stack up in {format_elapsed(time.monotonic() - started)}")
+
+    def _check_topology(self) -> None:
+        """A cluster keeps the history shard count it was created with, so a deployment
+        made with one topology is not brought up with the other."""
+        recorded_data = self.layout.recorded()
+        if not self.layout.pg_data.exists():
+            self.layout.record({**recorded_data, "topology": self.settings.topology})
+            return
+        recorded = recorded_data.get("topology", SINGLE)
+        if recorded != self.settings.topology:
+            raise UserError(
+                f"the deployment in {self.layout.root} was created with topology={recorded}; "
+                f"topology={self.settings.topology} needs a cluster of its own (its history "
+                "shard count is fixed when the cluster is created)",
+                f"use another TACC_STATE_DIR, or topology={recorded}, or `down --purge` it",
+            )
 
     def start(self, service: Service) -> None:
         self.layout.create()
@@ -234,6 +262,57 @@ class NativeStack(Stack):
             + ("" if purge else " (data kept)")
         )
 
+    # -- processes (topology=multirole: one per Temporal role, two history hosts) ----------
+    def processes(self, service: Service) -> list[Process]:
+        if service is Service.TEMPORAL and self.roles:
+            return [Process(service, host.spec.name, host.spec.role) for host in self.roles.hosts]
+        return super().processes(service)
+
+    def _role(self, process: Process) -> MultiroleTemporal | None:
+        """The multirole Temporal when `process` is one of its role processes."""
+        return self.roles if process.service is Service.TEMPORAL and self.roles else None
+
+    def kill_process(self, process: Process) -> None:
+        if (roles := self._role(process)) is None:
+            return super().kill_process(process)
+        roles.kill_host(process.name)
+
+    def stop_process(self, process: Process) -> None:
+        if (roles := self._role(process)) is None:
+            return super().stop_process(process)
+        roles.stop_host(process.name)
+
+    def start_process(self, process: Process) -> None:
+        if (roles := self._role(process)) is None:
+            return super().start_process(process)
+        started = time.monotonic()
+        host = roles.role_host(process.name)
+        if not host.process.running():
+            for port, purpose in host.bound_ports:
+                require_free(port, f"Temporal {process.name} {purpose}", "TACC_TEMPORAL_PORT")
+        roles.start_host(process.name, self.layout.ensure_password())
+        self.say(f"  {process.label} up ({format_elapsed(time.monotonic() - started)})")
+
+    def process_status(self, process: Process) -> ServiceStatus:
+        if (roles := self._role(process)) is None:
+            return super().process_status(process)
+        host = roles.role_host(process.name)
+        pid = host.process.pid()
+        if pid is None:
+            return ServiceStatus(process.service, False, False, "not running", process=process.name)
+        try:
+            healthy, detail = roles.host_ready(host)
+        except Exception as exc:  # any failure to answer is "not healthy", with its reason
+            healthy, detail = False, f"{type(exc).__name__}: {redact(str(exc))}"
+        return ServiceStatus(process.service, True, healthy, detail, pid, process=process.name)
+
+    def process_logs(
+        self, process: Process, since: datetime | None = None, until: datetime | None = None
+    ) -> list[LogLine]:
+        if (roles := self._role(process)) is None:
+            return super().process_logs(process, since, until)
+        return roles.host_logs(process.name, since, until)
+
     def known_secrets(self) -> list[Secret]:
         return [self.layout.password()] if self.layout.has_password() else []
 
@@ -259,6 +338,8 @@ class NativeStack(Stack):
     def logs(
         self, service: Service, since: datetime | None = None, until: datetime | None = None
     ) -> list[LogLine]:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.log_lines(since, until)
         return read_log(self.layout.log(service.value), service.value, since, until)
 
     def endpoints(self) -> Endpoints:
@@ -292,12 +373,16 @@ class NativeStack(Stack):
             self.settings.postgres_user,
             None,
             self.layout.dynamic_config,
+            self.temporal.history_shards,
         )
+        ports = self.roles.hosts[0].ports.all() if self.roles else self.ports.all()
         config["ports"] = {
             "postgres": self.settings.postgres_port,
-            **self.ports.all(),
+            **ports,
             "ui": self.settings.ui_port,
         }
+        if self.roles:
+            config["temporal_processes"] = self.roles.describe_processes()
         config["state_dir"] = str(self.layout.root)
         config["password_file"] = f"{self.layout.password_file} (mode 0600, not shown)"
         return config

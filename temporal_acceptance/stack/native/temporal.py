@@ -103,6 +103,7 @@ def render_config(
     pg_user: str,
     password: Secret | None,
     dynamic_config: Path,
+    history_shards: int = HISTORY_SHARDS,
 ) -> dict[str, Any]:
     """The server configuration; with password=None the result is safe to show."""
     pw = password.reveal() if password else REDACTED
@@ -122,7 +123,7 @@ def render_config(
         "persistence": {
             "defaultStore": "postgres-default",
             "visibilityStore": "postgres-visibility",
-            "numHistoryShards": HISTORY_SHARDS,
+            "numHistoryShards": history_shards,
             "datastores": {
                 "postgres-default": _datastore(TEMPORAL_DATABASE, host, pg_port, pg_user, pw, 20),
                 "postgres-visibility": _datastore(
@@ -192,6 +193,8 @@ class NativeTemporal:
         self.pg_user = pg_user
         self.namespace = namespace
         self.process = ManagedProcess("temporal", layout.pid("temporal"), layout.log("temporal"))
+        # What the server config asks for (the multirole topology asks for more).
+        self.history_shards = HISTORY_SHARDS
 
     @property
     def address(self) -> str:
@@ -269,7 +272,13 @@ class NativeTemporal:
     def write_config(self, password: Secret) -> None:
         self.layout.dynamic_config.write_text(yaml.safe_dump(DYNAMIC_CONFIG, sort_keys=True))
         config = render_config(
-            self.host, self.ports, self.pg_port, self.pg_user, password, self.layout.dynamic_config
+            self.host,
+            self.ports,
+            self.pg_port,
+            self.pg_user,
+            password,
+            self.layout.dynamic_config,
+            self.history_shards,
         )
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))
 
