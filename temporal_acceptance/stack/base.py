@@ -121,6 +121,16 @@ class Stack(abc.ABC):
     def all_processes(self) -> list[Process]:
         return [process for service in START_ORDER for process in self.processes(service)]
 
+    def process_named(self, service: Service, name: str) -> Process:
+        """The process called `name` ("" or the service's own name: the whole service)."""
+        found = [p for p in self.processes(service) if p.name == (name or service.value)]
+        if not found:
+            raise UserError(
+                f"this deployment runs no {service.value} process called {name!r}",
+                f"its processes: {', '.join(p.name for p in self.processes(service))}",
+            )
+        return found[0]
+
     def process_for(self, service: Service, role: str, index: int = 1) -> Process:
         """The `index`-th process serving `role` (one line naming the topology if none)."""
         serving = [p for p in self.processes(service) if p.role == role]
@@ -131,6 +141,11 @@ class Stack(abc.ABC):
                 "run the per-role gates with topology=multirole (TACC_TOPOLOGY=multirole)",
             )
         return serving[index - 1]
+
+    def ring_identity(self, process: Process) -> str:
+        """How Temporal's membership ring (and a shard's owner) names this process:
+        its broadcast address and gRPC port."""
+        raise self._unsupported(f"naming the ring identity of {process.label}")
 
     def kill_process(self, process: Process) -> None:
         """SIGKILL one process and leave it down (a crashed host nobody restarted)."""

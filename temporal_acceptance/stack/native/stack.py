@@ -272,6 +272,11 @@ class NativeStack(Stack):
         """The multirole Temporal when `process` is one of its role processes."""
         return self.roles if process.service is Service.TEMPORAL and self.roles else None
 
+    def ring_identity(self, process: Process) -> str:
+        if (roles := self._role(process)) is None:
+            return super().ring_identity(process)
+        return f"{self.settings.host}:{roles.role_host(process.name).grpc_port}"
+
     def kill_process(self, process: Process) -> None:
         if (roles := self._role(process)) is None:
             return super().kill_process(process)

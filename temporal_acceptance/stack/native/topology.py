@@ -242,8 +242,15 @@ class MultiroleTemporal(NativeTemporal):
                 return run_sync(lambda: frontend_ready(self.address, self.namespace))
             if role in ROLE_HEALTH_SERVICE:
                 state = grpc_health(address, ROLE_HEALTH_SERVICE[role], timeout=3.0)
-                return state == "SERVING", f"{address} {state}"
+                if state == "SERVING" or role != "history":
+                    return state == "SERVING", f"{address} {state}"
             members = describe_rings(self.address, timeout=3.0).members.get(role, ())
+            if role == "history":
+                # History reports SERVING only 5 s after it acquired its first shards
+                # (service/history/service.go: a pause for load balancers); Temporal routes
+                # by the ring, so a history host in the ring is at work.
+                joined = address in members
+                return joined, f"{address} NOT_SERVING, {'in' if joined else 'not in'} the ring"
         except grpc.RpcError as exc:
             return False, f"{address}: {rpc_failure(exc)}"
         seen = address in members
