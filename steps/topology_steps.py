@@ -105,7 +105,9 @@ def step_takeover(context: Any, seconds: float) -> None:
 @then("a workflow on those shards moved on within {seconds:g} seconds")
 async def step_progress_on_shards(context: Any, seconds: float) -> None:
     client, timing = await context.run.client(), context.timing
-    hit, problems = await outage.progress_on(client, context.load, context.takeover, timing, seconds)
+    hit, problems = await outage.progress_on(
+        client, context.load, context.takeover, timing, seconds
+    )
     _record(context, "time to progress", timing.progress_seconds, workflows_on_shards=hit)
     expect(f"after the {timing.disruption}", problems, {"timings": timing.to_json()})
 
@@ -119,7 +121,7 @@ async def step_all_complete(context: Any, seconds: float) -> None:
 
 @then("no timer fired more than {seconds:g} seconds late")
 def step_timers_late(context: Any, seconds: float) -> None:
-    late = outage.timers_late(context.load, context.takeover)
+    late = outage.timers_late(context.load, context.takeover, context.timing)
     _record(context, "timers delayed (max lateness)", late.worst, **late.counts)
     expect("the timers", late.problems(seconds), {"timer lateness": late.evidence})
 
@@ -152,7 +154,9 @@ async def step_park_sleeping(context: Any, count: int, seconds: float) -> None:
 
 @when("their timers fire while matching is down")
 async def step_timers_fire(context: Any) -> None:
-    problems = await outage.timers_fired(await context.run.client(), context.load, context.run.stack)
+    problems = await outage.timers_fired(
+        await context.run.client(), context.load, context.run.stack
+    )
     expect("the timers", problems)
 
 

@@ -156,8 +156,8 @@ def timer_lateness(workflow_id: str, events: Sequence[HistoryEvent]) -> Lateness
 def delivery_lateness(
     workflow_id: str, events: Sequence[HistoryEvent], since: datetime
 ) -> Lateness | None:
-    """The first workflow task scheduled before `since` (when the task queue's owner came
-    back) and started after it: scheduled → started, in the server's clock."""
+    """The first workflow task scheduled before `since` (when matching came back) and
+    started after it: how long after `since` it was delivered, in the server's clock."""
     for index, event in enumerate(events):
         if event.event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             continue
@@ -170,8 +170,21 @@ def delivery_lateness(
             None,
         )
         if scheduled is not None and event_time(scheduled) <= since <= event_time(event):
-            return Lateness(workflow_id, "task delivered", event_time(scheduled), event_time(event))
+            return Lateness(workflow_id, "task delivered", since, event_time(event))
     return None
+
+
+def first_progress_since(events: Sequence[HistoryEvent], when: datetime) -> HistoryEvent | None:
+    """The first workflow task completed at or after `when` (the server's clock): the
+    workflow's history host, its database and the worker moved it on since."""
+    return next(
+        (
+            e
+            for e in events
+            if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and event_time(e) >= when
+        ),
+        None,
+    )
 
 
 def lateness_problems(late: Sequence[Lateness], within: float, what: str) -> list[str]:

@@ -55,7 +55,12 @@ def _unary(address: str, method: str, request: bytes, timeout: float) -> bytes:
 def describe_rings(frontend: str, timeout: float = TIMEOUT) -> Rings:
     """DescribeCluster: response field 3 membership_info {1 current_host {1 identity},
     3 rings {1 role, 2 member_count, 3 members {1 identity}}}, 6 history_shard_count."""
-    answer = fields(_unary(frontend, DESCRIBE_CLUSTER, b"", timeout))
+    return rings_from(_unary(frontend, DESCRIBE_CLUSTER, b"", timeout))
+
+
+def rings_from(data: bytes) -> Rings:
+    """A DescribeClusterResponse's rings, shard count and answering host."""
+    answer = fields(data)
     info = (messages(answer, 3) or [{}])[0]
     current = (messages(info, 1) or [{}])[0]
     members = {

@@ -23,6 +23,7 @@ from temporal_acceptance.checks.topology import (
     Lateness,
     coverage_problems,
     delivery_lateness,
+    first_progress_since,
     late_summary,
     lateness_problems,
     timer_lateness,
@@ -39,7 +40,6 @@ from temporal_acceptance.workload.shared import new_workflow_id
 from temporal_acceptance.workload.watch import (
     Watched,
     finish,
-    first_progress,
     read_history,
     send_signal,
 )
@@ -73,10 +73,8 @@ async def progress_on(
         found = []
         for parked in affected:
             watched = parked.watched
-            event = first_progress(
-                watched.before, await read_history(client, watched.workflow_id, watched.run_id)
-            )
-            if event is not None:
+            events = await read_history(client, watched.workflow_id, watched.run_id)
+            if (event := first_progress_since(events, crashed_at(timing))) is not None:
                 found.append(event_time(event))
         return found
 
@@ -145,8 +143,15 @@ class LateReport:
         return "\n".join(lines)
 
 
-def timers_late(load: MixedLoad, takeover: Takeover) -> LateReport:
-    """How late the timers on the dead host's shards fired, against those on the others."""
+def crashed_at(timing: DisruptionTiming) -> datetime:
+    """When the killed process was gone (the kill returned): the host may still have
+    written events between the disruption's start and then."""
+    return timing.started_at + timedelta(seconds=timing.stopped_seconds or 0.0)
+
+
+def timers_late(load: MixedLoad, takeover: Takeover, timing: DisruptionTiming) -> LateReport:
+    """How late the timers that came due after the crash fired: those on the dead host's
+    shards, against those on the surviving host's (the comparison)."""
     dead = set(takeover.shards)
     affected: list[Lateness] = []
     control: list[Lateness] = []
@@ -154,8 +159,9 @@ def timers_late(load: MixedLoad, takeover: Takeover) -> LateReport:
         record = parked.watched.record
         if record is None or (late := timer_lateness(parked.workflow_id, record.events)) is None:
             continue
-        (affected if parked.shard in dead else control).append(late)
-    return LateReport(affected, "timers", control)
+        if late.due >= crashed_at(timing):
+            (affected if parked.shard in dead else control).append(late)
+    return LateReport(affected, "timers due after the crash", control)
 
 
 async def timers_fired(client: Client, load: MixedLoad, stack: Stack) -> list[str]:

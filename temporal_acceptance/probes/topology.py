@@ -41,6 +41,14 @@ def identity_of(owner: str) -> str:
     return owner.split("-", 1)[0]
 
 
+def owner_from(shard: int, range_id: int, data: bytes) -> ShardOwner:
+    """A `shards` row's owner, from its ShardInfo blob (1 shard_id, 3 owner)."""
+    info = fields(data)
+    named = number(info, 1)  # proto3 leaves a zero out: 0 means "not written"
+    owner = identity_of(text(info, 3)) if named in (0, shard) else f"(blob of shard {named})"
+    return ShardOwner(shard, range_id, owner)
+
+
 def read_rings(endpoints: Endpoints) -> Rings:
     return describe_rings(endpoints.temporal_address)
 
@@ -50,12 +58,10 @@ def read_shard_owners(endpoints: Endpoints, log: QueryLog | None = None) -> dict
     1 shard_id, 2 range_id, 3 owner."""
     with connect(endpoints, TEMPORAL_DATABASE) as conn:
         rows = query(conn, SHARDS_SQL).rows
-    owners = {}
-    for shard, range_id, data in rows:
-        info = fields(bytes(data))
-        named = number(info, 1)  # proto3 leaves a zero out: 0 means "not written"
-        owner = identity_of(text(info, 3)) if named in (0, shard) else f"(blob of shard {named})"
-        owners[int(shard)] = ShardOwner(int(shard), int(range_id), owner)
+    owners = {
+        int(shard): owner_from(int(shard), int(range_id), bytes(data))
+        for shard, range_id, data in rows
+    }
     if log is not None:
         rows = [(o.shard, o.range_id, o.owner) for o in owners.values()]
         columns = ["shard_id", "range_id", "owner (from the data blob)"]

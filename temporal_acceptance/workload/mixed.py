@@ -29,11 +29,13 @@ POSITIONS = {
     SIGNAL: "waiting for its signal",
     ACTIVITY: "running its first activity",
 }
-# Long enough that each is still where it was parked when the disruption comes (starting
-# and parking 50 takes several seconds on a loaded 2-core machine), short enough that many
-# timers and activities come due while a crashed host's shards have no owner.
-TIMER_SECONDS = 12.0
-HOLD_SECONDS = 12.0
+# The timers are parked last, right before the disruption, and come due a few seconds after
+# it: while a crashed host's shards have no owner (about 5 s measured), so their lateness
+# shows what the crash delayed. Long enough that every timer of the batch is still pending
+# when the last one is parked (parking 17 takes 1–3 s on a loaded 2-core machine).
+TIMER_SECONDS = 6.0
+# The activities, parked first, hold long enough to be running when the disruption comes.
+HOLD_SECONDS = 20.0
 # The workflow that waits for its signal gets through its own short timer first.
 SIGNAL_TIMER_SECONDS = 1.0
 PARK_TIMEOUT = 60.0
@@ -67,8 +69,11 @@ class MixedLoad:
         return [p for p in self.parked if p.kind == kind]
 
 
-async def start_mixed(client: Client, task_queue: str, prefix: str, count: int) -> MixedLoad:
-    """Start `count` test workflows at once, their kinds in turn (timer, signal, activity)."""
+async def start_mixed(
+    client: Client, task_queue: str, prefix: str, count: int, kinds: tuple[str, ...] = KINDS
+) -> MixedLoad:
+    """Start the test workflows of `kinds` among `count` at once (kinds in turn: timer,
+    signal, activity)."""
 
     async def one(i: int) -> Parked:
         kind = KINDS[i % len(KINDS)]
@@ -82,7 +87,8 @@ async def start_mixed(client: Client, task_queue: str, prefix: str, count: int) 
             signalled = True
         return Parked(kind, await start(client, options, signalled))
 
-    return MixedLoad(prefix, list(await asyncio.gather(*(one(i) for i in range(count)))))
+    chosen = [i for i in range(count) if KINDS[i % len(KINDS)] in kinds]
+    return MixedLoad(prefix, list(await asyncio.gather(*(one(i) for i in chosen))))
 
 
 async def _activity_running(client: Client, watched: Watched) -> str:
@@ -113,10 +119,13 @@ async def park(client: Client, parked: Parked, timeout: float = PARK_TIMEOUT) ->
 
 
 async def park_mixed(client: Client, task_queue: str, prefix: str, count: int) -> MixedLoad:
-    """Start the load and return once every workflow is at its position."""
-    load = await start_mixed(client, task_queue, prefix, count)
-    await asyncio.gather(*(park(client, p) for p in load.parked))
-    return load
+    """Start the load and return once every workflow is at its position: those waiting for
+    their signal or in their activity first, the timers last (see TIMER_SECONDS)."""
+    early = await start_mixed(client, task_queue, prefix, count, (SIGNAL, ACTIVITY))
+    await asyncio.gather(*(park(client, p) for p in early.parked))
+    timers = await start_mixed(client, task_queue, prefix, count, (TIMER,))
+    await asyncio.gather(*(park(client, p) for p in timers.parked))
+    return MixedLoad(prefix, early.parked + timers.parked)
 
 
 async def park_sleeping(

@@ -16,6 +16,7 @@ from pathlib import Path
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.secrets import REDACTED, Secret
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import MULTIROLE
 from temporal_acceptance.core.versions import (
     parse_postgres_major,
     parse_temporal_version,
@@ -25,6 +26,9 @@ from temporal_acceptance.core.versions import (
 COMPOSE_FILE = "docker-compose.yml"
 DEFAULT_PROJECT = "temporal-acceptance"
 LOCAL_IMAGES_OVERRIDE = "compose/local-images.yml"
+# topology=multirole: one container per Temporal role (and its local images' override).
+MULTIROLE_OVERRIDE = "compose/multirole.yml"
+MULTIROLE_LOCAL_IMAGES = "compose/multirole-local-images.yml"
 
 # Compose service names (upstream's, minus fixed container names).
 POSTGRES_SERVICE = "postgresql"
@@ -158,10 +162,11 @@ class ComposeProject:
         return Secret(self.variable("POSTGRES_PASSWORD"))
 
     def with_local_images(self) -> ComposeProject:
-        override = (self.directory / LOCAL_IMAGES_OVERRIDE).resolve()
-        if override in self.files:
-            return self
-        return replace(self, files=(*self.files, override))
+        overrides = [LOCAL_IMAGES_OVERRIDE]
+        if (self.directory / MULTIROLE_OVERRIDE).resolve() in self.files:
+            overrides.append(MULTIROLE_LOCAL_IMAGES)
+        added = [(self.directory / name).resolve() for name in overrides]
+        return replace(self, files=(*self.files, *(f for f in added if f not in self.files)))
 
     def file_arguments(self) -> list[str]:
         arguments = ["-p", self.name]
@@ -250,6 +255,8 @@ def load_project(
                 "fix TACC_COMPOSE_OVERRIDES (comma-separated, relative to the compose file)",
             )
         files.append(path)
+    if settings.topology == MULTIROLE:
+        files.append((directory / MULTIROLE_OVERRIDE).resolve())
     project = ComposeProject(
         directory, tuple(files), name, variables, effective_settings(settings, variables)
     )

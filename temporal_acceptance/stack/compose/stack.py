@@ -23,8 +23,9 @@ from temporal_acceptance.core.ports import require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import MULTIROLE
 from temporal_acceptance.core.waiting import wait_until
-from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.base import START_ORDER, Process, Service, ServiceStatus
 from temporal_acceptance.stack.compose import images as image_choice
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
 from temporal_acceptance.stack.compose.engine import (
@@ -50,6 +51,8 @@ from temporal_acceptance.stack.compose.project import (
     redact_variables,
     started_with_local_images,
 )
+from temporal_acceptance.stack.compose.roles import ComposeRoles, ComposeRoleStack, reloaded
+from temporal_acceptance.stack.compose.roles import compose_service as role_service
 from temporal_acceptance.stack.compose.servers import datastores_from_env, server_config_view
 
 COMPOSE_SERVICE = {
@@ -65,7 +68,7 @@ STOP_TIMEOUT = 30
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
-class ComposeStack(Stack):
+class ComposeStack(ComposeRoleStack):
     target = "compose"
 
     def __init__(
@@ -95,6 +98,8 @@ class ComposeStack(Stack):
         self._probe = probe
         self._namespace_ready = namespace_ready
         self._adopted = False
+        # topology=multirole: one container per Temporal role (stack/compose/roles.py)
+        self.roles = ComposeRoles(self._container) if self.settings.topology == MULTIROLE else None
 
     # -- collaborators (connected on first use: a status call needs no compose CLI) ------
     @cached_property
@@ -174,11 +179,18 @@ class ComposeStack(Stack):
         )
 
     def stop(self, service: Service) -> None:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.each(self.roles.stop, reverse=True)
         container = self._container(COMPOSE_SERVICE[service])
         if container is not None:
             container.stop(timeout=STOP_TIMEOUT)
 
     def start(self, service: Service) -> None:
+        if service is Service.TEMPORAL and self.roles:
+            for process in self.roles.processes():
+                self._start_role(process)
+            self._wait_healthy(service)
+            return
         container = self._container(COMPOSE_SERVICE[service])
         if container is None:
             project = self._project_in_use()
@@ -190,19 +202,16 @@ class ComposeStack(Stack):
         self._wait_healthy(service)
 
     def kill(self, service: Service) -> None:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.each(self.roles.kill)
         container = self._require_container(service)
         container.kill(signal="SIGKILL")
         wait_until(
-            lambda: state_of(self._reloaded(container))[0],
+            lambda: state_of(reloaded(container))[0],
             what=f"the {service.value} container to die after SIGKILL",
             timeout=30.0,
             accept=lambda running: not running,
         )
-
-    @staticmethod
-    def _reloaded(container: Any) -> Any:
-        container.reload()
-        return container
 
     # -- waiting -----------------------------------------------------------------
     def _check_ports(self) -> None:
@@ -293,6 +302,9 @@ class ComposeStack(Stack):
         except Exception as exc:  # any failure to answer is "not healthy", with its reason
             answered, what = False, f"{type(exc).__name__}: {redact(str(exc))}"
         healthy = answered and health in (None, "healthy")
+        if service is Service.TEMPORAL and self.roles:  # every role container too
+            down = [s.line() for s in self.roles.statuses() if not s.healthy]
+            healthy, what = healthy and not down, "; ".join([what, *down])
         return ServiceStatus(
             service, running=True, healthy=healthy, detail=f"{detail}; {what}", pid=pid
         )
@@ -300,6 +312,8 @@ class ComposeStack(Stack):
     def logs(
         self, service: Service, since: datetime | None = None, until: datetime | None = None
     ) -> list[LogLine]:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.all_logs(since, until)
         container = self._container(COMPOSE_SERVICE[service])
         if container is None:
             return []
@@ -311,6 +325,14 @@ class ComposeStack(Stack):
         if until is not None:
             options["until"] = math.ceil(until.timestamp()) + 1
         return window(parse_docker_logs(container.logs(**options), service.value), since, until)
+
+    def _start_role(self, process: Process) -> None:
+        if self.roles is not None and not self.roles.start(process.name):
+            service = role_service(self.roles.spec(process.name))
+            self._compose(self._project_in_use(), "up", "-d", "--no-deps", service)
+
+    def _frontend_answers(self) -> bool:
+        return self._probe(Service.TEMPORAL, self.endpoints())[0]
 
     def endpoints(self) -> Endpoints:
         settings = self.settings

@@ -65,7 +65,8 @@ class HostPorts(TemporalPorts):
         return self.frontend + (1 if self.history_host == 1 else SECOND_HISTORY_OFFSET)
 
     def all(self) -> dict[str, int]:
-        ports = super().all()
+        """Every port of the topology (whichever host these are): history-1's as `history`."""
+        ports = TemporalPorts(self.frontend).all()
         second = self.frontend + SECOND_HISTORY_OFFSET
         ports["history-2"], ports["history-2-membership"] = second, self.membership(second)
         return ports
