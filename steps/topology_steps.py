@@ -14,7 +14,7 @@ And no timer fired more than 20 seconds late
 Given one history host has been killed and the other owns all the shards
 Given 20 workflows sleeping in their 8 second timer
 And their timers fire while matching is down
-And every waiting task was delivered within 20 seconds of matching being back
+And every waiting task was delivered within 20 seconds of matching being started again
 Given the test worker is stopped
 And 20 workflows are waiting for a worker
 And a new test worker process is started
@@ -160,10 +160,12 @@ async def step_timers_fire(context: Any) -> None:
     expect("the timers", problems)
 
 
-@then("every waiting task was delivered within {seconds:g} seconds of matching being back")
+@then("every waiting task was delivered within {seconds:g} seconds of matching being started again")
 def step_delivered(context: Any, seconds: float) -> None:
     late = outage.delivered_late(context.load, context.timing)
-    _record(context, "tasks delivered after matching was back (max)", late.worst, **late.counts)
+    _record(
+        context, "tasks delivered after matching was started again (max)", late.worst, **late.counts
+    )
     expect("the waiting tasks", late.problems(seconds), {"delivery": late.evidence})
 
 

@@ -156,7 +156,7 @@ def timer_lateness(workflow_id: str, events: Sequence[HistoryEvent]) -> Lateness
 def delivery_lateness(
     workflow_id: str, events: Sequence[HistoryEvent], since: datetime
 ) -> Lateness | None:
-    """The first workflow task scheduled before `since` (when matching came back) and
+    """The first workflow task scheduled before `since` (when matching was started again) and
     started after it: how long after `since` it was delivered, in the server's clock."""
     for index, event in enumerate(events):
         if event.event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:

@@ -197,9 +197,10 @@ async def timers_fired(client: Client, load: MixedLoad, stack: Stack) -> list[st
 
 
 def delivered_late(load: MixedLoad, timing: DisruptionTiming) -> LateReport:
-    """For every workflow task that waited for matching: how long after matching was back
-    (the start's end) the task was delivered."""
-    back = timing.started_at + timedelta(seconds=timing.healthy_seconds)
+    """For every workflow task scheduled while matching was down and started after it was
+    started again: how long after that start it was delivered (matching may hand out tasks
+    before its health check says so, so the start, not the health, is the reference)."""
+    back = timing.started_at
     late = []
     for parked in load.parked:
         record = parked.watched.record
