@@ -245,6 +245,20 @@ def test_a_task_that_waited_for_matching_is_timed_from_its_return() -> None:
     assert late is not None
     assert (late.due, late.seconds) == (back, pytest.approx(4.0))
     assert checks.delivery_lateness("wf", events, T0 + timedelta(seconds=15)) is None
+    sticky = [  # the sticky task timed out while matching was away and was scheduled again
+        events[0],
+        _event(E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, T0 + timedelta(seconds=7)),
+        _event(E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, T0 + timedelta(seconds=11)),
+        *events[1:],
+    ]
+    again = checks.delivery_lateness("wf", sticky, back)
+    assert again is not None
+    assert again.seconds == pytest.approx(4.0)
+    delivered_before = [
+        events[0],
+        _event(E.EVENT_TYPE_WORKFLOW_TASK_STARTED, T0 + timedelta(seconds=3)),
+    ]
+    assert checks.delivery_lateness("wf", delivered_before, back) is None
     assert checks.first_progress_since(events, T0 + timedelta(seconds=14)) is events[2]
     assert checks.first_progress_since(events, T0 + timedelta(seconds=15)) is None
 

@@ -156,21 +156,20 @@ def timer_lateness(workflow_id: str, events: Sequence[HistoryEvent]) -> Lateness
 def delivery_lateness(
     workflow_id: str, events: Sequence[HistoryEvent], since: datetime
 ) -> Lateness | None:
-    """The first workflow task scheduled before `since` (when matching was started again) and
-    started after it: how long after `since` it was delivered, in the server's clock."""
-    for index, event in enumerate(events):
-        if event.event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            continue
-        scheduled = next(
-            (
-                e
-                for e in reversed(events[:index])
-                if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
-            ),
-            None,
-        )
-        if scheduled is not None and event_time(scheduled) <= since <= event_time(event):
-            return Lateness(workflow_id, "task delivered", since, event_time(event))
+    """A workflow task scheduled before `since` (when matching was started again) and not
+    started by then: how long after `since` the workflow's next task started, in the
+    server's clock. (While matching is away a task on the worker's sticky queue times out
+    and is scheduled again: the wait is the workflow's, whichever task ends it.)"""
+    waiting = False
+    for event in events:
+        kind, at = event.event_type, event_time(event)
+        if at <= since:
+            if kind == E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+                waiting = True
+            elif kind == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                waiting = False
+        elif waiting and kind == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            return Lateness(workflow_id, "task delivered", since, at)
     return None
 
 
