@@ -165,8 +165,10 @@ class ComposeProject:
         overrides = [LOCAL_IMAGES_OVERRIDE]
         if (self.directory / MULTIROLE_OVERRIDE).resolve() in self.files:
             overrides.append(MULTIROLE_LOCAL_IMAGES)
-        added = [(self.directory / name).resolve() for name in overrides]
-        return replace(self, files=(*self.files, *(f for f in added if f not in self.files)))
+        added = [
+            f for f in ((self.directory / n).resolve() for n in overrides) if f not in self.files
+        ]
+        return replace(self, files=(*self.files, *added)) if added else self
 
     def file_arguments(self) -> list[str]:
         arguments = ["-p", self.name]

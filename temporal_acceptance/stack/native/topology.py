@@ -187,8 +187,15 @@ class MultiroleTemporal(NativeTemporal):
 
     # -- processes -----------------------------------------------------------------
     def start(self, password: Secret, timeout: float = READY_TIMEOUT) -> None:
-        """Start every role process that is not running, then wait until all serve."""
+        """Start every role process that is not running, then wait until all serve. The
+        first one starts alone: each process writes the cluster's metadata record when it
+        starts, and on a new cluster two doing it at once make one of them exit ("Failed to
+        apply cluster metadata", temporal/fx.go)."""
         self.write_config(password)
+        first = self.hosts[0]
+        if not first.process.running():
+            self._launch(first)
+            self.wait_answering(first, timeout)
         for host in self.hosts:
             self._launch(host)
         for host in self.hosts:
@@ -256,6 +263,23 @@ class MultiroleTemporal(NativeTemporal):
             return False, f"{address}: {rpc_failure(exc)}"
         seen = address in members
         return seen, f"{address} {'in' if seen else 'not in'} the {role} ring"
+
+    def wait_answering(self, host: RoleHost, timeout: float) -> None:
+        """Until the process answers on its gRPC port, SERVING or not (it is built)."""
+
+        def answer() -> str:
+            host.process.require_running()
+            role = host.spec.role
+            return grpc_health(f"{self.host}:{host.grpc_port}", ROLE_HEALTH_SERVICE[role], 3.0)
+
+        wait_until(
+            answer,
+            what=f"Temporal {host.spec.name} to answer on its gRPC port",
+            timeout=timeout,
+            errors=(grpc.RpcError,),
+            fatal=(ServiceExited,),
+            hint=lambda: self._host_hint(host),
+        )
 
     def wait_host_ready(self, host: RoleHost, timeout: float, namespace: bool = True) -> None:
         wait_until(
