@@ -52,15 +52,20 @@ def _record(context: Any, figure: str, seconds: float | None, **extra: Any) -> d
 @then("the membership ring shows each role with its hosts within {seconds:g} seconds")
 def step_ring(context: Any, seconds: float) -> None:
     seen = gates.ring_settled(context.run.stack, context.run.endpoints, _since(context), seconds)
-    _record(context, "membership ring complete", seen.seconds)
+    _record(context, f"membership ring complete{_after(context)}", seen.seconds)
     expect("the membership ring", seen.problems, {"membership": seen.evidence})
 
 
 @then("the history shards are spread over both history hosts within {seconds:g} seconds")
 def step_spread(context: Any, seconds: float) -> None:
     seen = gates.shards_spread(context.run.stack, context.run.endpoints, _since(context), seconds)
-    _record(context, "shards spread over both history hosts", seen.seconds)
+    _record(context, f"shards spread over both history hosts{_after(context)}", seen.seconds)
     expect("the history shards", seen.problems, {"shard owners": seen.evidence})
+
+
+def _after(context: Any) -> str:
+    timing = getattr(context, "timing", None)
+    return f" (after the {timing.disruption})" if timing is not None else ""
 
 
 def _since(context: Any) -> Any:
