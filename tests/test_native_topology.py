@@ -14,7 +14,7 @@ from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.stack.base import Process, Service
 from temporal_acceptance.stack.native.stack import NativeStack
-from temporal_acceptance.stack.native.topology import HostPorts
+from temporal_acceptance.stack.native.topology import HostPorts, check_topology
 
 T = Service.TEMPORAL
 
@@ -88,23 +88,23 @@ def test_a_cluster_is_not_brought_up_with_the_other_topology(tmp_path: Path) -> 
     stack.layout.pg_data.mkdir(parents=True)
     stack.layout.record({"topology": "single"})
     with pytest.raises(UserError, match="was created with topology=single") as info:
-        stack._check_topology()
+        check_topology(stack.layout, stack.settings.topology)
     assert "another TACC_STATE_DIR" in info.value.fix
     stack.layout.record({"topology": "multirole"})
-    stack._check_topology()
+    check_topology(stack.layout, stack.settings.topology)
 
 
 def test_a_new_deployment_records_its_topology_first(tmp_path: Path) -> None:
     stack = _stack(tmp_path)
     stack.layout.create()
-    stack._check_topology()
+    check_topology(stack.layout, stack.settings.topology)
     assert stack.layout.recorded()["topology"] == "multirole"
     single = _stack(tmp_path, "single")
     assert single.roles is None
     assert [p.name for p in single.processes(T)] == ["temporal"]
     single.layout.pg_data.mkdir(parents=True)
     with pytest.raises(UserError, match="was created with topology=multirole"):
-        single._check_topology()
+        check_topology(single.layout, single.settings.topology)
 
 
 def test_status_of_a_role_process_that_is_not_running_says_so(tmp_path: Path) -> None:
@@ -115,3 +115,15 @@ def test_status_of_a_role_process_that_is_not_running_says_so(tmp_path: Path) ->
     )  # fmt: skip
     assert stack.status(T).line() == "temporal  down — not running"
     assert stack.process_logs(Process(T, "worker", "worker")) == []
+
+
+def test_status_and_down_follow_the_topology_the_state_directory_was_made_with(
+    tmp_path: Path,
+) -> None:
+    _stack(tmp_path).layout.create()
+    layout = _stack(tmp_path).layout
+    layout.record({"topology": "multirole"})
+    settings = Settings.load({"state_dir": str(tmp_path / "state")}, env={})
+    assert NativeStack(settings, say=lambda line: None, env={}).settings.topology == "multirole"
+    given = Settings.load({"state_dir": str(tmp_path / "state"), "topology": "single"}, env={})
+    assert NativeStack(given, say=lambda line: None, env={}).settings.topology == "single"

@@ -19,7 +19,7 @@ from temporal_acceptance.core.ports import require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
-from temporal_acceptance.core.topology import MULTIROLE, SINGLE
+from temporal_acceptance.core.topology import MULTIROLE
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
 from temporal_acceptance.stack.base import START_ORDER, Process, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.mutants import parse_mutant
@@ -33,7 +33,12 @@ from temporal_acceptance.stack.native.temporal import (
     datastores_from_config,
     render_config,
 )
-from temporal_acceptance.stack.native.topology import MultiroleTemporal, RoleGroup
+from temporal_acceptance.stack.native.topology import (
+    MultiroleTemporal,
+    RoleGroup,
+    check_topology,
+    recorded_topology,
+)
 from temporal_acceptance.stack.native.ui import NativeUi
 from temporal_acceptance.stack.ownership import owned, purge_state_dir
 
@@ -44,7 +49,8 @@ class NativeStack(Stack):
     def __init__(
         self, settings: Settings, say: Say = stderr_say, env: Mapping[str, str] | None = None
     ) -> None:
-        super().__init__(settings)
+        super().__init__(recorded_topology(settings))
+        settings = self.settings
         self.say = say
         self.env = os.environ if env is None else env
         self.layout = Layout(settings.state_dir)
@@ -172,29 +178,13 @@ class NativeStack(Stack):
         started = time.monotonic()
         self._leave_mutant_data()
         self.layout.create()
-        self._check_topology()
+        check_topology(self.layout, self.settings.topology)
         self.postgres.check_data_major()
         self.binaries()
         for service in START_ORDER:
             self.start(service)
         self._record()
         self.say(f"✓ native stack up in {format_elapsed(time.monotonic() - started)}")
-
-    def _check_topology(self) -> None:
-        """A cluster keeps the history shard count it was created with, so a deployment
-        made with one topology is not brought up with the other."""
-        recorded_data = self.layout.recorded()
-        if not self.layout.pg_data.exists():
-            self.layout.record({**recorded_data, "topology": self.settings.topology})
-            return
-        recorded = recorded_data.get("topology", SINGLE)
-        if recorded != self.settings.topology:
-            raise UserError(
-                f"the deployment in {self.layout.root} was created with topology={recorded}; "
-                f"topology={self.settings.topology} needs a cluster of its own (its history "
-                "shard count is fixed when the cluster is created)",
-                f"use another TACC_STATE_DIR, or topology={recorded}, or `down --purge` it",
-            )
 
     def start(self, service: Service) -> None:
         self.layout.create()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,11 +34,14 @@ from temporal_acceptance.clients.membership import (
     rpc_failure,
 )
 from temporal_acceptance.clients.temporal import frontend_ready, frontend_serving, run_sync
+from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, read_log, tail
 from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.topology import (
     HISTORY_SHARDS,
     MULTIROLE,
+    SINGLE,
     RoleProcess,
     role_processes,
 )
@@ -344,3 +347,33 @@ class MultiroleTemporal(NativeTemporal):
             }
             for host in self.hosts
         }
+
+
+# -- the topology a state directory was made with ---------------------------------------------
+
+
+def recorded_topology(settings: Settings) -> Settings:
+    """The topology the state directory's deployment was made with, unless one was given:
+    `status` and `down` must see all of its processes."""
+    recorded = Layout(settings.state_dir).recorded().get("topology")
+    if recorded and "topology" not in settings.given and recorded != settings.topology:
+        return replace(settings, topology=str(recorded))
+    return settings
+
+
+def check_topology(layout: Layout, topology: str) -> None:
+    """A cluster keeps the history shard count it was created with, so a deployment made
+    with one topology is not brought up with the other. A new one records its topology
+    before anything starts."""
+    recorded_data = layout.recorded()
+    if not layout.pg_data.exists():
+        layout.record({**recorded_data, "topology": topology})
+        return
+    recorded = recorded_data.get("topology", SINGLE)
+    if recorded != topology:
+        raise UserError(
+            f"the deployment in {layout.root} was created with topology={recorded}; "
+            f"topology={topology} needs a cluster of its own (its history shard count is "
+            "fixed when the cluster is created)",
+            f"use another TACC_STATE_DIR, or topology={recorded}, or `down --purge` it",
+        )
