@@ -84,7 +84,7 @@ def _since(context: Any) -> Any:
 async def step_park_mixed(context: Any, count: int) -> None:
     client, run = await context.run.client(), context.run
     context.load = await mixed.park_mixed(client, _queue(context), new_workflow_id("mr"), count)
-    context.owners_before = gates.placed(run.endpoints, context.load)
+    context.owners_before = gates.placed(run.stack, run.endpoints, context.load)
     placement = gates.placement_text(context.load, context.owners_before)
     expect("in flight", [], {"where the workflows live": placement})
 
@@ -137,7 +137,7 @@ def step_timers_late(context: Any, seconds: float) -> None:
 @given("one history host has been killed and the other owns all the shards")
 def step_crashed(context: Any) -> None:
     run = context.run
-    owners = gates.owners(run.endpoints)
+    owners = gates.owners(run.stack, run.endpoints)
     timing = perform(run.stack, CRASH_HISTORY)
     context.persistence.record(CRASH_HISTORY, timing)
     takeover = gates.taken_over(run.stack, run.endpoints, timing, owners)

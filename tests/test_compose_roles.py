@@ -99,7 +99,10 @@ def test_a_role_container_is_killed_started_and_read_on_its_own(tmp_path: Path) 
     harness = _multirole(tmp_path)
     stack, container = harness.stack, harness.containers["temporal-history-1"]
     history = stack.process_for(T, "history")
+    assert stack.ring_identity(history) == "10.9.0.2:7234"
+    container.address = ""  # docker drops a stopped container's address
     stack.kill_process(history)
+    assert stack.ring_identity(history) == "10.9.0.2:7234"  # the one the ring knew
     assert ("kill", "SIGKILL") in container.calls
     assert not stack.process_status(history).running
     stack.start_process(history)

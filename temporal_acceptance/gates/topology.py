@@ -135,7 +135,9 @@ def ring_settled(
     return Seen(took, problems, rings.render())
 
 
-def owners(endpoints: Endpoints) -> dict[int, ShardOwner]:
+def owners(stack: Stack, endpoints: Endpoints) -> dict[int, ShardOwner]:
+    """The shard owners now (each process's ring identity noted while all of them run)."""
+    Cluster.of(stack)
     return read_shard_owners(endpoints)
 
 
@@ -222,8 +224,10 @@ def taken_over(
     return Takeover(f"{process.label} ({identity})", shards, took, found or {}, survivors, error)
 
 
-def placed(endpoints: Endpoints, load: MixedLoad) -> dict[int, ShardOwner]:
-    """Fill in each workflow's shard; the shard owners as they are now."""
+def placed(stack: Stack, endpoints: Endpoints, load: MixedLoad) -> dict[int, ShardOwner]:
+    """Fill in each workflow's shard; the shard owners as they are now (and each process's
+    ring identity noted while all of them run: a killed container has no address)."""
+    Cluster.of(stack)
     shards = read_workflow_shards(endpoints, load.prefix)
     for parked in load.parked:
         parked.shard = shards.get(parked.workflow_id, 0)

@@ -39,6 +39,9 @@ class ComposeRoles:
     def __init__(self, container: Callable[[str], Any | None]) -> None:
         self.container = container  # compose service → its container (or None)
         self.specs = role_processes(MULTIROLE)
+        # A stopped or killed container has no address any more: the last one seen names
+        # it in the ring and in the shard owners it left behind.
+        self.addresses: dict[str, str] = {}
 
     def processes(self) -> list[Process]:
         return [Process(Service.TEMPORAL, spec.name, spec.role) for spec in self.specs]
@@ -105,7 +108,10 @@ class ComposeRoles:
             "Networks"
         ) or {}
         address = next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
-        return f"{address or '(no address)'}:{ROLE_PORTS[self.spec(name).role]}"
+        if address:
+            self.addresses[name] = address
+        address = self.addresses.get(name, "(no address)")
+        return f"{address}:{ROLE_PORTS[self.spec(name).role]}"
 
     def logs(self, name: str, since: datetime | None, until: datetime | None) -> list[LogLine]:
         container = self.of(name)
