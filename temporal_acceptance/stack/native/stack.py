@@ -368,7 +368,7 @@ class NativeStack(Stack):
             self.settings.postgres_user,
             None,
             self.layout.dynamic_config,
-            self.temporal.history_shards,
+            history_shards=self.temporal.history_shards,
         )
         ports = self.roles.hosts[0].ports.all() if self.roles else self.ports.all()
         config["ports"] = {

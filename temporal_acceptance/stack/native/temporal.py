@@ -278,7 +278,7 @@ class NativeTemporal:
             self.pg_user,
             password,
             self.layout.dynamic_config,
-            self.history_shards,
+            history_shards=self.history_shards,
         )
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))
 

@@ -17,6 +17,7 @@ membership port 300 below its gRPC port.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -49,7 +50,7 @@ from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.binaries import Binaries
 from temporal_acceptance.stack.native.layout import Layout, write_private
 from temporal_acceptance.stack.native.process import ManagedProcess, ServiceExited
-from temporal_acceptance.stack.native.temporal import NativeTemporal, TemporalPorts, render_config
+from temporal_acceptance.stack.native.temporal import NativeTemporal, TemporalPorts
 
 # Offsets from the frontend port; the single-process stack uses +1, +2, +6 and +10 already.
 SECOND_HISTORY_OFFSET = 3
@@ -164,21 +165,19 @@ class MultiroleTemporal(NativeTemporal):
 
     # -- configuration -------------------------------------------------------------
     def write_config(self, password: Secret) -> None:
+        """The shared configuration as the single-process stack renders it, and for each
+        further history host a copy with its own ports in the history block."""
         super().write_config(password)
+        shared = yaml.safe_load(self.layout.temporal_config.read_text())
         for host in self.hosts:
-            if host.config != self.layout.temporal_config:
-                write_private(host.config, yaml.safe_dump(self.render(host, password)))
-
-    def render(self, host: RoleHost, password: Secret | None) -> dict[str, Any]:
-        return render_config(
-            self.host,
-            host.ports,
-            self.pg_port,
-            self.pg_user,
-            password,
-            self.layout.dynamic_config,
-            self.history_shards,
-        )
+            if host.config == self.layout.temporal_config:
+                continue
+            config = copy.deepcopy(shared)
+            history = host.ports.history
+            config["services"]["history"]["rpc"].update(
+                grpcPort=history, membershipPort=host.ports.membership(history)
+            )
+            write_private(host.config, yaml.safe_dump(config, sort_keys=False))
 
     def ports_to_check(self) -> list[tuple[int, str]]:
         return [
