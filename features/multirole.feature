@@ -60,7 +60,7 @@ Feature: The production topology: one process per role, two history hosts
       And their timers fire while matching is down
       And the matching service is started again
       Then all of them complete within 60 seconds, each with its full history
-      And every waiting task was delivered within 20 seconds of matching being started again
+      And every waiting task was delivered within 30 seconds of matching being started again
       And Temporal lists each of them exactly once, completed
 
     @P1 @disruptive

@@ -31,7 +31,7 @@ from behave import given, then, when
 from temporal_acceptance.core.verdict import expect
 from temporal_acceptance.gates import role_outage as outage
 from temporal_acceptance.gates import topology as gates
-from temporal_acceptance.stack.disruption import DISRUPTIONS, perform
+from temporal_acceptance.stack.disruption import DISRUPTIONS
 from temporal_acceptance.workload import mixed
 from temporal_acceptance.workload.shared import new_workflow_id
 
@@ -43,7 +43,8 @@ def _queue(context: Any) -> str:
 
 
 def _record(context: Any, figure: str, seconds: float | None, **extra: Any) -> dict[str, Any]:
-    return context.topology.record(context.scenario.name, figure, seconds, **extra)
+    target = context.run.stack.target
+    return context.topology.record(context.scenario.name, figure, seconds, target=target, **extra)
 
 
 # -- rings and shards ---------------------------------------------------------------------------
@@ -137,10 +138,8 @@ def step_timers_late(context: Any, seconds: float) -> None:
 @given("one history host has been killed and the other owns all the shards")
 def step_crashed(context: Any) -> None:
     run = context.run
-    owners = gates.owners(run.stack, run.endpoints)
-    timing = perform(run.stack, CRASH_HISTORY)
+    timing, takeover = gates.crash_history_host(run.stack, run.endpoints, CRASH_HISTORY)
     context.persistence.record(CRASH_HISTORY, timing)
-    takeover = gates.taken_over(run.stack, run.endpoints, timing, owners)
     expect(
         f"after the {timing.disruption}", takeover.problems(60.0), {"takeover": takeover.evidence}
     )

@@ -36,7 +36,7 @@ from temporal_acceptance.probes.topology import (
     read_workflow_shards,
 )
 from temporal_acceptance.stack.base import Service, Stack
-from temporal_acceptance.stack.disruption import DisruptionTiming
+from temporal_acceptance.stack.disruption import Disruption, DisruptionTiming, perform
 from temporal_acceptance.workload.mixed import KINDS, MixedLoad
 
 T = TypeVar("T")
@@ -222,6 +222,15 @@ def taken_over(
         lambda: read_shard_owners(endpoints), moved, _began(timing.started_at), within
     )
     return Takeover(f"{process.label} ({identity})", shards, took, found or {}, survivors, error)
+
+
+def crash_history_host(
+    stack: Stack, endpoints: Endpoints, crash: Disruption
+) -> tuple[DisruptionTiming, Takeover]:
+    """Kill a history host (`crash`) and wait until the other owns all of its shards."""
+    before = owners(stack, endpoints)
+    timing = perform(stack, crash)
+    return timing, taken_over(stack, endpoints, timing, before)
 
 
 def placed(stack: Stack, endpoints: Endpoints, load: MixedLoad) -> dict[int, ShardOwner]:
