@@ -16,6 +16,7 @@ help:
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
 	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
 	@echo "make check-profile  deployment/workflow/persistence on a TLS-only PostgreSQL in Asia/Kolkata"
+	@echo "make multirole    one process per Temporal role, two history hosts: non-UI + multirole gates"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -134,10 +135,17 @@ clean:
 # each, then docs/COMPATIBILITY.md regenerated from what they observed. Slow: not in `check`.
 MATRIX_JOBS ?= 2
 MATRIX_ARGS ?=
-.PHONY: matrix compat-report
+.PHONY: matrix compat-report multirole
 
 matrix: setup
 	$(BIN)/temporal-acceptance matrix --jobs $(MATRIX_JOBS) -- $(MATRIX_ARGS)
 
 compat-report: setup
 	$(BIN)/temporal-acceptance compat report
+
+# ---------------------------------------------------------------- topology=multirole (issue 16)
+# `make multirole`: one temporal-server per role and two history hosts (native, its own
+# state directory and ports: see .ci/multirole), the non-UI gates and features/multirole.feature
+# on it, then the multirole figures (min/median/max over every run so far). Not in `check`.
+multirole: setup
+	bash .ci/multirole

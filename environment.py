@@ -21,6 +21,8 @@ from temporal_acceptance.fixtures.recovery import skip_reason
 from temporal_acceptance.fixtures.run import run_fixture
 from temporal_acceptance.fixtures.scenario import ScenarioWindow, report_scenario_end
 from temporal_acceptance.fixtures.secrets import report_cleanup_error, secrets_gate_fixture
+from temporal_acceptance.fixtures.topology import skip_reason as topology_skip_reason
+from temporal_acceptance.fixtures.topology import topology_fixture
 from temporal_acceptance.fixtures.worker import worker_fixture
 from temporal_acceptance.reporting.metadata import record_environment
 from temporal_acceptance.stack.deploy import compatibility_facts
@@ -43,6 +45,7 @@ def before_all(context: Any) -> None:
         context.worker = use_fixture(worker_fixture, context)  # started when first needed
         context.browser = use_fixture(browser_fixture, context)  # launched when first needed
         context.persistence = use_fixture(persistence_fixture, context)
+        context.topology = use_fixture(topology_fixture, context)  # multirole figures
     except UserError as exc:
         # One line and the error's exit status (2). behave turns any exception here, even
         # SystemExit, into "HOOK-ERROR", a run summary and exit status 1. Nothing the run
@@ -69,6 +72,10 @@ def after_all(context: Any) -> None:
 def before_scenario(context: Any, scenario: Any) -> None:
     # The scenario's one clock: the window whose logs its gates scan and its report shows.
     context.scenario_window = ScenarioWindow()
+    # -- topology: @multirole scenarios need one process per role (skip, saying why)
+    if reason := topology_skip_reason(context.run.stack, scenario.effective_tags):
+        scenario.skip(reason)
+        return
     # -- persistence: disruptive scenarios skip (with the reason) where the target cannot be
     # disrupted, and always leave a healthy stack behind (a cleanup runs even on failure)
     if "disruptive" in scenario.effective_tags:

@@ -42,6 +42,10 @@ def test_every_phrase_of_the_feature_is_known_and_names_its_action() -> None:
         "restart of temporal", "restart of postgres", "restart of ui", "down + up of the stack",
         "kill -9 + start of temporal", "kill -9 + start of postgres",
         "restart during a PostgreSQL outage of temporal",
+        "kill -9 of temporal history #1", "start of temporal history #1",
+        "kill -9 + start of temporal history #1", "kill -9 of temporal matching #1",
+        "start of temporal matching #1", "kill -9 + start of temporal matching #1",
+        "restart of temporal frontend #1", "kill -9 + start of temporal frontend #1",
     }  # fmt: skip
     with pytest.raises(ValueError, match="unknown disruption 'PostgreSQL melts'"):
         parse_disruption("PostgreSQL melts")

@@ -35,17 +35,18 @@ from temporal_acceptance.stack.tls import issue
 
 def test_settings_for_the_operator_gates_are_validated() -> None:
     settings = Settings.load(
-        {"topology": "history=3", "postgres_tls": "yes", "postgres_timezone": "Asia/Kolkata"},
+        {"postgres_tls": "yes", "postgres_timezone": "Asia/Kolkata"},
         env={"TACC_ALLOW_CHANGES": "on"},
     )
-    assert (settings.topology, settings.postgres_tls, settings.postgres_timezone) == (
-        "history=3", True, "Asia/Kolkata"
-    )  # fmt: skip
+    assert (settings.postgres_tls, settings.postgres_timezone) == (True, "Asia/Kolkata")
     assert settings.allow_changes is True
     with pytest.raises(UserError, match="postgres_timezone 'Mars/Olympus' is not a time zone"):
         Settings.load({"postgres_timezone": "Mars/Olympus"}, env={})
     with pytest.raises(UserError, match="topology entry 'history=none' is not role=count"):
-        Settings.load({"topology": "history=none"}, env={})
+        Settings.load(
+            {"target": "external", "temporal_address": "h:7233", "topology": "history=none"},
+            env={},
+        )
     with pytest.raises(UserError, match="postgres_tls 'maybe' is not a yes/no value"):
         Settings.load({"postgres_tls": "maybe"}, env={})
 

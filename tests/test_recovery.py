@@ -148,14 +148,22 @@ def test_a_healthy_stack_after_a_passed_scenario_is_left_alone() -> None:
     assert stack.calls == []
 
 
-def test_a_failed_scenario_or_an_unhealthy_service_brings_the_stack_down_and_up() -> None:
+def test_a_failed_scenario_brings_the_stack_down_and_up() -> None:
     stack = RecordingStack()
     assert recovery.restore(stack, failed=True) == "restored with down + up"
     assert stack.calls == ["down", "up"]
     stack = RecordingStack()
     stack.healthy_services.discard(Service.TEMPORAL)
-    assert recovery.restore(stack, failed=False) == "restored with down + up (was: temporal  down)"
+    assert recovery.restore(stack, failed=True) == "restored with down + up (was: temporal  down)"
     assert recovery.describe_services(stack).splitlines()[1] == "temporal  healthy"
+
+
+def test_a_passed_scenario_that_left_a_process_down_gets_it_started_by_up() -> None:
+    stack = RecordingStack()
+    stack.healthy_services.discard(Service.TEMPORAL)
+    outcome = recovery.restore(stack, failed=False)
+    assert outcome == "started what was down with up (was: temporal  down)"
+    assert stack.calls == ["up"]
 
 
 # -- the run-wide fixture ----------------------------------------------------------------

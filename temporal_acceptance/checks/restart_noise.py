@@ -95,6 +95,38 @@ DATABASES_CREATED_AGAIN = _allow(
 )
 
 
+# -- topology=multirole: shards move between history hosts when one stops, starts or dies ----
+
+# Ownership of a shard moves when the history ring changes: the new owner bumps the shard's
+# range id, the old one's writes are refused ("Failed to update shard. Previous range ID")
+# and its shard closes; two hosts starting together race for the same shard and the loser
+# logs that it could not acquire it; requests routed to the old owner are refused with the
+# name of the new one. This is range-id fencing working: the gates of the same scenario
+# prove no history was lost or duplicated.
+SHARD_HANDOFF = _allow(
+    Service.TEMPORAL,
+    r"Failed to update shard\. Previous range ID|Couldn't acquire shard|Error acquiring shard"
+    r"|Shard is owned by:\S+ but not by|\bshard closed\b|invalid state transition request"
+    r"|Failed to lock shard with ID: \d+\. Error: context canceled",
+    "shards move between history hosts while one stops, starts or dies (range-id fencing)",
+)
+
+
+# Role processes that stop cut off their own work in progress: matching's task queues shut
+# down, the worker role's system workers cannot deregister or start their scanner workflows
+# while the frontend is away (each is retried when it is back), and a role started before
+# the ring has formed is refused until it has.
+ROLE_RESTART = _allow(
+    Service.TEMPORAL,
+    r"task queue shutting down|Failed to lock task queue\. Error: context canceled"
+    r"|Couldn't cleanup task worker|ringpop is not bootstrapped"
+    r'|"msg":"error starting workflow"[^\n]*"wf-type":"temporal-sys-',
+    "role processes stopping or starting cut off their own work, which is retried",
+)
+
+MULTIROLE_NOISE = (SHARD_HANDOFF, ROLE_RESTART)
+
+
 # What may be logged while each service restarts. Anything else at error level fails.
 NOISE: dict[Service, tuple[AllowedError, ...]] = {
     Service.POSTGRES: (
@@ -122,12 +154,16 @@ NOISE: dict[Service, tuple[AllowedError, ...]] = {
 LATE_NOISE_SECONDS = 30.0
 
 
-def allowlist_for(*disruptions: Disruption) -> tuple[AllowedError, ...]:
-    """The noise the disrupted service(s) may make; every service's for a down + up."""
+def allowlist_for(*disruptions: Disruption, multirole: bool = False) -> tuple[AllowedError, ...]:
+    """The noise the disrupted service(s) may make; every service's for a down + up; with
+    `multirole`, also the shard handoff and role restarts of a Temporal disruption."""
     entries: list[AllowedError] = []
     for disruption in disruptions:
         services = (disruption.service,) if disruption.service else START_ORDER
         if disruption.action is Action.RESTART_IN_OUTAGE:  # PostgreSQL went down too
             services = (*services, Service.POSTGRES)
-        entries += [e for service in services for e in NOISE[service] if e not in entries]
+        noise = [e for service in services for e in NOISE[service]]
+        if multirole and Service.TEMPORAL in services:
+            noise += MULTIROLE_NOISE
+        entries += [e for e in noise if e not in entries]
     return tuple(entries)

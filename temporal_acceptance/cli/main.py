@@ -37,6 +37,9 @@ def _settings_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--postgres-port", help="PostgreSQL port (default 55432)")
     group.add_argument("--temporal-port", help="Temporal frontend port (default 7233)")
     group.add_argument("--ui-port", help="Temporal UI port (default 8080)")
+    group.add_argument(
+        "--topology", help="single (one temporal-server, default) or multirole (one per role)"
+    )
     group.add_argument("--state-dir", help="where data and logs live")
     group.add_argument("--cache-dir", help="where built binaries are cached")
 
@@ -179,6 +182,7 @@ SETTING_FLAGS = {
     "ui_port": "ui_port",
     "state_dir": "state_dir",
     "cache_dir": "cache_dir",
+    "topology": "topology",
     "force_version": "force_version",
 }
 
@@ -274,6 +278,9 @@ def _print_status(stack: Stack) -> bool:
         status = stack.status(service)
         all_healthy &= status.healthy
         print(status.line())
+        processes = stack.processes(service)
+        for process in processes if len(processes) > 1 else ():
+            print(f"  {stack.process_status(process).line()}")
     decision = recorded(stack.settings.state_dir)
     if decision is not None:
         print(f"versions  {decision['message']}")

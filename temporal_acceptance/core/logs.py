@@ -44,13 +44,17 @@ class LogLine:
     service: str
     level: str  # debug, info, warn, error, fatal, or "" when unknown
     text: str
+    # Which of the service's processes wrote it ("" = the service has one), e.g. history-1.
+    process: str = ""
 
     def render(self) -> str:
-        """The line as written, prefixed by its service; lines without a timestamp of
-        their own (continuations) get the one they inherited, so excerpts stay ordered."""
+        """The line as written, prefixed by its service (and process); lines without a
+        timestamp of their own (continuations) get the one they inherited, so excerpts
+        stay ordered."""
         has_own = parse_line(self.text)[0] is not None
         stamp = "" if has_own else f"{self.ts.isoformat(timespec='milliseconds')} "
-        return f"[{self.service}] {stamp}{self.text}"
+        source = f"{self.service} {self.process}" if self.process else self.service
+        return f"[{source}] {stamp}{self.text}"
 
     @property
     def is_error(self) -> bool:
@@ -100,7 +104,7 @@ def parse_line(raw: str) -> tuple[datetime | None, str]:
     return None, ""
 
 
-def parse_lines(lines: Iterable[str], service: str) -> Iterator[LogLine]:
+def parse_lines(lines: Iterable[str], service: str, process: str = "") -> Iterator[LogLine]:
     last_ts: datetime | None = None
     last_level = ""
     for raw in lines:
@@ -113,7 +117,7 @@ def parse_lines(lines: Iterable[str], service: str) -> Iterator[LogLine]:
                 continue  # preamble before any timestamp: no window can claim it
             ts, level = last_ts, last_level
         last_ts, last_level = ts, level
-        yield LogLine(ts, service, level, text)
+        yield LogLine(ts, service, level, text, process)
 
 
 def window(
@@ -128,12 +132,16 @@ def window(
 
 
 def read_log(
-    path: Path, service: str, since: datetime | None = None, until: datetime | None = None
+    path: Path,
+    service: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    process: str = "",
 ) -> list[LogLine]:
     if not path.is_file():
         return []
     with path.open(errors="replace") as handle:
-        return window(parse_lines(handle, service), since, until)
+        return window(parse_lines(handle, service, process), since, until)
 
 
 def tail(path: Path, count: int = 15) -> str:

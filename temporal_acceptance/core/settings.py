@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from temporal_acceptance.core.errors import UserError
-from temporal_acceptance.core.topology import parse_topology
+from temporal_acceptance.core.topology import SINGLE, parse_topology, parse_topology_name
 from temporal_acceptance.core.versions import (
     DEFAULT_POSTGRES_MAJOR,
     DEFAULT_TEMPORAL_VERSION,
@@ -51,9 +51,11 @@ KEYS = (
     "compose_file",
     # -- ui: the Chromium binary the browser gates drive (default: Debian's /usr/bin/chromium)
     "chromium",
-    # -- operator gates (issue 14): hosts per role, PostgreSQL TLS, its time zone, and whether
-    # gates that change the deployment (search attributes) may run on an external target
+    # -- topology (issue 16): single (one temporal-server) or multirole (one per role, two
+    # history hosts); an external deployment may give role=count,... instead
     "topology",
+    # -- operator gates (issue 14): PostgreSQL TLS, its time zone, and whether gates that
+    # change the deployment (search attributes) may run on an external target
     "postgres_tls",
     "postgres_timezone",
     "allow_changes",
@@ -102,6 +104,14 @@ def _temporal_port(raw: str) -> int:
             f"choose a frontend port between 301 and {MAX_TEMPORAL_PORT}",
         )
     return port
+
+
+def _topology(raw: str, target: str) -> str:
+    """single or multirole; an external target may describe itself as role=count,..."""
+    if target == "external" and "=" in raw:
+        parse_topology(raw)  # one line naming a bad entry
+        return raw.strip().lower()
+    return parse_topology_name(raw)
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -160,9 +170,10 @@ class Settings:
     given: frozenset[str] = field(default=frozenset(), compare=False)
     # -- ui: the Chromium the browser gates drive ('' = Debian's /usr/bin/chromium)
     chromium: str = ""
-    # -- operator gates: "history=3,..." hosts per role ('' = one of each); PostgreSQL that
-    # accepts only TLS on TCP (native, compose); its `timezone` ('' = UTC); changes allowed
-    topology: str = ""
+    # -- topology: how the Temporal roles are laid out (core/topology.py)
+    topology: str = SINGLE
+    # -- operator gates: PostgreSQL that accepts only TLS on TCP (native, compose); its
+    # `timezone` ('' = UTC); changes allowed on an external deployment
     postgres_tls: bool = False
     postgres_timezone: str = ""
     allow_changes: bool = False
@@ -210,9 +221,6 @@ class Settings:
         for key in ("force_version", "postgres_tls", "allow_changes"):
             if key in raw:
                 values[key] = _flag(key, raw[key])
-        if "topology" in raw:
-            parse_topology(raw["topology"])  # one line naming a bad entry
-            values["topology"] = raw["topology"].strip()
         if "postgres_timezone" in raw:
             values["postgres_timezone"] = _timezone(raw["postgres_timezone"])
         for key in (
@@ -228,6 +236,8 @@ class Settings:
         ):
             if key in raw:
                 values[key] = raw[key].strip()
+        if "topology" in raw:
+            values["topology"] = _topology(raw["topology"], target)
         if "compose_images" in raw:
             images = raw["compose_images"].strip().lower()
             if images not in COMPOSE_IMAGES:

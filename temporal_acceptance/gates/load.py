@@ -3,15 +3,26 @@ completed (visibility is eventually consistent, so this waits for it first)."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from temporalio.client import Client
 
 from temporal_acceptance.checks.load import api_problems
 from temporal_acceptance.probes.load import listed_through_api
-from temporal_acceptance.workload.load import Load
 from temporal_acceptance.workload.shared import CHILD_WORKFLOW_NAME, WORKFLOW_NAME
 
 
-async def listed_exactly_once(client: Client, batch: Load) -> list[str]:
+class Batch(Protocol):
+    """Workflows started together under one id prefix (workload.load, workload.mixed)."""
+
+    @property
+    def prefix(self) -> str: ...
+
+    @property
+    def ids(self) -> list[str]: ...
+
+
+async def listed_exactly_once(client: Client, batch: Batch) -> list[str]:
     """Every workflow of the batch (and its child) listed exactly once, completed."""
     count = len(batch.ids)
     children = [f"{wid}-child" for wid in batch.ids]

@@ -30,7 +30,7 @@ from temporal_acceptance.probes.stored import (
     read_stored,
 )
 from temporal_acceptance.probes.workflow_rows import wait_visibility_closed
-from temporal_acceptance.stack.base import START_ORDER, Stack
+from temporal_acceptance.stack.base import START_ORDER, Service, Stack
 from temporal_acceptance.stack.disruption import Disruption, DisruptionTiming
 from temporal_acceptance.workload.execute import ExecutionOptions, run_test_workflow
 from temporal_acceptance.workload.inflight import InFlightPair
@@ -176,4 +176,5 @@ def scan_window(
     """Error-level lines of every service in the window, minus the noise of `disruptions`
     (the scenario's own and those of the last LATE_NOISE_SECONDS)."""
     logs = service_logs(stack, START_ORDER, since, until)
-    return scan({**logs}, allowlist_for(*disruptions))
+    multirole = len(stack.processes(Service.TEMPORAL)) > 1
+    return scan({**logs}, allowlist_for(*disruptions, multirole=multirole))

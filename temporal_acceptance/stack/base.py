@@ -45,6 +45,22 @@ class Service(StrEnum):
 START_ORDER = (Service.POSTGRES, Service.TEMPORAL, Service.UI)
 
 
+@dataclass(frozen=True)
+class Process:
+    """One process (native) or container (compose) of a service. A service with one
+    process has one named like the service; a multirole Temporal has one per role and
+    history host (`history-1`, ...), addressed by the role it serves."""
+
+    service: Service
+    name: str
+    role: str = ""  # the Temporal role it serves ("" = all of its service)
+
+    @property
+    def label(self) -> str:
+        """How the report and messages name it: "temporal history-1", "postgres"."""
+        return self.name if self.name == self.service.value else f"{self.service.value} {self.name}"
+
+
 @dataclass
 class ServiceStatus:
     service: Service
@@ -54,11 +70,15 @@ class ServiceStatus:
     pid: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    # The process this status is about ("" = the whole service).
+    process: str = ""
+
     def line(self) -> str:
         state = "healthy" if self.healthy else ("running, not healthy" if self.running else "down")
         pid = f" pid {self.pid}" if self.pid else ""
         detail = f" — {self.detail}" if self.detail else ""
-        return f"{self.service.value:<9} {state}{pid}{detail}"
+        name = self.service.value if not self.process else f"{self.service.value} {self.process}"
+        return f"{name:<9} {state}{pid}{detail}"
 
 
 class Stack(abc.ABC):
@@ -109,6 +129,73 @@ class Stack(abc.ABC):
         """How a launched service ended ("exit status 1: ..."), or None while it runs."""
         status = self.status(service)
         return None if status.running else status.detail or "not running"
+
+    # -- processes: a service may run as several (topology=multirole) ------------------
+    def processes(self, service: Service) -> list[Process]:
+        """The service's processes, in start order (one, named like it, unless the
+        topology splits it)."""
+        return [Process(service, service.value)]
+
+    def all_processes(self) -> list[Process]:
+        return [process for service in START_ORDER for process in self.processes(service)]
+
+    def process_named(self, service: Service, name: str) -> Process:
+        """The process called `name` ("" or the service's own name: the whole service)."""
+        found = [p for p in self.processes(service) if p.name == (name or service.value)]
+        if not found:
+            raise UserError(
+                f"this deployment runs no {service.value} process called {name!r}",
+                f"its processes: {', '.join(p.name for p in self.processes(service))}",
+            )
+        return found[0]
+
+    def process_for(self, service: Service, role: str, index: int = 1) -> Process:
+        """The `index`-th process serving `role` (one line naming the topology if none)."""
+        serving = [p for p in self.processes(service) if p.role == role]
+        if len(serving) < index:
+            raise UserError(
+                f"this deployment runs no separate {role} process #{index} "
+                f"(topology {self.settings.topology})",
+                "run the per-role gates with topology=multirole (TACC_TOPOLOGY=multirole)",
+            )
+        return serving[index - 1]
+
+    def ring_identity(self, process: Process) -> str:
+        """How Temporal's membership ring (and a shard's owner) names this process:
+        its broadcast address and gRPC port."""
+        raise self._unsupported(f"naming the ring identity of {process.label}")
+
+    def kill_process(self, process: Process) -> None:
+        """SIGKILL one process and leave it down (a crashed host nobody restarted)."""
+        self._whole_service(process, "kill")
+        self.kill(process.service)
+
+    def start_process(self, process: Process) -> None:
+        """Start one process and wait until it is healthy."""
+        self._whole_service(process, "start")
+        self.start(process.service)
+
+    def stop_process(self, process: Process) -> None:
+        self._whole_service(process, "stop")
+        self.stop(process.service)
+
+    def restart_process(self, process: Process) -> None:
+        self.stop_process(process)
+        self.start_process(process)
+
+    def process_status(self, process: Process) -> ServiceStatus:
+        self._whole_service(process, "observe")
+        return self.status(process.service)
+
+    def process_logs(
+        self, process: Process, since: datetime | None = None, until: datetime | None = None
+    ) -> list[LogLine]:
+        self._whole_service(process, "read the log of")
+        return self.logs(process.service, since, until)
+
+    def _whole_service(self, process: Process, operation: str) -> None:
+        if process.name != process.service.value:
+            raise self._unsupported(f"{operation} the single process {process.label}")
 
     # -- mutants: deliberately broken variants that prove the gates can fail ------------
     def enable_mutant(self, name: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.waiting import wait_until
-from temporal_acceptance.stack.base import START_ORDER, Service, Stack
+from temporal_acceptance.stack.base import START_ORDER, Process, Service, Stack
 
 # How long PostgreSQL stays away once the service has been restarted without it: until the
 # service has given up (exited) or this long has passed.
@@ -35,6 +35,9 @@ class Action(StrEnum):
     # started without its database does); PostgreSQL back; the service started again if it
     # had exited (what a supervisor — systemd, Kubernetes, a restart policy — does)
     RESTART_IN_OUTAGE = "restart during a PostgreSQL outage"
+    # -- one process of a service (topology=multirole: one Temporal role, one history host)
+    CRASH = "kill -9"  # SIGKILL, left down: a crashed host nobody has restarted yet
+    START = "start"  # a process that was down started again
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,33 @@ class Disruption:
     phrase: str  # the feature's words
     action: Action
     service: Service | None = None  # None: the whole stack
+    # One process of the service: the `index`-th serving this Temporal role ("" = all).
+    role: str = ""
+    index: int = 1
 
     @property
     def name(self) -> str:
+        if self.role:
+            return f"{self.action.value} of temporal {self.role} #{self.index}"
         return f"{self.action.value} of {self.service.value if self.service else 'the stack'}"
+
+
+def _role_disruptions() -> tuple[Disruption, ...]:
+    temporal = Service.TEMPORAL
+    return (
+        Disruption("one history host is killed", Action.CRASH, temporal, "history"),
+        Disruption("the killed history host is started again", Action.START, temporal, "history"),
+        Disruption(
+            "one history host is killed and started again", Action.KILL, temporal, "history"
+        ),
+        Disruption("the matching service is killed", Action.CRASH, temporal, "matching"),
+        Disruption("the matching service is started again", Action.START, temporal, "matching"),
+        Disruption(
+            "the matching service is killed and started again", Action.KILL, temporal, "matching"
+        ),
+        Disruption("the frontend is restarted", Action.RESTART, temporal, "frontend"),
+        Disruption("the frontend is killed and started again", Action.KILL, temporal, "frontend"),
+    )
 
 
 DISRUPTIONS: dict[str, Disruption] = {
@@ -64,6 +90,8 @@ DISRUPTIONS: dict[str, Disruption] = {
             Action.RESTART_IN_OUTAGE,
             Service.TEMPORAL,
         ),
+        # -- topology=multirole: one role process at a time (the first of its role)
+        *_role_disruptions(),
     )
 }
 
@@ -86,10 +114,12 @@ class DisruptionTiming:
     healthy_seconds: float  # every service healthy again
     progress_seconds: float | None = None  # the first in-flight workflow moved on
     note: str = ""  # what happened on the way (e.g. the service exited during the outage)
+    # The one process disrupted ("" = the whole service or stack), e.g. history-1.
+    process: str = ""
 
     @property
     def restarted_temporal(self) -> bool:
-        """Whether the Temporal server process was restarted (its history re-acquires every
+        """Whether a Temporal server process was restarted (its history re-acquires every
         shard then); a PostgreSQL or UI restart leaves it running."""
         return "temporal" in self.disruption or "the stack" in self.disruption
 
@@ -101,6 +131,7 @@ class DisruptionTiming:
             "healthy_seconds": _round(self.healthy_seconds),
             "progress_seconds": _round(self.progress_seconds),
             "note": self.note,
+            **({"process": self.process} if self.process else {}),
         }
 
     def render(self) -> str:
@@ -124,15 +155,27 @@ def _seconds(value: float | None) -> str:
     return "not measured" if value is None else f"{value:7.3f} s after the start"
 
 
-def unhealthy(stack: Stack) -> list[str]:
-    """One line per service that is not running and healthy."""
-    return [status.line() for status in map(stack.status, START_ORDER) if not status.healthy]
+def unhealthy(stack: Stack, left_down: Process | None = None) -> list[str]:
+    """One line per service that is not running and healthy; with `left_down`, per process
+    of its service, leaving that one out (a crashed process left down on purpose)."""
+    lines = []
+    for service in START_ORDER:
+        if left_down is None or left_down.service is not service:
+            status = stack.status(service)
+            lines += [] if status.healthy else [status.line()]
+            continue
+        others = [p for p in stack.processes(service) if p != left_down]
+        lines += [s.line() for s in map(stack.process_status, others) if not s.healthy]
+    return lines
 
 
-def wait_healthy(stack: Stack, timeout: float = HEALTHY_TIMEOUT) -> None:
+def wait_healthy(
+    stack: Stack, timeout: float = HEALTHY_TIMEOUT, left_down: Process | None = None
+) -> None:
+    but = f" but {left_down.label}" if left_down else ""
     wait_until(
-        lambda: unhealthy(stack),
-        what="every service of the stack to be healthy",
+        lambda: unhealthy(stack, left_down),
+        what=f"every service of the stack{but} to be healthy",
         timeout=timeout,
         accept=lambda lines: not lines,
         describe="; ".join,
@@ -144,6 +187,8 @@ def perform(
     stack: Stack, disruption: Disruption, clock: Callable[[], float] = time.monotonic
 ) -> DisruptionTiming:
     """Disrupt the stack, bring it back, wait until every service is healthy, and time it."""
+    if disruption.role:
+        return _perform_on_process(stack, disruption, clock)
     started_at = datetime.now(UTC)
     begin = clock()
     stopped: float | None = None
@@ -189,3 +234,28 @@ def restart_in_outage(stack: Stack, service: Service, outage: float = OUTAGE_SEC
         stack.start(service)
         return f"{service.value} exited while PostgreSQL was down ({ended}); started again"
     return f"{service.value} kept running through the PostgreSQL outage"
+
+
+def _perform_on_process(
+    stack: Stack, disruption: Disruption, clock: Callable[[], float]
+) -> DisruptionTiming:
+    """One process of a service: crash it (left down), start it, restart it or kill and
+    start it; then wait until everything that should run is healthy."""
+    if disruption.service is None:
+        raise ValueError(f"{disruption.name} needs a service")
+    process = stack.process_for(disruption.service, disruption.role, disruption.index)
+    started_at, begin = datetime.now(UTC), clock()
+    stopped: float | None = None
+    action = disruption.action
+    if action in (Action.CRASH, Action.KILL):
+        stack.kill_process(process)
+        stopped = clock() - begin
+    if action in (Action.KILL, Action.START):
+        stack.start_process(process)
+    elif action is Action.RESTART:
+        stack.restart_process(process)
+    elif action is not Action.CRASH:
+        raise ValueError(f"{action.value} of one process is not a disruption the suite performs")
+    wait_healthy(stack, left_down=process if action is Action.CRASH else None)
+    name = f"{action.value} of {process.label}"
+    return DisruptionTiming(name, started_at, stopped, clock() - begin, process=process.name)

@@ -67,6 +67,14 @@ def waiting_for_signal(events: Sequence[HistoryEvent]) -> bool:
     return E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED in after_child
 
 
+def waiting_for_worker(events: Sequence[HistoryEvent]) -> bool:
+    """Its first workflow task is scheduled and no worker has picked it up."""
+    seen = kinds(events)
+    return E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED in seen and (
+        E.EVENT_TYPE_WORKFLOW_TASK_STARTED not in seen
+    )
+
+
 def first_progress(
     before: Sequence[HistoryEvent], now: Sequence[HistoryEvent]
 ) -> HistoryEvent | None:
@@ -159,6 +167,7 @@ async def wait_for_position(
 POSITIONS = {
     "sleeping in its timer": sleeping_in_timer,
     "waiting for its signal": waiting_for_signal,
+    "waiting for a worker": waiting_for_worker,
     "closed": closed,
 }
 

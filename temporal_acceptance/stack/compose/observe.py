@@ -14,6 +14,7 @@ from temporal_acceptance.clients.endpoints import DataStore
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.ports import Listener
 from temporal_acceptance.core.secrets import Secret, redact
+from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.compose.engine import (
     PROJECT_LABEL,
     ContainerLike,
@@ -117,3 +118,32 @@ def datastores_seen_from_host(stores: Iterable[Any], containers: list[Any]) -> l
         reachable = published_port(owner, store.port) if owner is not None else None
         found.append(store.as_datastore(reachable))
     return found
+
+
+# A one-off job (schema setup, namespace registration) may take this long.
+JOB_TIMEOUT = 180.0
+
+
+def wait_job(find: Callable[[], Any | None], compose_service: str, tail: Callable[[], str]) -> None:
+    """Wait until the job's container has exited; one line with its log if it failed."""
+
+    def finished() -> tuple[bool, str]:
+        container = find()
+        if container is None:
+            return False, "no container yet"
+        running, _, line = state_of(container)
+        return not running, line
+
+    _, line = wait_until(
+        finished,
+        what=f"the {compose_service} job to finish",
+        timeout=JOB_TIMEOUT,
+        accept=lambda seen: seen[0],
+        describe=lambda seen: seen[1],
+        hint=tail,
+    )
+    if not line.endswith("(exit code 0)"):
+        raise UserError(
+            f"the {compose_service} job failed: {line}\n{tail()}",
+            f"fix what its log says, then run up again (docker logs of {compose_service})",
+        )

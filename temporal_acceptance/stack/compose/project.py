@@ -16,6 +16,7 @@ from pathlib import Path
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.secrets import REDACTED, Secret
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.topology import MULTIROLE
 from temporal_acceptance.core.versions import (
     parse_postgres_major,
     parse_temporal_version,
@@ -42,6 +43,10 @@ DATA_MOUNT_VARIABLE = "POSTGRES_DATA_MOUNT"
 def data_mount(major: int) -> str:
     return "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
 
+
+# topology=multirole: one container per Temporal role (and its local images' override).
+MULTIROLE_OVERRIDE = "compose/multirole.yml"
+MULTIROLE_LOCAL_IMAGES = "compose/multirole-local-images.yml"
 
 # Compose service names (upstream's, minus fixed container names).
 POSTGRES_SERVICE = "postgresql"
@@ -226,10 +231,13 @@ class ComposeProject:
         }
 
     def with_local_images(self) -> ComposeProject:
-        override = (self.directory / LOCAL_IMAGES_OVERRIDE).resolve()
-        if override in self.files:
-            return self
-        return replace(self, files=(*self.files, override))
+        overrides = [LOCAL_IMAGES_OVERRIDE]
+        if (self.directory / MULTIROLE_OVERRIDE).resolve() in self.files:
+            overrides.append(MULTIROLE_LOCAL_IMAGES)
+        added = [
+            f for f in ((self.directory / n).resolve() for n in overrides) if f not in self.files
+        ]
+        return replace(self, files=(*self.files, *added)) if added else self
 
     def file_arguments(self) -> list[str]:
         arguments = ["-p", self.name]
@@ -334,6 +342,8 @@ def load_project(
     if settings.postgres_tls:
         files.append((directory / TLS_OVERRIDE).resolve())
         variables[TLS_DIR_VARIABLE] = str(settings.state_dir / "tls")
+    if settings.topology == MULTIROLE:
+        files.append((directory / MULTIROLE_OVERRIDE).resolve())
     project = ComposeProject(
         directory, tuple(files), name, variables, effective_settings(settings, variables)
     )

@@ -23,9 +23,9 @@ from temporal_acceptance.core.ports import Listener, require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
-from temporal_acceptance.core.topology import parse_topology
+from temporal_acceptance.core.topology import MULTIROLE, parse_topology
 from temporal_acceptance.core.waiting import wait_until
-from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.base import START_ORDER, Process, Service, ServiceStatus
 from temporal_acceptance.stack.compose import images as image_choice
 from temporal_acceptance.stack.compose import profile
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
@@ -46,6 +46,7 @@ from temporal_acceptance.stack.compose.observe import (
     project_logs,
     published_listeners,
     require_own_project,
+    wait_job,
 )
 from temporal_acceptance.stack.compose.probes import namespace_served, probe_service
 from temporal_acceptance.stack.compose.project import (
@@ -58,23 +59,22 @@ from temporal_acceptance.stack.compose.project import (
     load_project,
     started_with_local_images,
 )
+from temporal_acceptance.stack.compose.roles import ComposeRoles, ComposeRoleStack, reloaded
+from temporal_acceptance.stack.compose.roles import compose_service as role_service
 from temporal_acceptance.stack.compose.servers import datastores_from_env, server_config_view
 from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 
 COMPOSE_SERVICE = {
-    Service.POSTGRES: POSTGRES_SERVICE,
-    Service.TEMPORAL: TEMPORAL_SERVICE,
-    Service.UI: UI_SERVICE,
-}
+    Service.POSTGRES: POSTGRES_SERVICE, Service.TEMPORAL: TEMPORAL_SERVICE, Service.UI: UI_SERVICE
+}  # fmt: skip
 # How long each piece may take to become ready (a cold PostgreSQL init plus schema setup is
 # the slowest part, about 10 s on a 2-core machine).
 READY_TIMEOUT = {Service.POSTGRES: 90.0, Service.TEMPORAL: 120.0, Service.UI: 60.0}
-JOB_TIMEOUT = 180.0
 STOP_TIMEOUT = 30
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
-class ComposeStack(Stack):
+class ComposeStack(ComposeRoleStack):
     target = "compose"
     role_health_dialable = True  # the ring names this project's own container
 
@@ -105,6 +105,8 @@ class ComposeStack(Stack):
         self._probe = probe
         self._namespace_ready = namespace_ready
         self._adopted = False
+        # topology=multirole: one container per Temporal role (stack/compose/roles.py)
+        self.roles = ComposeRoles(self._container) if self.settings.topology == MULTIROLE else None
 
     # -- collaborators (connected on first use: a status call needs no compose CLI) ------
     @cached_property
@@ -192,11 +194,18 @@ class ComposeStack(Stack):
         )
 
     def stop(self, service: Service) -> None:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.each(self.roles.stop, reverse=True)
         container = self._container(COMPOSE_SERVICE[service])
         if container is not None:
             container.stop(timeout=STOP_TIMEOUT)
 
     def start(self, service: Service) -> None:
+        if service is Service.TEMPORAL and self.roles:
+            for process in self.roles.processes():
+                self._start_role(process)
+            self._wait_healthy(service)
+            return
         container = self._container(COMPOSE_SERVICE[service])
         if container is None:
             project = self._project_in_use()
@@ -214,31 +223,26 @@ class ComposeStack(Stack):
             container.start()
 
     def kill(self, service: Service) -> None:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.each(self.roles.kill)
         container = self._require_container(service)
         container.kill(signal="SIGKILL")
         wait_until(
-            lambda: state_of(self._reloaded(container))[0],
+            lambda: state_of(reloaded(container))[0],
             what=f"the {service.value} container to die after SIGKILL",
             timeout=30.0,
             accept=lambda running: not running,
         )
 
-    @staticmethod
-    def _reloaded(container: Any) -> Any:
-        container.reload()
-        return container
-
     # -- waiting -----------------------------------------------------------------
     def _check_ports(self) -> None:
-        settings = self.settings
-        for service, port, setting in (
-            (Service.POSTGRES, settings.postgres_port, "TACC_POSTGRES_PORT"),
-            (Service.TEMPORAL, settings.temporal_port, "TACC_TEMPORAL_PORT"),
-            (Service.UI, settings.ui_port, "TACC_UI_PORT"),
-        ):
+        s = self.settings
+        published = ((Service.POSTGRES, s.postgres_port), (Service.TEMPORAL, s.temporal_port),
+                     (Service.UI, s.ui_port))  # fmt: skip
+        for service, port in published:
             container = self._container(COMPOSE_SERVICE[service])
             if container is None or not state_of(container)[0]:
-                require_free(port, f"compose {service.value}", setting, "127.0.0.1")
+                require_free(port, f"compose {service.value}", f"TACC_{service.name}_PORT")
 
     def _log_tail(self, compose_service: str, count: int = 12) -> str:
         secrets = list(self.project.secrets().values())
@@ -251,26 +255,8 @@ class ComposeStack(Stack):
                 self.say(f"✗ {container.name}: {line}\n{self._log_tail(compose_service)}")
 
     def _wait_job(self, compose_service: str) -> None:
-        def finished() -> tuple[bool, str]:
-            container = self._container(compose_service)
-            if container is None:
-                return False, "no container yet"
-            running, _, line = state_of(container)
-            return not running, line
-
-        _, line = wait_until(
-            finished,
-            what=f"the {compose_service} job to finish",
-            timeout=JOB_TIMEOUT,
-            accept=lambda seen: seen[0],
-            describe=lambda seen: seen[1],
-            hint=lambda: self._log_tail(compose_service),
-        )
-        if not line.endswith("(exit code 0)"):
-            raise UserError(
-                f"the {compose_service} job failed: {line}\n{self._log_tail(compose_service)}",
-                f"fix what its log says, then run up again (docker logs of {compose_service})",
-            )
+        wait_job(lambda: self._container(compose_service), compose_service,
+                 lambda: self._log_tail(compose_service))  # fmt: skip
 
     def _wait_healthy(self, service: Service) -> None:
         wait_until(
@@ -306,6 +292,9 @@ class ComposeStack(Stack):
         except Exception as exc:  # any failure to answer is "not healthy", with its reason
             answered, what = False, f"{type(exc).__name__}: {redact(str(exc))}"
         healthy = answered and health in (None, "healthy")
+        if service is Service.TEMPORAL and self.roles:  # every role container too
+            down = [s.line() for s in self.roles.statuses() if not s.healthy]
+            healthy, what = healthy and not down, "; ".join([what, *down])
         return ServiceStatus(
             service, running=True, healthy=healthy, detail=f"{detail}; {what}", pid=pid
         )
@@ -313,6 +302,8 @@ class ComposeStack(Stack):
     def logs(
         self, service: Service, since: datetime | None = None, until: datetime | None = None
     ) -> list[LogLine]:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.all_logs(since, until)
         container = self._container(COMPOSE_SERVICE[service])
         if container is None:
             return []
@@ -334,6 +325,14 @@ class ComposeStack(Stack):
 
     def secrets(self) -> dict[str, Secret]:
         return self.project.secrets()
+
+    def _start_role(self, process: Process) -> None:
+        if self.roles is not None and not self.roles.start(process.name):
+            service = role_service(self.roles.spec(process.name))
+            self._compose(self._project_in_use(), "up", "-d", "--no-deps", service)
+
+    def _frontend_answers(self) -> bool:
+        return self._probe(Service.TEMPORAL, self.endpoints())[0]
 
     def endpoints(self) -> Endpoints:
         settings, variables = self.settings, self.project.variables

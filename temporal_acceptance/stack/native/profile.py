@@ -50,3 +50,18 @@ def roles_shown(layout: Layout, temporal_user: str) -> dict[str, str]:
         "temporal": f"{temporal_user} ({layout.password_file})",
         "application": f"{APP_ROLE} ({layout.secret_file(APP_SECRET)})",
     }
+
+
+def deployed(settings: Settings) -> dict[str, Any]:
+    """What stack.json records of a deployment brought up."""
+    return {
+        "postgres_major": settings.postgres_major,
+        "temporal_version": settings.temporal_version,
+        "ui_version": settings.ui_version,
+        "topology": settings.topology,
+        "ports": {
+            "postgres": settings.postgres_port,
+            "temporal": settings.temporal_port,
+            "ui": settings.ui_port,
+        },
+    }

@@ -20,9 +20,9 @@ from temporal_acceptance.core.ports import Listener, listening_sockets, require_
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
-from temporal_acceptance.core.topology import parse_topology
+from temporal_acceptance.core.topology import MULTIROLE, parse_topology
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
-from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus
 from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 from temporal_acceptance.stack.mutants import parse_mutant
 from temporal_acceptance.stack.native import profile, seeded
@@ -42,26 +42,33 @@ from temporal_acceptance.stack.native.postgres import (
     service_account,
 )
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
+from temporal_acceptance.stack.native.role_processes import RoleProcesses
 from temporal_acceptance.stack.native.roles import ADMIN_ROLE, drop_mutant_database
 from temporal_acceptance.stack.native.server_config import (
     HISTORY_SHARDS,
     SqlTls,
     TemporalPorts,
     datastores_from_config,
-    render_config,
 )
 from temporal_acceptance.stack.native.temporal import NativeTemporal
+from temporal_acceptance.stack.native.topology import (
+    MultiroleTemporal,
+    RoleGroup,
+    check_topology,
+    recorded_topology,
+)
 from temporal_acceptance.stack.native.ui import NativeUi
 from temporal_acceptance.stack.ownership import owned, purge_state_dir
 
 
-class NativeStack(Stack):
+class NativeStack(RoleProcesses):
     target = "native"
 
     def __init__(
         self, settings: Settings, say: Say = stderr_say, env: Mapping[str, str] | None = None
     ) -> None:
-        super().__init__(settings)
+        super().__init__(recorded_topology(settings))
+        settings = self.settings
         self.say = say
         self.env = os.environ if env is None else env
         self.layout = Layout(settings.state_dir)
@@ -78,7 +85,9 @@ class NativeStack(Stack):
             settings.postgres_port,
             ADMIN_ROLE,  # initdb's superuser: setup only (stack/native/roles.py)
         )
-        self.temporal = NativeTemporal(
+        # topology=multirole: one process per role (stack/native/topology.py)
+        temporal_class = MultiroleTemporal if settings.topology == MULTIROLE else NativeTemporal
+        self.temporal = temporal_class(
             self.binaries,
             self.layout,
             host,
@@ -102,6 +111,7 @@ class NativeStack(Stack):
         self.interfaces: seeded.Interfaces = seeded.interfaces
         self.seed_pending = False  # a mutant was switched on: the next up restarts
         self.postgres.options = PostgresOptions(timezone=settings.postgres_timezone)
+        self.roles = self.temporal if isinstance(self.temporal, MultiroleTemporal) else None
 
     role_health_dialable = True  # every role listens on loopback
 
@@ -143,10 +153,10 @@ class NativeStack(Stack):
             drop_mutant_database(admin, seeded.WRONG_VISIBILITY_DATABASE)
 
     # -- helpers -----------------------------------------------------------------
-    def _process(self, service: Service) -> ManagedProcess:
+    def _process(self, service: Service) -> ManagedProcess | RoleGroup:
         return {
             Service.POSTGRES: self.postgres.process,
-            Service.TEMPORAL: self.temporal.process,
+            Service.TEMPORAL: self.roles.group if self.roles else self.temporal.process,
             Service.UI: self.ui.process,
         }[service]
 
@@ -162,6 +172,11 @@ class NativeStack(Stack):
             return [(settings.postgres_port, "PostgreSQL", "TACC_POSTGRES_PORT")]
         if service is Service.UI:
             return [(settings.ui_port, "Temporal UI", "TACC_UI_PORT")]
+        if self.roles:
+            return [
+                (port, purpose, "TACC_TEMPORAL_PORT (other roles follow it)")
+                for port, purpose in self.roles.ports_to_check()
+            ]
         return [
             (port, f"Temporal {role}", "TACC_TEMPORAL_PORT (other roles follow it)")
             for role, port in self.ports.all().items()
@@ -172,20 +187,7 @@ class NativeStack(Stack):
             require_free(port, purpose, setting, self.settings.host)
 
     def _record(self) -> None:
-        recorded = self.layout.recorded()
-        recorded.update(
-            {
-                "postgres_major": self.settings.postgres_major,
-                "temporal_version": self.settings.temporal_version,
-                "ui_version": self.settings.ui_version,
-                "ports": {
-                    "postgres": self.settings.postgres_port,
-                    "temporal": self.settings.temporal_port,
-                    "ui": self.settings.ui_port,
-                },
-            }
-        )
-        self.layout.record(recorded)
+        self.layout.record({**self.layout.recorded(), **profile.deployed(self.settings)})
 
     # -- lifecycle ---------------------------------------------------------------
     def up(self) -> None:
@@ -194,6 +196,7 @@ class NativeStack(Stack):
             leave_mutant_data(self.layout.root, self._stop_all, self.say)
         self.layout.create()
         self._apply_tls()
+        check_topology(self.layout, self.settings.topology)
         self.postgres.check_data_major()
         self.binaries()
         if self.seed_pending and any(self._process(s).running() for s in START_ORDER):
@@ -298,10 +301,12 @@ class NativeStack(Stack):
         return sorted(self.layout.logs_dir.glob("*.log"))
 
     def listening(self, service: Service) -> list[Listener]:
-        pid = self._process(service).pid()
-        if pid is None:
-            return []
-        return listening_sockets([pid, *descendants(pid)])
+        if service is Service.TEMPORAL and self.roles:
+            pids = [host.process.pid() for host in self.roles.hosts]
+        else:
+            pids = [self._process(service).pid()]
+        family = [member for pid in pids if pid is not None for member in (pid, *descendants(pid))]
+        return listening_sockets(family)
 
     # -- observation -------------------------------------------------------------
     def status(self, service: Service) -> ServiceStatus:
@@ -325,6 +330,8 @@ class NativeStack(Stack):
     def logs(
         self, service: Service, since: datetime | None = None, until: datetime | None = None
     ) -> list[LogLine]:
+        if service is Service.TEMPORAL and self.roles:
+            return self.roles.log_lines(since, until)
         return read_log(self.layout.log(service.value), service.value, since, until)
 
     def endpoints(self) -> Endpoints:
@@ -373,23 +380,15 @@ class NativeStack(Stack):
 
     def effective_config(self) -> dict[str, Any]:
         config = super().effective_config()
-        config["temporal_server_config"] = render_config(
-            self.settings.host,
-            self.ports,
-            self.settings.postgres_port,
-            self.settings.postgres_user,
-            None,
-            self.layout.dynamic_config,
-            self.temporal.history_shards,
-            self.temporal.tls,
-            self.temporal.visibility_database,
-            self.temporal.frontend_bind,
-        )
+        config["temporal_server_config"] = self.temporal.render(None)
+        ports = self.roles.hosts[0].ports.all() if self.roles else self.ports.all()
         config["ports"] = {
             "postgres": self.settings.postgres_port,
-            **self.ports.all(),
+            **ports,
             "ui": self.settings.ui_port,
         }
+        if self.roles:
+            config["temporal_processes"] = self.roles.describe_processes()
         config["state_dir"] = str(self.layout.root)
         config["postgres_roles"] = profile.roles_shown(self.layout, self.settings.postgres_user)
         config["password_file"] = f"{self.layout.password_file} (mode 0600, not shown)"

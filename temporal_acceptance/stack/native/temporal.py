@@ -145,10 +145,9 @@ class NativeTemporal:
             )
 
     # -- process -----------------------------------------------------------------
-    def write_config(self, password: Secret) -> None:
-        dynamic = {**DYNAMIC_CONFIG, **self.dynamic_extra}
-        self.layout.dynamic_config.write_text(yaml.safe_dump(dynamic, sort_keys=True))
-        config = render_config(
+    def render(self, password: Secret | None) -> dict[str, Any]:
+        """The server configuration this process runs with (password=None: safe to show)."""
+        return render_config(
             self.host,
             self.ports,
             self.pg_port,
@@ -160,6 +159,11 @@ class NativeTemporal:
             self.visibility_database,
             self.frontend_bind,
         )
+
+    def write_config(self, password: Secret) -> None:
+        dynamic = {**DYNAMIC_CONFIG, **self.dynamic_extra}
+        self.layout.dynamic_config.write_text(yaml.safe_dump(dynamic, sort_keys=True))
+        config = self.render(password)
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))
 
     def start(self, password: Secret, timeout: float = 90.0) -> None:
