@@ -5,6 +5,7 @@ Temporal's role (its superuser then)."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from temporal_acceptance.clients.endpoints import PostgresAddress
@@ -13,18 +14,20 @@ from temporal_acceptance.stack.native.layout import Layout
 
 
 class FakePostgres:
-    def __init__(self) -> None:
+    def __init__(self, ca_cert: Path | None = None) -> None:
         self.pinged: list[tuple[str, str]] = []
+        tls = SimpleNamespace(ca_cert=ca_cert) if ca_cert else None
+        self.options = SimpleNamespace(tls=tls)
 
     def ping(self, login: PostgresAddress, source: Path, database: str = "postgres") -> bool:
         self.pinged.append((login.user, source.name))
         return True
 
 
-def _access(tmp_path: Path) -> tuple[Access, Any]:
+def _access(tmp_path: Path, ca_cert: Path | None = None) -> tuple[Access, Any]:
     layout = Layout(tmp_path / "state")
     layout.create()
-    postgres = FakePostgres()
+    postgres = FakePostgres(ca_cert)
     access = Access(layout, postgres, "127.0.0.1", 5432, "temporal", lambda line: None)  # type: ignore[arg-type]
     return access, postgres
 
@@ -56,3 +59,15 @@ def test_health_is_the_admins_unless_the_data_is_an_earlier_versions(tmp_path: P
     access.layout.ensure_secret("admin-password")
     assert access.ping()
     assert postgres.pinged[-1] == ("postgres", "admin-password")
+
+
+def test_every_role_verifies_the_server_when_postgres_requires_tls(tmp_path: Path) -> None:
+    plain, _ = _access(tmp_path / "plain")
+    plain.layout.ensure_secret("admin-password")
+    assert plain.login("postgres").ca_file == ""
+    access, _ = _access(tmp_path / "tls", ca_cert=tmp_path / "ca.crt")
+    access.layout.ensure_password()
+    access.layout.ensure_secret("admin-password")
+    access.layout.ensure_secret("app-password")
+    for user in ("postgres", "temporal", "acceptance_app"):
+        assert access.login(user).ca_file == str(tmp_path / "ca.crt")

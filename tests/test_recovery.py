@@ -86,6 +86,22 @@ def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connect
     assert len(result.allowed) == 2
 
 
+# Seen in a compose CI run: Docker's DNS has no address for the stopped postgresql container.
+COMPOSE_DNS = (
+    '{"level":"error","msg":"Operation failed with internal error.","error":"ListNamespaces '
+    "operation failed. Failed to get namespace rows. Error: dial tcp: lookup postgresql on "
+    '127.0.0.11:53: no such host"}'
+)
+
+
+def test_compose_dns_missing_the_stopped_postgres_is_noise_only_of_a_postgres_disruption() -> None:
+    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, COMPOSE_DNS)]})
+    window = (T0, T0 + timedelta(seconds=5))
+    assert persistence_gates.scan_window(stack, [PG_RESTART], *window).errors == []
+    ui_only = persistence_gates.scan_window(stack, [UI_RESTART], *window)
+    assert [e.text for e in ui_only.errors] == [COMPOSE_DNS]
+
+
 # Seen in a CI run: the readiness probe lists workflows while PostgreSQL restarts.
 NAMESPACE_UNREADABLE = (
     '{"level":"error","msg":"Operation failed with an error.","error":"Namespace default is not'

@@ -21,7 +21,9 @@ TEMPORAL_DATABASE_AWAY = _allow(
     Service.TEMPORAL,
     r"no usable database connection found|database connection lost|connect: connection refused"
     r"|unable to refresh database connection pool"
-    r"|transaction has already been committed or rolled back",
+    r"|transaction has already been committed or rolled back"
+    # compose: Docker's embedded DNS has no address for a stopped container's name
+    r"|dial tcp: lookup postgresql on [0-9.]+:53: no such host",
     "Temporal's database connections drop while PostgreSQL (or Temporal itself) restarts",
 )
 

@@ -24,10 +24,13 @@ class Access:
     say: Say
 
     def login(self, user: str) -> PostgresAddress:
-        """How to log in as the admin, Temporal's role or the application role."""
+        """How to log in as the admin, Temporal's role or the application role (over TLS,
+        verifying the server, when the deployment's PostgreSQL requires it)."""
         secret = {ADMIN_ROLE: ADMIN_SECRET, APP_ROLE: APP_SECRET}.get(user)
         password = self.layout.secret(secret) if secret else self.layout.password()
-        return PostgresAddress(self.host, self.port, user, password)
+        tls = self.postgres.options.tls
+        ca_file = str(tls.ca_cert) if tls else ""
+        return PostgresAddress(self.host, self.port, user, password, ca_file=ca_file)
 
     def plan(self, admin: PostgresAddress, mutant: str = "") -> RolePlan:
         return RolePlan(

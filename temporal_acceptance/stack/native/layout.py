@@ -109,7 +109,7 @@ class Layout:
         path = self.secret_file(name)
         if not path.is_file():
             raise UserError(
-                f"no {SECRET_NAMES.get(name, name)} at {path}: this state directory "
+                f"{SECRET_NAMES.get(name, name)} is missing at {path}: this state directory "
                 "holds no deployment",
                 "bring the stack up first (temporal-acceptance up), or check state_dir",
             )

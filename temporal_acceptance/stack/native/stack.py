@@ -350,7 +350,7 @@ class NativeStack(RoleProcesses):
         )
 
     def admin_address(self) -> PostgresAddress:
-        return replace(self.access.login(ADMIN_ROLE), ca_file=self._ca_file())
+        return self.access.login(ADMIN_ROLE)
 
     def _ca_file(self) -> str:
         return str(self.postgres.options.tls.ca_cert) if self.postgres.options.tls else ""
