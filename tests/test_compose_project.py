@@ -14,9 +14,12 @@ from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.stack.compose.project import (
     COMPOSE_FILE,
     LOCAL_IMAGES_OVERRIDE,
+    SUBNET_VARIABLE,
+    TEMPORAL_ADDRESS_VARIABLE,
     load_project,
     normalise_project_name,
     parse_dotenv,
+    project_network,
     redact_variables,
     resolve_variables,
     started_with_local_images,
@@ -274,3 +277,35 @@ def test_least_privilege_and_scram_in_the_compose_file() -> None:
     assert "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC" in initdb
     labelled = [name for name, spec in services.items() if "labels" in spec]
     assert sorted(labelled) == sorted(services)
+
+
+def test_each_project_keeps_one_network_and_temporal_address_across_down_and_up(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.load({}, env={})
+    first = load_project(settings, {}, _project_dir(tmp_path), tmp_path)
+    again = load_project(settings, {}, _project_dir(tmp_path), tmp_path)
+    subnet = first.variables[SUBNET_VARIABLE]
+    assert subnet == again.variables[SUBNET_VARIABLE]
+    assert re.fullmatch(r"172\.31\.(24\d|25[0-5])\.0/24", subnet)
+    assert first.variables[TEMPORAL_ADDRESS_VARIABLE] == subnet.replace(".0/24", ".200")
+    names = {project_network(f"project-{n}")[0] for n in range(40)}
+    assert len(names) > 8  # side-by-side projects mostly get subnets of their own
+
+
+def test_a_given_subnet_wins_and_a_bad_one_is_one_clear_error(tmp_path: Path) -> None:
+    settings = Settings.load({}, env={})
+    environ = {SUBNET_VARIABLE: "10.77.3.0/24"}
+    project = load_project(settings, environ, _project_dir(tmp_path), tmp_path)
+    assert project.variables[TEMPORAL_ADDRESS_VARIABLE] == "10.77.3.200"
+    for bad, why in (("10.77.3.0/28", "smaller than a /24"), ("nope", "not an IPv4 subnet")):
+        with pytest.raises(UserError, match=why):
+            project_network("p", bad)
+
+
+def test_the_compose_file_pins_temporal_to_the_project_address() -> None:
+    compose = yaml.safe_load(Path(COMPOSE_FILE).read_text())
+    address = compose["services"]["temporal"]["networks"]["default"]["ipv4_address"]
+    assert TEMPORAL_ADDRESS_VARIABLE in address
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert SUBNET_VARIABLE in subnet

@@ -11,6 +11,7 @@ import yaml
 from temporal_acceptance.core.secrets import REDACTED, Secret
 from temporal_acceptance.stack.native.layout import Layout, write_private
 from temporal_acceptance.stack.native.postgres import blocking_parent, postgres_conf
+from temporal_acceptance.stack.native.server_config import SqlTls
 from temporal_acceptance.stack.native.temporal import (
     TemporalPorts,
     datastores_from_config,
@@ -59,6 +60,21 @@ def test_server_config_uses_postgres12_on_loopback(tmp_path: Path) -> None:
     # the server's own password, read from its configuration (what the datastore gate uses)
     assert [s.password for s in stores_read] == [Secret("pw-123"), Secret("pw-123")]
     assert "pw-123" not in repr(stores_read)
+
+
+def test_the_datastore_gate_connects_with_the_servers_tls_when_it_has_one(tmp_path: Path) -> None:
+    plain = render_config(
+        "127.0.0.1", TemporalPorts(7233), 55432, "temporal", Secret("pw"), tmp_path / "dc.yaml"
+    )
+    assert {s.ca_file for s in datastores_from_config(plain)} == {""}
+    tls = SqlTls(tmp_path / "ca.crt", "localhost")
+    config = render_config(
+        "127.0.0.1", TemporalPorts(7233), 55432, "temporal", Secret("pw"), tmp_path / "dc.yaml",
+        tls=tls,
+    )  # fmt: skip
+    for store in datastores_from_config(config):
+        assert store.address is not None
+        assert store.address.ca_file == str(tmp_path / "ca.crt")
 
 
 def test_mutant_settings_reach_the_server_config(tmp_path: Path) -> None:

@@ -129,6 +129,8 @@ class DataStore:
     # ("" when the configuration does not say).
     role: str = ""
     password: Secret | None = None
+    # The CA the server verifies PostgreSQL with, when its configuration turns TLS on.
+    ca_file: str = ""
 
     def describe(self) -> str:
         role = f" ({self.role} store)" if self.role else ""
@@ -140,4 +142,4 @@ class DataStore:
         password for it)."""
         if self.password is None:
             return None
-        return PostgresAddress(self.host, self.port, self.user, self.password)
+        return PostgresAddress(self.host, self.port, self.user, self.password, self.ca_file)

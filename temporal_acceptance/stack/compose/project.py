@@ -8,7 +8,9 @@ the report all see one set of values.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +44,33 @@ DATA_MOUNT_VARIABLE = "POSTGRES_DATA_MOUNT"
 
 def data_mount(major: int) -> str:
     return "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
+
+
+# The project network's subnet and the Temporal server's address on it, fixed per project:
+# Temporal's membership ring remembers hosts by address, and a `down` + `up` onto new
+# addresses left the restarted roles joining hosts that were gone (docker-compose.yml).
+SUBNET_VARIABLE = "TACC_COMPOSE_SUBNET"
+TEMPORAL_ADDRESS_VARIABLE = "TACC_COMPOSE_TEMPORAL_ADDRESS"
+
+
+def project_network(name: str, subnet: str = "") -> tuple[str, str]:
+    """(subnet, Temporal's address): `subnet` as given, else one of 172.31.240-255.0/24
+    picked by the project name; the address is the subnet's 200th host."""
+    if not subnet:
+        subnet = f"172.31.{240 + zlib.crc32(name.encode()) % 16}.0/24"
+    try:
+        network = ipaddress.IPv4Network(subnet)
+    except ValueError:
+        raise UserError(
+            f"{SUBNET_VARIABLE}={subnet!r} is not an IPv4 subnet",
+            f"set {SUBNET_VARIABLE} to a free private /24, e.g. 172.31.250.0/24",
+        ) from None
+    if network.num_addresses < 256:
+        raise UserError(
+            f"{SUBNET_VARIABLE}={subnet} is smaller than a /24",
+            f"set {SUBNET_VARIABLE} to a free private /24, e.g. 172.31.250.0/24",
+        )
+    return str(network), str(network.network_address + 200)
 
 
 # topology=multirole: one container per Temporal role (and its local images' override).
@@ -97,6 +126,8 @@ COMPOSE_VARIABLES = (
     DATA_MOUNT_VARIABLE,
     "POSTGRES_MAX_CONNECTIONS",
     "POSTGRES_TIMEZONE",
+    SUBNET_VARIABLE,
+    TEMPORAL_ADDRESS_VARIABLE,
 )
 
 # Variables whose values are secret wherever they show up.
@@ -322,6 +353,9 @@ def load_project(
         or DEFAULT_PROJECT
     )
     variables["COMPOSE_PROJECT_NAME"] = name
+    subnet, address = project_network(name, variables.get(SUBNET_VARIABLE, ""))
+    variables[SUBNET_VARIABLE] = subnet
+    variables.setdefault(TEMPORAL_ADDRESS_VARIABLE, address)
     # Generated passwords (stack/compose/secrets.py) where neither the environment nor .env
     # gives one; the deployment id that labels what the suite created.
     generated = ProjectFiles(settings.state_dir, name)

@@ -184,6 +184,7 @@ def datastores_from_config(config: dict[str, Any]) -> list[DataStore]:
         sql = store.get("sql") or {}
         host, _, port = str(sql.get("connectAddr", "")).rpartition(":")
         password = str(sql.get("password") or "")
+        tls = sql.get("tls") or {}
         stores.append(
             DataStore(
                 name,
@@ -193,6 +194,7 @@ def datastores_from_config(config: dict[str, Any]) -> list[DataStore]:
                 str(sql.get("user", "")),
                 roles.get(name, ""),
                 Secret(password) if password and password != REDACTED else None,
+                str(tls.get("caFile") or "") if tls.get("enabled") else "",
             )
         )
     return stores
