@@ -24,6 +24,10 @@ class Mutant:
     must_fail: str  # regex on the names of scenarios that must fail
     message: str  # regex the failure message of those scenarios must match
     in_check: bool = False  # its gates run in `make check`, so CI runs this mutant too
+    # `temporal-acceptance mutation` runs this mutant's behave run (its stack included) in a
+    # network namespace of its own, whose only interface is its own loopback: for a mutant
+    # that listens beyond loopback, which must never reach a real interface of the host.
+    netns: bool = False
 
 
 CATALOGUE: tuple[Mutant, ...] = (
@@ -34,6 +38,85 @@ CATALOGUE: tuple[Mutant, ...] = (
         "@phase4 and not @load",
         r"Nothing stored changes when (PostgreSQL|the whole stack) is restarted",
         r"lost",
+        in_check=True,
+    ),
+    # ---- the gates of issue 12, part B (seeded by stack/native/seeded.py unless noted)
+    Mutant(
+        "visibility-schema-behind",
+        "the visibility database's schema is one version behind the release (restored from "
+        "a backup taken before its last migration)",
+        ("native",),
+        "@phase2 and @P0",
+        r"Both Temporal databases exist at the schema version this release expects",
+        r"temporal_visibility",
+        in_check=True,
+    ),
+    Mutant(
+        "visibility-drops-closed",
+        "the visibility store loses every workflow once it closes: closed workflows are "
+        "missing from visibility",
+        ("native",),
+        "@phase3 and @P0",
+        r"The completed workflow's execution, history and visibility are in PostgreSQL",
+        r"visibility",
+        in_check=True,
+    ),
+    Mutant(
+        "history-deleted-on-restart",
+        "the history rows of completed workflows are deleted whenever Temporal starts (a "
+        "cleanup job gone wrong)",
+        ("native",),
+        "@phase4 and not @load",
+        r"Nothing stored changes when (the Temporal server|Temporal|the whole stack) is restarted",
+        r"history",
+        in_check=True,
+    ),
+    Mutant(
+        "table-missing",
+        "a table the release needs is missing from Temporal's database",
+        ("native",),
+        "@phase2 and @P0",
+        r"The tables Temporal needs are present",
+        r"replication_tasks_dlq",
+        in_check=True,
+    ),
+    Mutant(
+        "worker-oom-killed",
+        "the test worker's process is killed (as by the OOM killer) while a workflow waits "
+        "for its signal, and nothing restarts it (seeded by the worker fixture)",
+        ("native",),
+        "@phase3 and @P0",
+        r"The five stages complete in order",
+        r"killed by signal 9",
+        in_check=True,
+    ),
+    Mutant(
+        "late-timer",
+        "the Temporal server stalls for 10 s (frozen with SIGSTOP) whenever a user timer is "
+        "pending, so timers fire late",
+        ("native",),
+        "@phase3 and @P0",
+        r"The five stages complete in order",
+        r"timer fired .* late",
+        in_check=True,
+    ),
+    Mutant(
+        "temporal-log-elsewhere",
+        "Temporal writes its log to a file of its own, not where the deployment's log is "
+        "read: its errors would go unseen",
+        ("native",),
+        "@phase3 and @P1 and not @ui",
+        r"log no errors while the workflow runs",
+        r"no lines from temporal since .*: is its log being written\?",
+        in_check=True,
+    ),
+    Mutant(
+        "ui-wrong-frontend",
+        "the Temporal UI is pointed at the history service's port instead of the frontend's",
+        ("native",),
+        "@phase2 and @P1 and not @ui",
+        r"The Temporal UI answers and lists the default namespace",
+        r"cannot list namespaces",
         in_check=True,
     ),
 )

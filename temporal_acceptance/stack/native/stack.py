@@ -26,6 +26,7 @@ from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
 from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
+from temporal_acceptance.stack.native.seeded import NEEDS_OWN_STACK, SEEDED, SeededDefect
 from temporal_acceptance.stack.native.temporal import (
     NativeTemporal,
     TemporalPorts,
@@ -77,17 +78,38 @@ class NativeStack(Stack):
             settings.namespace,
         )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
+        self.defect = SeededDefect()
 
     # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
     def enable_mutant(self, name: str) -> None:
         mutant = parse_mutant(name, self.target)
+        if mutant.name in NEEDS_OWN_STACK and self.layout.pg_data.exists():
+            raise UserError(
+                f"the {mutant.name} mutant is seeded as its stack starts and damages its "
+                f"data, and {self.layout.root} already holds a deployment",
+                "run it on a new state directory (TACC_STATE_DIR), or with "
+                "`temporal-acceptance mutation`",
+            )
         self.mutant = mutant.name
         self.say(f"  MUTANT {mutant.name}: {mutant.summary}")
         if mutant.name == EPHEMERAL_POSTGRES:
             self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
+        self.defect = SeededDefect(mutant.name if mutant.name in SEEDED else "")
+        self.temporal.configure = lambda config: self.defect.temporal_config(
+            config, self.layout.temporal_dir
+        )
+        history = f"{self.settings.host}:{self.ports.history}"
+        self.ui.frontend = self.defect.ui_frontend(self.temporal.address, history)
 
     def disable_mutant(self) -> None:
-        """Back onto the real data: stop everything, delete the mutant's directory, up."""
+        """Back onto the real data: stop everything, delete the mutant's directory, up. (A
+        seeded mutant's stack is its own: its watcher stops, the damage stays for review.)"""
+        self.defect.stop()
+        if self.mutant in NEEDS_OWN_STACK:
+            self.say(
+                f"  the {self.mutant} mutant damaged the deployment in {self.layout.root}: "
+                "delete it with `temporal-acceptance down --purge`"
+            )
         if self.ephemeral_postgres is None:
             return
         self.down()
@@ -187,7 +209,12 @@ class NativeStack(Stack):
         elif service is Service.TEMPORAL:
             for change in self.temporal.ensure_schema(password, self.binaries().schema):
                 self.say(f"  schema {change}")
+            self.defect.before_temporal_starts(self.endpoints(), password)
             self.temporal.start(password)
+            self.defect.after_temporal_serves(
+                self.endpoints(), password, self.binaries().schema.visibility
+            )
+            self.defect.watch(self.endpoints, lambda seconds: self.freeze(service, seconds))
         else:
             self.ui.start()
         self.say(f"  {service.value} up ({format_elapsed(time.monotonic() - step_started)})")
@@ -219,6 +246,9 @@ class NativeStack(Stack):
 
     def kill(self, service: Service) -> None:
         self._process(service).kill()
+
+    def freeze(self, service: Service, seconds: float) -> None:
+        self._process(service).freeze(seconds)
 
     def down(self, purge: bool = False) -> None:
         started = time.monotonic()

@@ -192,6 +192,8 @@ class NativeTemporal:
         self.pg_user = pg_user
         self.namespace = namespace
         self.process = ManagedProcess("temporal", layout.pid("temporal"), layout.log("temporal"))
+        # A seeded mutant may change the rendered configuration (stack/native/seeded.py).
+        self.configure: Callable[[dict[str, Any]], dict[str, Any]] = lambda config: config
 
     @property
     def address(self) -> str:
@@ -271,6 +273,7 @@ class NativeTemporal:
         config = render_config(
             self.host, self.ports, self.pg_port, self.pg_user, password, self.layout.dynamic_config
         )
+        config = self.configure(config)
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))
 
     def start(self, password: Secret, timeout: float = 90.0) -> None:
