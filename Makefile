@@ -15,6 +15,7 @@ help:
 	@echo "make up|status|down   drive the stack by hand (data is kept; 'down' never deletes it)"
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
 	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
+	@echo "make mutation     every seeded-defect mutant against its gates, and the clean stack (docs/MUTANTS.md)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -114,3 +115,17 @@ matrix: setup
 
 compat-report: setup
 	$(BIN)/temporal-acceptance compat report
+
+# ---------------------------------------------------------------- mutation (the gates can fail)
+# `make mutation`: each mutant of stack/mutants.py on a stack of its own, against its gates,
+# and the clean stack against the same tags; the catch table goes to docs/MUTANTS.md and the
+# exit status is 1 if any mutant survives. `make mutation-check`: the mutants whose gates run
+# in `make check` (what CI runs). MUTATION_ARGS: e.g. --jobs 2, --ports 29033,57700,27500.
+MUTATION_ARGS ?=
+.PHONY: mutation mutation-check
+
+mutation: setup
+	$(BIN)/temporal-acceptance mutation $(MUTATION_ARGS)
+
+mutation-check: setup
+	$(BIN)/temporal-acceptance mutation --check-only $(MUTATION_ARGS)

@@ -48,16 +48,17 @@ class AllowedError:
         return f"within {self.within:g} s of: {kinds}"
 
     def covers(self, line: LogLine, disturbances: Sequence[Disturbance]) -> Disturbance | None:
-        """The disturbance whose noise `line` is, if this entry allows it."""
+        """The disturbance whose noise `line` is (the latest one it can belong to), if this
+        entry allows it."""
         if line.service != self.service or not self.pattern.search(line.text):
             return None
         limit = timedelta(seconds=self.within)
-        for disturbance in disturbances:
-            if disturbance.kind not in self.during:
-                continue
-            if disturbance.began - CLOCK_SLACK <= line.ts <= disturbance.began + limit:
-                return disturbance
-        return None
+        causes = [
+            d
+            for d in disturbances
+            if d.kind in self.during and d.began - CLOCK_SLACK <= line.ts <= d.began + limit
+        ]
+        return max(causes, key=lambda d: d.began, default=None)
 
 
 # The Phase 3 gate's allowlist is empty on purpose: the error lines seen on a healthy native

@@ -96,7 +96,7 @@ POSTGRES_FAST_SHUTDOWN = _allow(
     Service.POSTGRES,
     r"terminating connection due to administrator command",
     kinds(Service.POSTGRES, actions=GRACEFUL),
-    15.0,
+    20.0,
     "the fast shutdown of a restart ends Temporal's pooled sessions",
 )
 
@@ -105,7 +105,7 @@ POSTGRES_STARTING = _allow(
     Service.POSTGRES,
     r"the database system is (?:starting up|not yet accepting connections|shutting down)",
     kinds(Service.POSTGRES),
-    20.0,
+    30.0,
     "connection attempts while PostgreSQL starts or stops",
 )
 
