@@ -4,7 +4,9 @@ it, with its message; the clean stack passes), and the catch table it writes."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,3 +167,42 @@ def test_a_network_namespace_is_always_the_suites_own() -> None:
     assert namespace.wrap(["behave", "-x"])[-4:] == ["exec", "tacc-m-0a1b", "behave", "-x"]
     with pytest.raises(ValueError, match="is named tacc-"):
         NetworkNamespace("default")
+
+
+def test_a_full_run_judges_every_run_and_writes_the_doc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc, reports = tmp_path / "MUTANTS.md", tmp_path / "reports"
+    monkeypatch.setattr(runner, "DOC", doc)
+    monkeypatch.setattr(runner, "REPORTS", reports)
+    ran: list[tuple[str, int]] = []
+
+    def fake_execute(planned: Any, settings: Settings, out: Path, say: Any) -> RunResult:
+        ran.append((planned.label, settings.temporal_port))
+        if planned.mutant is None:
+            return RunResult("clean", planned.tags, 0, [ScenarioResult("x", "passed")])
+        name = next(m for m in CATALOGUE if m.name == planned.label).must_fail
+        caught = planned.label != "late-timer"  # this one "survives"
+        status = "failed" if caught else "passed"
+        message = "the message" if caught else ""
+        return RunResult(planned.label, planned.tags, 1, [ScenarioResult(name, status, message)])
+
+    monkeypatch.setattr(runner, "execute", fake_execute)
+    monkeypatch.setattr(runner, "judge", lambda m, r: judge(replace(m, message="message"), r))
+    said: list[str] = []
+    base = Settings.load({"state_dir": str(tmp_path / "s")}, env={})
+    args = argparse.Namespace(
+        jobs=2, target="native", check_only=False, mutants="", ports="29033,57700,27500",
+        state_root=str(tmp_path / "root"),
+    )  # fmt: skip
+    assert runner.run_mutation(args, base, said.append) == 1  # late-timer survived
+    assert {port for _, port in ran} <= {29033, 29433}
+    text = doc.read_text()
+    assert "| `late-timer` |" in text
+    assert "**NO**" in text
+    assert any(line.startswith("FAILED late-timer:") for line in said)
+    assert (reports / "catch-table.md").is_file()
+    subset = argparse.Namespace(**{**vars(args), "mutants": "table-missing", "jobs": 1})
+    doc.write_text("kept")
+    assert runner.run_mutation(subset, base, said.append) == 0
+    assert doc.read_text() == "kept"  # a subset never rewrites the doc

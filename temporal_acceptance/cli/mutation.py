@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -42,6 +43,8 @@ DOC = Path("docs/MUTANTS.md")
 # Slot N's ports: each base moved by N steps (Temporal's roles span frontend-300..+10).
 TEMPORAL_PORT_STEP = 400
 DEFAULT_PORTS = (21033, 55800, 38800)  # frontend, PostgreSQL, UI of slot 0
+# A run that takes longer has hung: the longest (the persistence gates) take ~4 min.
+RUN_TIMEOUT = 30 * 60.0
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -176,13 +179,19 @@ def execute(run: Planned, settings: Settings, out: Path, say: Callable[[str], No
             namespace.create()
             argv = namespace.wrap(argv)
         with (out / "stderr.log").open("wb") as err:
-            done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=err, env=env, check=False)
-        result.exit_code = done.returncode
+            try:
+                done = subprocess.run(
+                    argv, stdout=subprocess.DEVNULL, stderr=err, env=env, check=False,
+                    timeout=RUN_TIMEOUT,
+                )  # fmt: skip
+                result.exit_code = done.returncode
+            except subprocess.TimeoutExpired:
+                result.error = f"the run did not end within {RUN_TIMEOUT / 60:.0f} min"
         # Scenarios the tags leave out are listed as skipped (show_skipped): not this run's.
         result.scenarios = [s for s in read_junit(out / "junit") if s.status != "skipped"]
-        if not result.scenarios:
+        if not result.scenarios and not result.error:
             result.error = (
-                first_error(out / "stderr.log") or f"behave exit status {done.returncode}"
+                first_error(out / "stderr.log") or f"behave exit status {result.exit_code}"
             )
     finally:
         tear_down(settings, say)
@@ -219,6 +228,9 @@ def run_mutation(
     say(f"mutation: {len(mutants)} mutants and {len(runs) - len(mutants)} clean runs on "
         f"{args.target}, {args.jobs} at once; states under {root}")  # fmt: skip
     started = time.monotonic()
+    for old in REPORTS.glob("[0-9][0-9]-*"):  # the previous run's output (this runner's own)
+        if old.is_dir():
+            shutil.rmtree(old)
     results = run_all(runs, base, root, ports, args.jobs, say)
     took = time.monotonic() - started
     verdicts = [judge(r.mutant, results[i]) for i, r in enumerate(runs) if r.mutant]
