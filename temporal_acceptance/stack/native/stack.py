@@ -112,6 +112,7 @@ class NativeStack(Stack):
             )
         if self.ephemeral_postgres is None:
             return
+        self.say("  back onto the real data: down, the mutant's data removed, up")
         self.down()
         self.ephemeral_postgres.remove()
         self.ephemeral_postgres = None
