@@ -20,6 +20,7 @@ from temporal_acceptance.fixtures.persistence import persistence_fixture
 from temporal_acceptance.fixtures.recovery import skip_reason
 from temporal_acceptance.fixtures.run import run_fixture
 from temporal_acceptance.fixtures.scenario import ScenarioWindow, report_scenario_end
+from temporal_acceptance.fixtures.secrets import report_cleanup_error, secrets_gate_fixture
 from temporal_acceptance.fixtures.worker import worker_fixture
 from temporal_acceptance.reporting.formatter import skip_message
 from temporal_acceptance.reporting.metadata import record_environment
@@ -35,6 +36,10 @@ CONSOLE = sys.__stderr__ or sys.stderr
 def before_all(context: Any) -> None:
     context.run_started = time.monotonic()
     try:
+        # ---- security: set up first so it is cleaned up last, when everything the run
+        # wrote is written: a secret in any of it fails the run (fixtures/secrets.py)
+        context.secrets_gate = use_fixture(secrets_gate_fixture, context)
+        context.on_cleanup_error = report_cleanup_error
         context.run = use_fixture(run_fixture, context)
         context.worker = use_fixture(worker_fixture, context)  # started when first needed
         context.browser = use_fixture(browser_fixture, context)  # launched when first needed

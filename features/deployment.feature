@@ -6,6 +6,9 @@ Feature: Deployment validation
 
   Gate (Phase 2 checklist): all services running; health checks passing; PostgreSQL schema
   created; Temporal UI accessible; configuration documented; connection strings validated.
+  Security: only this machine reaches the deployment; Temporal's database role holds only
+  the privileges it needs; no password shows in anything the run writes (checked when the
+  run ends).
 
   Background:
     Given the Temporal stack is deployed
@@ -42,9 +45,30 @@ Feature: Deployment validation
       When a client connects to Temporal's database with a wrong password
       Then the connection is refused because the password is wrong
 
-    @P1
-    Scenario: The connection strings Temporal runs with reach its databases
-      Then every datastore in the Temporal configuration reaches a database with Temporal's schema
+    @P0
+    Scenario: The datastores Temporal runs with are its own databases at this release's schema
+      When the datastores are read from the configuration Temporal runs with
+      Then its default store is Temporal's database at the schema version this release expects
+      And its visibility store is the visibility database at the schema version this release expects
+
+  Rule: Only this machine can reach the deployment
+
+    @P0
+    Scenario: Every service of the deployment listens on loopback only
+      Then none of these services listens beyond this machine:
+        | service  |
+        | postgres |
+        | temporal |
+        | ui       |
+
+  Rule: Temporal's database role has least privilege
+
+    @P0
+    Scenario: Temporal's database role has only the privileges it needs
+      When Temporal's database role is examined from a session of its own
+      Then it is not a superuser and cannot create roles or databases
+      And it is refused a change of the server's configuration
+      And it cannot reach any database but Temporal's own
 
   Rule: The PostgreSQL schema is created
 
@@ -71,4 +95,4 @@ Feature: Deployment validation
     Scenario: The effective configuration is recorded without secrets
       When the effective configuration is recorded
       Then it names the PostgreSQL endpoint, the Temporal frontend and the UI
-      And it does not contain the PostgreSQL password
+      And it contains none of the deployment's passwords

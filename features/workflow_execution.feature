@@ -42,6 +42,7 @@ Feature: Workflow execution
         | test_activity_execution |
         | test_database_operation |
       And the database activity's row is in the application database
+      And the database activity ran as the application's own database role
 
   Rule: The workflow completes all five stages in order
 

@@ -4,7 +4,13 @@ When a client connects to Temporal's database with the configured credentials
 Then the connection succeeds on the requested PostgreSQL major version
 When a client connects to Temporal's database with a wrong password
 Then the connection is refused because the password is wrong
-Then every datastore in the Temporal configuration reaches a database with Temporal's schema
+When the datastores are read from the configuration Temporal runs with
+Then its default store is Temporal's database at the schema version this release expects
+And its visibility store is the visibility database at the schema version this release expects
+When Temporal's database role is examined from a session of its own
+Then it is not a superuser and cannot create roles or databases
+And it is refused a change of the server's configuration
+And it cannot reach any database but Temporal's own
 Then Temporal's database and its visibility database exist
 And each Temporal database is at the schema version this Temporal release expects
 Then Temporal's database has every table this release needs
@@ -19,12 +25,14 @@ from typing import Any
 from behave import then, when
 
 from temporal_acceptance.checks import deployment as checks
+from temporal_acceptance.checks import security
 from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, VISIBILITY_DATABASE
 from temporal_acceptance.clients.postgres import QueryLog, try_connect
 from temporal_acceptance.core.secrets import generate_password
 from temporal_acceptance.core.verdict import expect
 from temporal_acceptance.probes import database as db
 from temporal_acceptance.probes.datastores import read_datastores
+from temporal_acceptance.probes.privileges import read_privileges
 
 DATABASES = {
     "Temporal's database": TEMPORAL_DATABASE,
@@ -58,14 +66,41 @@ def step_connection_refused(context: Any) -> None:
     )
 
 
-@then("every datastore in the Temporal configuration reaches a database with Temporal's schema")
-def step_datastores_reach(context: Any) -> None:
-    readings = read_datastores(context.run.stack, context.run.endpoints)
-    expect(
-        "the datastores Temporal runs with",
-        checks.datastore_problems(readings),
-        {"Temporal datastores": "\n".join(r.line() for r in readings)},
-    )
+@when("the datastores are read from the configuration Temporal runs with")
+def step_read_datastores(context: Any) -> None:
+    context.datastores = read_datastores(context.run.stack)
+    lines = "\n".join(r.line() for r in context.datastores)
+    expect("Temporal's configuration", [], {"datastores Temporal runs with": lines})
+
+
+@then("its {role} store is {database} at the schema version this release expects")
+def step_datastore_is(context: Any, role: str, database: str) -> None:
+    expected = context.run.stack.expected_schema()
+    version = expected.temporal if role == "default" else expected.visibility
+    problems = checks.datastore_problems(context.datastores, role, DATABASES[database], version)
+    expect(f"Temporal's {role} store", problems)
+
+
+@when("Temporal's database role is examined from a session of its own")
+def step_examine_role(context: Any) -> None:
+    context.privileges = read_privileges(context.run.endpoints, log := QueryLog())
+    expect("Temporal's role", [], {"Temporal's role": context.privileges, "queries": log})
+
+
+@then("it is not a superuser and cannot create roles or databases")
+def step_role_attributes(context: Any) -> None:
+    user = context.run.endpoints.postgres_user
+    expect("Temporal's role", security.attribute_problems(context.privileges, user))
+
+
+@then("it is refused a change of the server's configuration")
+def step_role_alter_system(context: Any) -> None:
+    expect("Temporal's role", security.alter_system_problems(context.privileges))
+
+
+@then("it cannot reach any database but Temporal's own")
+def step_role_reach(context: Any) -> None:
+    expect("Temporal's role", security.reach_problems(context.privileges))
 
 
 @then("Temporal's database and its visibility database exist")

@@ -5,7 +5,8 @@ Then these services are running and healthy:
 Then the Temporal frontend reports that it is serving
 When the effective configuration is recorded
 Then it names the PostgreSQL endpoint, the Temporal frontend and the UI
-And it does not contain the PostgreSQL password
+And it contains none of the deployment's passwords
+Then none of these services listens beyond this machine:
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Any
 from behave import given, then, when
 
 from temporal_acceptance.checks import deployment as checks
+from temporal_acceptance.checks import security
 from temporal_acceptance.clients.temporal import frontend_serving
 from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.probes.listeners import read_listeners
 from temporal_acceptance.stack.base import Service
 
 
@@ -64,11 +67,14 @@ def step_config_names_endpoints(context: Any) -> None:
     expect("the recorded configuration", problems)
 
 
-@then("it does not contain the PostgreSQL password")
+@then("it contains none of the deployment's passwords")
 def step_config_has_no_password(context: Any) -> None:
     # The raw rendering: the redaction applied to what is shown must not hide a leak.
-    password = context.run.endpoints.postgres_password
-    expect(
-        "the recorded configuration",
-        checks.secret_problems(context.config_raw, password, "its rendering"),
-    )
+    problems = checks.secrets_problems(context.config_raw, context.run.stack.secrets())
+    expect("the recorded configuration", problems)
+
+
+@then("none of these services listens beyond this machine:")
+def step_loopback_only(context: Any) -> None:
+    reading = read_listeners(context.run.stack, [row["service"] for row in context.table])
+    expect("the deployment", security.listening_problems(reading), {"listening sockets": reading})

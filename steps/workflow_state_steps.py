@@ -1,6 +1,7 @@
 """Steps that find a workflow's state in PostgreSQL, each recording its SQL and results.
 
 Then the database activity's row is in the application database
+And the database activity ran as the application's own database role
 Then Temporal's database holds the workflow's execution and current execution
 And the history stored in PostgreSQL matches the history Temporal serves
 And the visibility database lists the workflow as completed within 10 seconds
@@ -12,7 +13,7 @@ from typing import Any
 
 from behave import then
 
-from temporal_acceptance.checks import execution
+from temporal_acceptance.checks import execution, security
 from temporal_acceptance.checks import workflow_rows as checks
 from temporal_acceptance.clients.postgres import QueryLog
 from temporal_acceptance.core.verdict import expect
@@ -38,6 +39,15 @@ def step_app_row(context: Any) -> None:
         checks.app_row_problems(found, reported, database, record.run_id),
         {f"application row in {database}": log},
     )
+
+
+@then("the database activity ran as the application's own database role")
+def step_app_role(context: Any) -> None:
+    row, endpoints = _completed(context).result.database_row, context.run.endpoints
+    problems = security.role_of_its_own_problems(
+        row.role, endpoints.app_user, [endpoints.postgres_user]
+    )
+    expect("the database activity", problems, {"role of the database activity": row.role})
 
 
 @then("Temporal's database holds the workflow's execution and current execution")

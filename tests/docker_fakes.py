@@ -32,6 +32,7 @@ class FakeContainer:
     config_files: str = ""
     image: str = "temporal-acceptance/server:1.30.8"
     calls: list[tuple[str, Any]] = field(default_factory=list)
+    deployment: str = ""  # io.temporal-acceptance.deployment (the suite's mark)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -39,6 +40,7 @@ class FakeContainer:
             "com.docker.compose.project": self.project,
             "com.docker.compose.service": self.service,
             "com.docker.compose.oneoff": "True" if self.oneoff else "False",
+            "io.temporal-acceptance.deployment": self.deployment,
         }
         if self.config_files:
             labels["com.docker.compose.project.config_files"] = self.config_files
@@ -183,8 +185,29 @@ class FakeApi:
             self.client.images.present[reference] = FakeImage("sha256:base")
 
 
+@dataclass
+class FakeVolume:
+    name: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        return {"Name": self.name, "Labels": self.labels}
+
+
+class FakeVolumes:
+    def __init__(self) -> None:
+        self.all: list[FakeVolume] = []
+
+    def list(self, filters: dict[str, Any] | None = None) -> list[FakeVolume]:
+        wanted = (filters or {}).get("label", [])
+        pairs = [item.split("=", 1) for item in ([wanted] if isinstance(wanted, str) else wanted)]
+        return [v for v in self.all if all(v.labels.get(k) == value for k, value in pairs)]
+
+
 class FakeClient:
     def __init__(self) -> None:
+        self.volumes = FakeVolumes()
         self.containers = FakeContainers()
         self.images = FakeImages(self)
         self.api = FakeApi()

@@ -64,7 +64,9 @@ class FakeTable:
             if row is None or self.lose_rows:
                 return FakeCursor(None)
             payload = "tampered" if self.corrupt else row[2]
-            return FakeCursor((params[0], row[0], row[1], payload, datetime.now(UTC), "app_db"))
+            return FakeCursor(
+                (params[0], row[0], row[1], payload, datetime.now(UTC), "app_db", "app_role")
+            )
         return FakeCursor(None)
 
 
@@ -84,7 +86,7 @@ def test_the_round_trip_writes_then_reads_the_same_row(run: Any) -> None:
     table = FakeTable()
     row = run(activities.round_trip(table, REQUEST, attempt=1))  # type: ignore[arg-type]
     assert (row.row_id, row.workflow_id, row.run_id, row.payload) == (1, "wf", "run", "hello")
-    assert (row.database, row.table) == ("app_db", APP_TABLE)
+    assert (row.database, row.table, row.role) == ("app_db", APP_TABLE, "app_role")
     assert table.transactions == 2  # the write is committed before the read
     # A retried attempt updates its own row instead of adding a second one.
     again = run(activities.round_trip(table, REQUEST, attempt=2))  # type: ignore[arg-type]

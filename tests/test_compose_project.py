@@ -96,11 +96,53 @@ def test_bad_values_in_dotenv_are_user_errors(tmp_path: Path) -> None:
         load_project(Settings.load({}, env={}), {}, directory, tmp_path)
 
 
-def test_missing_password_names_the_dotenv_file(tmp_path: Path) -> None:
+def test_a_missing_password_says_how_to_get_one(tmp_path: Path) -> None:
     dotenv = {k: v for k, v in DOTENV.items() if k != "POSTGRES_PASSWORD"}
-    project = load_project(Settings.load({}, env={}), {}, _project_dir(tmp_path, dotenv), tmp_path)
-    with pytest.raises(UserError, match=r"POSTGRES_PASSWORD is not set — set it in .*\.env"):
+    settings = Settings.load({"state_dir": str(tmp_path / "state")}, env={})
+    project = load_project(settings, {}, _project_dir(tmp_path, dotenv), tmp_path)
+    with pytest.raises(
+        UserError,
+        match=r"POSTGRES_PASSWORD is not set and no password was generated for project "
+        r"'from-dotenv' .* — bring the stack up with the suite",
+    ):
         project.password()
+    assert not (tmp_path / "state").exists()  # reading wrote nothing
+
+
+def test_up_generates_a_password_per_role_once_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = {k: v for k, v in DOTENV.items() if k != "POSTGRES_PASSWORD"}
+    settings = Settings.load({"state_dir": str(tmp_path / "state")}, env={})
+    directory = _project_dir(tmp_path, dotenv)
+    environ = {"APP_DB_PASSWORD": "exported-app-pw"}
+    project = load_project(settings, environ, directory, tmp_path).with_generated_secrets()
+    secrets_dir = tmp_path / "state" / "projects" / "from-dotenv" / "secrets"
+    assert sorted(p.name for p in secrets_dir.iterdir()) == [
+        "postgres-admin-password",
+        "postgres-password",
+    ]
+    assert oct(secrets_dir.stat().st_mode & 0o777) == "0o700"
+    assert {oct(p.stat().st_mode & 0o777) for p in secrets_dir.iterdir()} == {"0o600"}
+    assert project.variables["APP_DB_PASSWORD"] == "exported-app-pw"
+    assert (
+        project.variables["POSTGRES_PASSWORD"]
+        == (secrets_dir / "postgres-password").read_text().strip()
+    )
+    assert len(project.variables["TACC_DEPLOYMENT_ID"]) == 16
+    assert set(project.secrets()) == {
+        "Temporal's PostgreSQL password",
+        "the PostgreSQL admin password",
+        "the application role's password",
+    }
+    again = load_project(settings, environ, directory, tmp_path)
+    assert (
+        again.variables["POSTGRES_ADMIN_PASSWORD"] == project.variables["POSTGRES_ADMIN_PASSWORD"]
+    )
+    assert again.variables["TACC_DEPLOYMENT_ID"] == project.variables["TACC_DEPLOYMENT_ID"]
+    assert again.with_generated_secrets().variables == project.variables  # nothing regenerated
+    described = again.describe("docker-compose 1.29.2")
+    assert described["variables"]["POSTGRES_ADMIN_PASSWORD"] == "***"  # type: ignore[index]
+    project.files_of.remove()
+    assert not (tmp_path / "state" / "projects").exists()
 
 
 def test_overrides_local_images_and_project_name(tmp_path: Path) -> None:
@@ -181,11 +223,12 @@ def test_postgres_data_is_on_a_named_volume_and_the_mutant_makes_it_anonymous() 
 def test_no_credentials_or_fixed_names_in_the_compose_file() -> None:
     text = (REPO / COMPOSE_FILE).read_text()
     assert "container_name" not in text
+    exported = ("${POSTGRES_PASSWORD", "${POSTGRES_ADMIN_PASSWORD", "${APP_DB_PASSWORD")
     for line in text.splitlines():
         if re.search(r"(PASSWORD|PWD):", line):
-            assert "${POSTGRES_PASSWORD" in line, line
+            assert any(variable in line for variable in exported), line
     dotenv = parse_dotenv((REPO / ".env").read_text())
-    assert dotenv["POSTGRES_PASSWORD"]
+    assert not [key for key in dotenv if re.search(r"PASSWORD|PWD|SECRET", key)]
     assert dotenv["TEMPORAL_VERSION"] == "1.30.8"
     assert dotenv["TEMPORAL_UI_VERSION"] == "2.55.0"
 
@@ -206,3 +249,25 @@ def test_local_images_override_matches_the_image_builder() -> None:
     )
     assert named == local_images(versions)
     assert set(named) == set(_compose(COMPOSE_FILE)["services"])  # type: ignore[arg-type]
+
+
+def test_least_privilege_and_scram_in_the_compose_file() -> None:
+    services = _compose(COMPOSE_FILE)["services"]
+    assert isinstance(services, dict)
+    postgres = services["postgresql"]
+    assert postgres["environment"]["POSTGRES_HOST_AUTH_METHOD"] == "scram-sha-256"
+    assert "password_encryption=scram-sha-256" in postgres["command"]
+    assert "./compose/initdb:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    # The admin's password reaches the PostgreSQL container only: Temporal never sees it.
+    for name in ("temporal-schema-setup", "temporal", "temporal-create-namespace", "temporal-ui"):
+        environment = " ".join(str(v) for v in (services[name].get("environment") or {}).values())
+        assert "ADMIN" not in environment, name
+    assert services["temporal"]["environment"]["POSTGRES_PWD"] == "${POSTGRES_PASSWORD}"
+    script = (REPO / "compose/scripts/setup-postgres.sh").read_text()
+    assert "create-database" not in script.replace("no create-database step", "")
+    initdb = (REPO / "compose/initdb/10-least-privilege.sh").read_text()
+    assert "NOSUPERUSER NOCREATEDB NOCREATEROLE" in initdb
+    assert "CREATE EXTENSION IF NOT EXISTS btree_gin" in initdb
+    assert "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC" in initdb
+    labelled = [name for name, spec in services.items() if "labels" in spec]
+    assert sorted(labelled) == sorted(services)

@@ -11,12 +11,22 @@ from typing import Any
 
 import pytest
 import yaml
-from docker_fakes import PROJECT, FakeClient, FakeContainer, FakeImage, compose_calls, fake_compose
+from docker_fakes import (
+    PROJECT,
+    FakeClient,
+    FakeContainer,
+    FakeImage,
+    FakeVolume,
+    compose_calls,
+    fake_compose,
+)
 
 from temporal_acceptance.clients.endpoints import Endpoints
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.stack.base import Service
+from temporal_acceptance.stack.compose.secrets import DEPLOYMENT_LABEL
 from temporal_acceptance.stack.compose.stack import ComposeStack
 from temporal_acceptance.stack.factory import make_stack
 
@@ -95,6 +105,7 @@ class Harness:
                     "target": "compose",
                     "compose_project": PROJECT,
                     "postgres_port": "55500",
+                    "state_dir": str(tmp_path / "state"),
                     **settings,
                 },
                 env={},
@@ -277,8 +288,9 @@ def test_logs_by_time_window_with_docker_timestamps(harness: Harness) -> None:
 def test_datastores_translate_the_server_address_to_the_published_port(harness: Harness) -> None:
     stores = {store.name.split(" ")[0]: store for store in harness.stack.datastores()}
     assert stores["default"].describe() == (
-        "default (server uses postgresql:5432): temporal@127.0.0.1:55500/temporal"
+        "default (server uses postgresql:5432) (default store): temporal@127.0.0.1:55500/temporal"
     )
+    assert stores["default"].password == Secret(PASSWORD)  # the server's own, from its env
     visibility = stores["visibility"]
     assert (visibility.host, visibility.port) == ("elsewhere", 5432)
     assert "not published to this host" in visibility.name
@@ -295,14 +307,97 @@ def test_effective_config_names_endpoints_and_hides_the_password(harness: Harnes
     assert "u_temporal_1: running, healthy" in config["containers"]["temporal"]
 
 
+def _created_by_the_suite(harness: Harness) -> str:
+    """The project as `up` leaves it: generated secrets, every resource labelled."""
+    harness.have_images(list(LOCAL.values()))
+    harness.stack.up()
+    deployment = harness.stack.project.variables["TACC_DEPLOYMENT_ID"]
+    for container in harness.client.containers.all:
+        container.deployment = deployment
+    harness.client.volumes.all = [
+        FakeVolume(
+            f"{PROJECT}_postgres-data",
+            {"com.docker.compose.project": PROJECT, DEPLOYMENT_LABEL: deployment},
+        )
+    ]
+    return deployment
+
+
 def test_down_keeps_volumes_unless_purged(harness: Harness) -> None:
+    _created_by_the_suite(harness)
+    secrets_dir = harness.tmp_path / "state" / "projects" / PROJECT / "secrets"
+    assert secrets_dir.is_dir()
     harness.stack.down()
     harness.stack.down(purge=True)
-    calls = compose_calls(harness.tmp_path / "bin")
+    calls = compose_calls(harness.tmp_path / "bin")[2:]
     assert calls[0].split("|")[0].endswith("down --remove-orphans")
     assert calls[1].split("|")[0].endswith("down --remove-orphans --volumes")
     assert "compose/local-images.yml" in calls[0]  # the files the running project used
     assert harness.said[-1].endswith("(volumes deleted)")
+    assert not secrets_dir.exists()
+
+
+def test_purge_refuses_a_project_the_suite_did_not_create(harness: Harness) -> None:
+    deployment = _created_by_the_suite(harness)
+    harness.client.volumes.all.append(
+        FakeVolume("tacc-unit_by-hand", {"com.docker.compose.project": PROJECT})
+    )
+    before = compose_calls(harness.tmp_path / "bin")
+    with pytest.raises(UserError) as refused:
+        harness.stack.down(purge=True)
+    assert refused.value.line().startswith(
+        f"the compose project '{PROJECT}' was not created by temporal-acceptance for this "
+        "deployment (volume tacc-unit_by-hand without its io.temporal-acceptance.deployment "
+        "label) — refusing to delete its volumes"
+    )
+    assert compose_calls(harness.tmp_path / "bin") == before  # nothing was stopped
+    harness.client.volumes.all.pop()
+    harness.client.containers.all[0].deployment = "another-" + deployment
+    with pytest.raises(UserError, match="container u_postgresql_1 without"):
+        harness.stack.down(purge=True)
+
+
+def test_up_generates_the_passwords_and_hands_them_over_by_environment(harness: Harness) -> None:
+    harness.have_images(list(LOCAL.values()))
+    harness.stack.up()
+    variables = harness.stack.project.variables
+    assert variables["POSTGRES_PASSWORD"] == PASSWORD  # .env's own wins over generating one
+    assert len(variables["POSTGRES_ADMIN_PASSWORD"]) >= 20
+    assert set(harness.stack.secrets()) == {
+        "Temporal's PostgreSQL password",
+        "the PostgreSQL admin password",
+        "the application role's password",
+    }
+    endpoints = harness.stack.endpoints()
+    assert endpoints.app_user == "acceptance_app"
+    assert endpoints.app_password == Secret(variables["APP_DB_PASSWORD"])
+    assert endpoints.address_for("acceptance_app").user == "acceptance_app"
+    assert endpoints.address_for("temporal").user == "temporal"
+    said = "\n".join(harness.said)
+    assert variables["POSTGRES_ADMIN_PASSWORD"] not in said
+
+
+def test_published_ports_are_the_listeners_and_every_container_log_is_read(
+    harness: Harness,
+) -> None:
+    postgres = harness.containers["postgresql"]
+    assert [(s.address, s.port) for s in harness.stack.listening(Service.POSTGRES)] == [
+        ("127.0.0.1", 55500)
+    ]
+    postgres.ports = {"5432/tcp": [{"HostIp": "", "HostPort": "55500"}, {"HostPort": "x"}]}
+    (everywhere,) = harness.stack.listening(Service.POSTGRES)
+    assert (everywhere.address, everywhere.loopback) == ("0.0.0.0", False)
+    assert harness.stack.listening(Service.UI) == []
+    harness.client.containers.all.remove(harness.containers["temporal-ui"])
+    assert harness.stack.listening(Service.UI) == []
+    since = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    logs = harness.stack.container_logs(since)
+    assert set(logs) == {"u_postgresql_1", "u_schema_1", "u_temporal_1", "u_ns_1"}
+    assert "LOG:  ready" in logs["u_postgresql_1"]
+    assert postgres.calls[-1] == (
+        "logs",
+        {"stdout": True, "stderr": True, "since": int(since.timestamp())},
+    )
 
 
 def test_ports_in_use_are_checked_for_services_that_are_not_running(

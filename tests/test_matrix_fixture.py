@@ -44,6 +44,9 @@ class FakeNative:
         )
         self.temporal = SimpleNamespace(ensure_schema=self._schema)
 
+    def known_secrets(self) -> list[Secret]:
+        return [Secret("matrix-pw"), Secret("matrix-admin-pw")]
+
     def binaries(self) -> Any:
         return SimpleNamespace(
             postgres=SimpleNamespace(source="npm", version=f"{self.settings.postgres_major}.1"),

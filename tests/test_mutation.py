@@ -25,7 +25,6 @@ from temporal_acceptance.reporting.mutation import (
     write_table,
 )
 from temporal_acceptance.stack.mutants import CATALOGUE, MUTANTS, Mutant
-from temporal_acceptance.stack.netns import NetworkNamespace
 
 MUTANT = Mutant("m", "a defect", ("native",), "@phase2", r"The tables .* present", r"missing")
 TABLES = "The tables Temporal needs are present"
@@ -63,17 +62,41 @@ def test_a_survivor_an_unrelated_catch_and_a_wrong_message_are_not_caught() -> N
 
 
 def test_the_clean_stack_must_pass_the_same_tags() -> None:
-    assert clean_problems(run(ScenarioResult(TABLES, "passed"))) == []
-    flaky = run(
-        ScenarioResult(TABLES, "failed", "ASSERT FAILED: flaky"), ScenarioResult("b", "passed")
+    def clean(*scenarios: ScenarioResult, code: int = 0, error: str = "", console: str = "") -> Any:
+        return RunResult("clean", "@phase2", code, list(scenarios), error, console=console)
+
+    assert clean_problems(clean(ScenarioResult(TABLES, "passed"))) == []
+    flaky = clean(
+        ScenarioResult(TABLES, "failed", "ASSERT FAILED: flaky"),
+        ScenarioResult("b", "passed"),
+        code=1,
     )
     assert clean_problems(flaky) == [
         f"clean stack, '@phase2': {TABLES!r} failed (a false alarm): flaky"
     ]
-    assert clean_problems(run()) == ["clean stack, '@phase2': no scenario passed"]
-    assert clean_problems(run(error="error: x")) == [
+    assert clean_problems(clean()) == ["clean stack, '@phase2': no scenario passed"]
+    assert clean_problems(clean(error="error: x", code=2)) == [
         "clean stack, '@phase2': the run did not reach its scenarios: error: x"
     ]
+    leaked = clean(ScenarioResult(TABLES, "passed"), code=1, console="  LEAK the password in x")
+    assert clean_problems(leaked) == [
+        "clean stack, '@phase2': the run failed (exit 1): LEAK the password in x"
+    ]
+
+
+def test_the_secrets_gate_is_a_run_wide_gate_judged_from_the_console() -> None:
+    leak = MUTANTS["password-in-log"]
+    console = (
+        "secrets gate: 1 leak\n  LEAK Temporal's PostgreSQL password appears in "
+        "/s/logs/deploy.log line 2 (clear text)\n"
+    )
+    caught = judge(leak, RunResult("password-in-log", leak.tags, 1, [], console=console))
+    assert caught.caught
+    assert caught.message().startswith("LEAK Temporal's PostgreSQL password appears in")
+    survived = judge(leak, RunResult("password-in-log", leak.tags, 0, []))
+    assert survived.problems == ["the run's secrets gate: the run passed (exit 0): it survived"]
+    other = judge(leak, RunResult("password-in-log", leak.tags, 1, [], console="LEAK elsewhere"))
+    assert other.problems[0].startswith("the run's secrets gate: no console line matches")
 
 
 def test_the_catch_table_replaces_only_its_part_of_the_doc(tmp_path: Path) -> None:
@@ -119,8 +142,8 @@ def test_the_plan_is_each_mutant_then_one_clean_run_per_tag_set() -> None:
     plan = runner.plan(chosen)
     assert [p.label for p in plan[: len(chosen)]] == [m.name for m in chosen]
     cleans = plan[len(chosen) :]
-    assert {(p.tags, p.netns) for p in cleans} == {(m.tags, m.netns) for m in chosen}
-    assert len(cleans) == len({(m.tags, m.netns) for m in chosen})
+    assert {(p.tags, p.isolated) for p in cleans} == {(m.tags, m.isolated) for m in chosen}
+    assert len(cleans) == len({(m.tags, m.isolated) for m in chosen})
     assert all(p.label == "clean" and p.mutant is None for p in cleans)
     assert runner.select("native", True, "") == [m for m in chosen if m.in_check]
     assert runner.select("native", False, "table-missing") == [MUTANTS["table-missing"]]
@@ -151,7 +174,7 @@ def test_each_slot_has_its_own_ports_and_state(tmp_path: Path) -> None:
 def test_a_mutant_run_asks_behave_for_its_tags_and_mutant() -> None:
     plan = runner.plan([MUTANTS["table-missing"]])
     argv = runner.behave_argv(plan[0], Path("out"))
-    assert "--tags=@phase2 and @P0" in argv
+    assert "--tags=@phase2 and not @ui" in argv
     assert argv[-2:] == ["-D", "mutant=table-missing"]
     assert "mutant=" not in " ".join(runner.behave_argv(plan[1], Path("out")))
 
@@ -160,13 +183,6 @@ def test_the_runner_refuses_bad_counts() -> None:
     args = argparse.Namespace(jobs=0, target="native", check_only=False, mutants="", ports="")
     with pytest.raises(UserError, match="--jobs 0 is not a count"):
         runner.run_mutation(args, Settings())
-
-
-def test_a_network_namespace_is_always_the_suites_own() -> None:
-    namespace = NetworkNamespace("tacc-m-0a1b")
-    assert namespace.wrap(["behave", "-x"])[-4:] == ["exec", "tacc-m-0a1b", "behave", "-x"]
-    with pytest.raises(ValueError, match="is named tacc-"):
-        NetworkNamespace("default")
 
 
 def test_a_full_run_judges_every_run_and_writes_the_doc(

@@ -51,10 +51,43 @@ def test_server_config_uses_postgres12_on_loopback(tmp_path: Path) -> None:
         "httpPort": 7243,
     }
     assert config["dynamicConfigClient"]["filepath"] == str(tmp_path / "dc.yaml")
-    assert [s.describe() for s in datastores_from_config(config)] == [
-        "postgres-default: temporal@127.0.0.1:55432/temporal",
-        "postgres-visibility: temporal@127.0.0.1:55432/temporal_visibility",
+    stores_read = datastores_from_config(config)
+    assert [s.describe() for s in stores_read] == [
+        "postgres-default (default store): temporal@127.0.0.1:55432/temporal",
+        "postgres-visibility (visibility store): temporal@127.0.0.1:55432/temporal_visibility",
     ]
+    # the server's own password, read from its configuration (what the datastore gate uses)
+    assert [s.password for s in stores_read] == [Secret("pw-123"), Secret("pw-123")]
+    assert "pw-123" not in repr(stores_read)
+
+
+def test_mutant_settings_reach_the_server_config(tmp_path: Path) -> None:
+    config = render_config(
+        "127.0.0.1",
+        TemporalPorts(7233),
+        55432,
+        "temporal",
+        Secret("pw"),
+        tmp_path / "dc.yaml",
+        visibility_database="temporal",
+        frontend_bind="0.0.0.0",
+    )
+    assert config["services"]["frontend"]["rpc"]["bindOnIP"] == "0.0.0.0"
+    assert config["services"]["history"]["rpc"]["bindOnIP"] == "127.0.0.1"
+    visibility = datastores_from_config(config)[1]
+    assert (visibility.role, visibility.database) == ("visibility", "temporal")
+
+
+def test_a_config_without_stores_or_passwords_reads_as_such() -> None:
+    assert datastores_from_config({}) == []
+    config = {
+        "persistence": {
+            "defaultStore": "a",
+            "datastores": {"a": {"sql": {"connectAddr": "h:x", "password": REDACTED}}},
+        }
+    }
+    (store,) = datastores_from_config(config)
+    assert (store.role, store.port, store.password, store.address) == ("default", 0, None, None)
 
 
 def test_server_config_without_a_password_is_safe_to_show(tmp_path: Path) -> None:

@@ -318,6 +318,6 @@ def test_the_run_ends_with_the_timings_and_the_mutant_switched_off() -> None:
         "disruption                   healthy   progress",
         "restart of temporal            1.50s        -",
         "kill -9 + start of postgres    0.40s     0.75s",
-        "switching the ephemeral-postgres mutant off (the stack says what that means)",
+        "switching the ephemeral-postgres mutant off: back onto the real data",
     ]
     assert run.stack.calls == ["mutant off"]

@@ -78,7 +78,7 @@ def test_clear_text_leaks_are_named_and_clean_files_pass(tmp_path: Path) -> None
     leaks, files = scan([tmp_path, tmp_path / "missing"], secret)
     assert files == 2
     assert [leak.line() for leak in leaks] == [
-        f"{tmp_path / 'log.txt'}: the secret appears (clear text)"
+        f"the secret appears in {tmp_path / 'log.txt'} line 1 (clear text)"
     ]
 
 
@@ -199,26 +199,48 @@ def test_the_analytics_tag_is_removed(tmp_path: Path) -> None:
 
 
 class _Stack:
-    def __init__(self, secret: Secret, leaky_service: str) -> None:
-        self.secret = secret
-        self.leaky = leaky_service
+    def __init__(self, secrets: dict[str, Secret], logs: list[Path], containers: Any = None):
+        self.named = secrets
+        self.logs = logs
+        self.containers = containers or {}
+        self.settings = SimpleNamespace(state_dir=Path("/nowhere"))
 
-    def endpoints(self) -> Any:
-        return SimpleNamespace(postgres_password=self.secret)
+    def secrets(self) -> dict[str, Secret]:
+        return self.named
 
-    def logs(self, service: Any, since: Any = None, until: Any = None) -> list[LogLine]:
-        text = f"pw {self.secret.reveal()}" if service.value == self.leaky else "quiet"
-        return [_line(datetime.now(UTC), text)]
+    def log_files(self) -> list[Path]:
+        return self.logs
+
+    def container_logs(self, since: Any) -> dict[str, str]:
+        return self.containers
 
 
-def test_scan_command_fails_on_a_leaky_service_log(
+def test_scan_command_names_the_secret_file_and_line_of_each_leak(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    secret = generate_password()
+    admin, temporal = generate_password(), generate_password()
+    named = {"the PostgreSQL admin password": admin, "Temporal's PostgreSQL password": temporal}
     (tmp_path / "report.html").write_text("clean")
-    assert cli.run_scan(_Stack(secret, "none"), [tmp_path]) == 0  # type: ignore[arg-type]
-    assert cli.run_scan(_Stack(secret, "temporal"), [tmp_path]) == 1  # type: ignore[arg-type]
-    assert "LEAK the temporal log" in capsys.readouterr().out
+    log = tmp_path / "logs" / "temporal.log"
+    log.parent.mkdir()
+    log.write_text("quiet\n")
+    assert cli.run_scan(_Stack(named, [log]), [tmp_path / "report.html"]) == 0  # type: ignore[arg-type]
+    log.write_text(f"one\ntwo pw={admin.reveal()}\n")
+    leaky = _Stack(named, [log], {"proj-temporal-1": f"a\n{temporal.reveal()}"})
+    assert cli.run_scan(leaky, [tmp_path / "report.html"]) == 1  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert f"LEAK the PostgreSQL admin password appears in {log} line 2 (clear text)" in out
+    assert (
+        "LEAK Temporal's PostgreSQL password appears in the log of container proj-temporal-1 "
+        "line 2 (clear text)"
+    ) in out
+    assert admin.reveal() not in out
+    assert temporal.reveal() not in out
+
+
+def test_scan_command_refuses_a_deployment_without_secrets(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no secrets of a deployment in /nowhere"):
+        cli.run_scan(_Stack({}, []), [tmp_path])  # type: ignore[arg-type]
 
 
 def test_emptying_the_results_folder_keeps_foreign_files(tmp_path: Path) -> None:

@@ -88,21 +88,49 @@ def config_names_problems(text: str, endpoints: Endpoints) -> list[str]:
     return [f"the recorded configuration does not name: {', '.join(missing)}"] if missing else []
 
 
-def secret_problems(text: str, secret: Secret, where: str) -> list[str]:
-    """`text` must not hold the secret (the message never prints it)."""
-    if secret.reveal() in text:
-        return [f"{where} contains the PostgreSQL password in clear text"]
-    return []
+def secrets_problems(text: str, secrets: Mapping[str, Secret]) -> list[str]:
+    """`text` holds none of the deployment's secrets (named by what they are, never shown);
+    a deployment with no secret known proves nothing."""
+    if not secrets:
+        return ["the deployment's secrets are unknown: nothing proves the text holds none"]
+    return [
+        f"it contains {label} in clear text"
+        for label, secret in secrets.items()
+        if secret.reveal() in text
+    ]
 
 
-def datastore_problems(readings: Sequence[DatastoreReading]) -> list[str]:
-    """Temporal's configuration names datastores, and each reaches Temporal's schema."""
+def datastore_problems(
+    readings: Sequence[DatastoreReading], role: str, database: str, version: str
+) -> list[str]:
+    """The configuration's `role` store ("default", "visibility") is `database`, reached with
+    the configuration's own credentials, at the schema `version` this release expects."""
     if not readings:
         return ["the Temporal configuration lists no datastores"]
-    problems = [f"{r.store.describe()}: {r.error}" for r in readings if r.error]
-    problems += [
-        f"{r.store.describe()}: no Temporal schema_version row"
-        for r in readings
-        if not r.error and r.schema_version is None
-    ]
+    stores = [r for r in readings if r.store.role == role]
+    if not stores:
+        named = ", ".join(r.store.describe() for r in readings)
+        return [f"the Temporal configuration names no {role} store (datastores: {named})"]
+    problems = []
+    for reading in stores:
+        store = reading.store
+        if store.database != database:
+            problems.append(
+                f"the {role} store {store.name} uses database {store.database}, not "
+                f"{database}: Temporal's {role} data must live in {database}"
+                + (
+                    f" (the database it uses records schema {reading.schema_version})"
+                    if reading.schema_version
+                    else ""
+                )
+            )
+        elif reading.error:
+            problems.append(
+                f"the {role} store {store.describe()} cannot be reached: {reading.error}"
+            )
+        elif reading.schema_version != version:
+            problems.append(
+                f"the {role} store's database {store.database} is at schema version "
+                f"{reading.schema_version or 'none'}, this release expects {version}"
+            )
     return problems

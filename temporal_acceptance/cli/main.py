@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -23,10 +24,11 @@ from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_erro
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.reporting import report as reporting
 from temporal_acceptance.reporting.compatibility_doc import render
-from temporal_acceptance.reporting.leaks import scan
+from temporal_acceptance.reporting.leaks import files_under, find_leaks, scan_files
 from temporal_acceptance.stack.base import START_ORDER, Stack
 from temporal_acceptance.stack.deploy import bring_up, gate, recorded
 from temporal_acceptance.stack.factory import make_stack
+from temporal_acceptance.stack.netns import run_isolated
 
 
 def _settings_args(parser: argparse.ArgumentParser) -> None:
@@ -85,10 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--history", type=Path, default=reporting.HISTORY_FILE)
     report.add_argument("--no-html", action="store_true", help="only write ISSUES.md")
     scan = commands.add_parser(
-        "scan-secrets", help="fail if the PostgreSQL password appears in the given files/folders"
+        "scan-secrets",
+        help="fail if any of the deployment's passwords appears in the given files/folders "
+        "or the services' logs (names file and line, never the password)",
     )
     scan.add_argument("paths", type=Path, nargs="*", help="besides the stack's own logs")
     _settings_args(scan)
+    isolated = commands.add_parser(
+        "isolated",
+        help="run a command in a network namespace of its own whose only interface is "
+        "loopback (the listen-everywhere mutants: docs/MUTANTS.md)",
+    )
+    isolated.add_argument("--label", default="", help="part of the namespace's name")
+    isolated.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     # -- workload: execute, worker
     workload_commands.add(commands, _settings_args)
     # compose target: local images with the official images' contract, built offline
@@ -201,20 +212,27 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_scan(stack: Stack, paths: list[Path]) -> int:
-    """Search the given files and every service's log for the PostgreSQL password."""
-    password = stack.endpoints().postgres_password
-    leaks, files = scan(paths, password)
-    problems = [leak.line() for leak in leaks]
-    for service in START_ORDER:
-        if any(password.reveal() in line.text for line in stack.logs(service)):
-            problems.append(f"the {service.value} log: the secret appears (clear text)")
-    for problem in problems:
-        print(f"LEAK {problem}")
+    """Search the given files and every service's log for each of the deployment's
+    secrets; name the file and line of each leak, never the secret."""
+    secrets = stack.secrets()
+    if not secrets:
+        raise UserError(
+            f"no secrets of a deployment in {stack.settings.state_dir}: nothing to look for",
+            "bring the stack up first, or point --state-dir (--target) at the deployment",
+        )
+    files = list(dict.fromkeys([*files_under(paths), *stack.log_files()]))
+    leaks, count = scan_files(files, secrets)
+    containers = stack.container_logs(datetime.fromtimestamp(0, UTC))
+    for name, text in containers.items():
+        leaks += find_leaks(f"the log of container {name}", text.encode(), secrets)
+    for leak in leaks:
+        print(f"LEAK {leak.line()}")
     print(
-        f"searched {files} files under {', '.join(map(str, paths)) or '(none)'} and the logs "
-        f"of {', '.join(s.value for s in START_ORDER)}: {len(problems)} hold the password"
+        f"searched {count} files ({', '.join(map(str, paths)) or 'no paths given'}, and the "
+        f"services' logs) and {len(containers)} container logs for {len(secrets)} secrets: "
+        f"{len(leaks)} leak{'' if len(leaks) == 1 else 's'}"
     )
-    return 1 if problems or (paths and not files) else 0
+    return 1 if leaks or (paths and not any(files_under(paths))) else 0
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
@@ -224,6 +242,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         return build_images(args)
     if args.command == "compat":
         return run_compat(args)
+    if args.command == "isolated":
+        argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+        return run_isolated(argv, args.label)
     if args.command == "matrix":
         status = run_matrix(args)
         report = argparse.Namespace(

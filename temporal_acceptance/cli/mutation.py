@@ -36,7 +36,7 @@ from temporal_acceptance.reporting.mutation import (
 )
 from temporal_acceptance.stack.factory import make_stack
 from temporal_acceptance.stack.mutants import CATALOGUE, Mutant
-from temporal_acceptance.stack.netns import NetworkNamespace
+from temporal_acceptance.stack.netns import namespace_name, network_namespace
 
 REPORTS = Path("reports/mutation")
 DOC = Path("docs/MUTANTS.md")
@@ -74,7 +74,7 @@ class Planned:
     label: str  # the mutant's name, or "clean"
     tags: str
     mutant: Mutant | None
-    netns: bool
+    isolated: bool  # its behave run and its stack go in a network namespace of their own
 
 
 def select(target: str, check_only: bool, names: str) -> list[Mutant]:
@@ -96,8 +96,8 @@ def select(target: str, check_only: bool, names: str) -> list[Mutant]:
 
 def plan(mutants: Sequence[Mutant]) -> list[Planned]:
     """Each mutant, then the clean stack once per distinct (tags, netns)."""
-    runs = [Planned(m.name, m.tags, m, m.netns) for m in mutants]
-    for tags, netns in dict.fromkeys((m.tags, m.netns) for m in mutants):
+    runs = [Planned(m.name, m.tags, m, m.isolated) for m in mutants]
+    for tags, netns in dict.fromkeys((m.tags, m.isolated) for m in mutants):
         runs.append(Planned("clean", tags, None, netns))
     return runs
 
@@ -166,39 +166,50 @@ def behave_argv(run: Planned, out: Path) -> list[str]:
 
 
 def execute(run: Planned, settings: Settings, out: Path, say: Callable[[str], None]) -> RunResult:
-    """One behave run on its own stack; the stack is purged afterwards, whatever happened."""
+    """One behave run on its own stack (in a network namespace of its own for an isolated
+    mutant); the stack is purged afterwards, whatever happened — before its namespace goes,
+    since processes keep a deleted namespace alive."""
     out.mkdir(parents=True, exist_ok=True)
     argv, env = behave_argv(run, out), environment(settings)
     started = time.monotonic()
     result = RunResult(run.label, run.tags)
-    namespace = (
-        NetworkNamespace(f"tacc-{run.label[:12]}-{secrets.token_hex(2)}") if run.netns else None
-    )
-    try:
-        if namespace is not None:
-            namespace.create()
-            argv = namespace.wrap(argv)
-        with (out / "stderr.log").open("wb") as err:
-            try:
-                done = subprocess.run(
-                    argv, stdout=subprocess.DEVNULL, stderr=err, env=env, check=False,
-                    timeout=RUN_TIMEOUT,
-                )  # fmt: skip
-                result.exit_code = done.returncode
-            except subprocess.TimeoutExpired:
-                result.error = f"the run did not end within {RUN_TIMEOUT / 60:.0f} min"
-        # Scenarios the tags leave out are listed as skipped (show_skipped): not this run's.
-        result.scenarios = [s for s in read_junit(out / "junit") if s.status != "skipped"]
-        if not result.scenarios and not result.error:
-            result.error = (
-                first_error(out / "stderr.log") or f"behave exit status {result.exit_code}"
-            )
-    finally:
-        tear_down(settings, say)
-        if namespace is not None:
-            namespace.delete()
-        result.seconds = time.monotonic() - started
+
+    def behave(command: list[str]) -> None:
+        try:
+            behave_run(command, env, out, result)
+        finally:
+            tear_down(settings, say)
+
+    if run.isolated:
+        label = f"{run.label[:12]}-{secrets.token_hex(2)}"
+        with network_namespace(namespace_name(label)) as name:
+            behave([*netns_exec(name), *argv])
+    else:
+        behave(argv)
+    result.seconds = time.monotonic() - started
     return result
+
+
+def netns_exec(name: str) -> list[str]:
+    return [shutil.which("ip") or "ip", "netns", "exec", name]
+
+
+def behave_run(argv: list[str], env: dict[str, str], out: Path, result: RunResult) -> None:
+    """Run behave, then read what it reported: each scenario's outcome and the console."""
+    with (out / "stderr.log").open("wb") as err:
+        try:
+            done = subprocess.run(
+                argv, stdout=subprocess.DEVNULL, stderr=err, env=env, check=False,
+                timeout=RUN_TIMEOUT,
+            )  # fmt: skip
+            result.exit_code = done.returncode
+        except subprocess.TimeoutExpired:
+            result.error = f"the run did not end within {RUN_TIMEOUT / 60:.0f} min"
+    result.console = (out / "stderr.log").read_text(errors="replace")
+    # Scenarios the tags leave out are listed as skipped (show_skipped): not this run's.
+    result.scenarios = [s for s in read_junit(out / "junit") if s.status != "skipped"]
+    if not result.scenarios and not result.error:
+        result.error = first_error(out / "stderr.log") or f"behave exit status {result.exit_code}"
 
 
 def first_error(path: Path) -> str:
@@ -260,7 +271,7 @@ def run_all(
                     return
                 index, run = pending.pop(0)
             settings = slot_settings(base, root, ports, slot, run.label)
-            where = f"slot {slot}" + (" in its own network namespace" if run.netns else "")
+            where = f"slot {slot}" + (" in its own network namespace" if run.isolated else "")
             say(f"… {run.label} ({run.tags}) on {where}")
             result = execute(run, settings, REPORTS / f"{index:02d}-{run.label}", say)
             results[index] = result

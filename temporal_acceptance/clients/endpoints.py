@@ -12,6 +12,9 @@ from temporal_acceptance.core.secrets import Secret
 TEMPORAL_DATABASE = "temporal"
 VISIBILITY_DATABASE = "temporal_visibility"
 APP_DATABASE = "acceptance_app"
+# The test worker's own PostgreSQL role: it owns the application database and nothing else
+# (never Temporal's role, never the admin).
+APP_ROLE = "acceptance_app"
 
 
 @dataclass(frozen=True)
@@ -47,33 +50,65 @@ class Endpoints:
     postgres_port: int
     postgres_user: str
     postgres_password: Secret
+    # The application database's own role (the test worker's); None: a deployment without
+    # one, where the application database is reached as Temporal's role.
+    app_user: str = APP_ROLE
+    app_password: Secret | None = None
 
     @property
     def postgres(self) -> PostgresAddress:
+        """Temporal's role: what the suite reads Temporal's databases as."""
         return PostgresAddress(
             self.postgres_host, self.postgres_port, self.postgres_user, self.postgres_password
         )
 
+    @property
+    def app(self) -> PostgresAddress | None:
+        if self.app_password is None:
+            return None
+        return PostgresAddress(
+            self.postgres_host, self.postgres_port, self.app_user, self.app_password
+        )
+
+    def address_for(self, database: str) -> PostgresAddress:
+        """The role that owns `database`: the application role for the application
+        database, Temporal's role for everything else."""
+        if database == APP_DATABASE and self.app is not None:
+            return self.app
+        return self.postgres
+
     def conninfo(self, database: str, password: Secret | None = None) -> str:
         """A libpq connection string (holds the password: never log it)."""
-        return self.postgres.conninfo(database, password)
+        return self.address_for(database).conninfo(database, password)
 
     def display_dsn(self, database: str) -> str:
-        return (
-            f"postgresql://{self.postgres_user}:***@{self.postgres_host}:"
-            f"{self.postgres_port}/{database}"
-        )
+        address = self.address_for(database)
+        return f"postgresql://{address.user}:***@{address.host}:{address.port}/{database}"
 
 
 @dataclass(frozen=True)
 class DataStore:
-    """A database connection the Temporal server is configured with (no password)."""
+    """A database connection the Temporal server is configured with, read from the
+    configuration the server runs with: its password too (a Secret: it never prints)."""
 
     name: str
     host: str
     port: int
     database: str
     user: str
+    # "default" or "visibility": which of Temporal's stores the configuration uses it for
+    # ("" when the configuration does not say).
+    role: str = ""
+    password: Secret | None = None
 
     def describe(self) -> str:
-        return f"{self.name}: {self.user}@{self.host}:{self.port}/{self.database}"
+        role = f" ({self.role} store)" if self.role else ""
+        return f"{self.name}{role}: {self.user}@{self.host}:{self.port}/{self.database}"
+
+    @property
+    def address(self) -> PostgresAddress | None:
+        """How to connect exactly as the server does (None: the configuration has no
+        password for it)."""
+        if self.password is None:
+            return None
+        return PostgresAddress(self.host, self.port, self.user, self.password)

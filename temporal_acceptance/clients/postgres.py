@@ -74,7 +74,7 @@ def connect(
     timeout: int = 5,
 ) -> Any:
     """The suite's one way to open a PostgreSQL connection (autocommit; a context manager)."""
-    address = target.postgres if isinstance(target, Endpoints) else target
+    address = target.address_for(database) if isinstance(target, Endpoints) else target
     return psycopg.connect(address.conninfo(database, password, timeout), autocommit=True)
 
 
@@ -86,13 +86,14 @@ class ConnectionOutcome:
 
 
 def try_connect(
-    endpoints: Endpoints, database: str, password: Secret | None = None
+    endpoints: Endpoints | PostgresAddress, database: str, password: Secret | None = None
 ) -> ConnectionOutcome:
     """Connect and report the server version, or the error PostgreSQL gave (redacted)."""
     try:
         with connect(endpoints, database, password) as conn:
             version = conn.execute("show server_version").fetchone()
     except psycopg.Error as exc:
-        secrets = [endpoints.postgres_password] + ([password] if password else [])
+        address = endpoints.address_for(database) if isinstance(endpoints, Endpoints) else endpoints
+        secrets = [address.password] + ([password] if password else [])
         return ConnectionOutcome(False, error=redact(str(exc).strip(), secrets))
     return ConnectionOutcome(True, server_version=str(version[0]) if version else "")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from temporal_acceptance.core.errors import UserError
@@ -69,3 +72,97 @@ def require_free(port: int, purpose: str, setting: str, host: str = "127.0.0.1")
         f"port {port} on {host} ({purpose}) is already in use{held}",
         f"stop that process or choose another port with {setting}",
     )
+
+
+# ---------------------------------------------------------------- listening sockets
+# What a service listens on, read from /proc the way `ss -lntup` does: the socket inodes a
+# process holds (/proc/<pid>/fd) matched against its network namespace's socket tables.
+_TABLES = (("tcp", "tcp"), ("tcp6", "tcp"), ("udp", "udp"), ("udp6", "udp"))
+_UDP_UNCONNECTED = "07"  # TCP_CLOSE: a bound UDP socket that takes datagrams from anyone
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One socket a service accepts traffic on."""
+
+    protocol: str  # "tcp" or "udp"
+    address: str  # as the kernel holds it: "127.0.0.1", "0.0.0.0", "::", "::1"
+    port: int
+    pid: int | None = None  # the process holding it, when known
+
+    @property
+    def loopback(self) -> bool:
+        try:
+            ip = ipaddress.ip_address(self.address)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return ip.is_loopback
+
+    def describe(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        held = f", pid {self.pid}" if self.pid else ""
+        return f"{host}:{self.port} ({self.protocol}{held})"
+
+
+def decode_address(hex_address: str) -> tuple[str, int]:
+    """'0100007F:1F90' → ('127.0.0.1', 8080); IPv6 too (each 32-bit word in host order)."""
+    raw_ip, raw_port = hex_address.rsplit(":", 1)
+    words = bytes.fromhex(raw_ip)
+    packed = b"".join(words[i : i + 4][::-1] for i in range(0, len(words), 4))
+    ip = ipaddress.ip_address(packed)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return f"::ffff:{ip.ipv4_mapped}", int(raw_port, 16)
+    return str(ip), int(raw_port, 16)
+
+
+def socket_table(text: str, protocol: str) -> dict[str, tuple[str, int]]:
+    """Listening (TCP) or unconnected bound (UDP) sockets of one /proc/net table:
+    inode → (address, port)."""
+    found: dict[str, tuple[str, int]] = {}
+    for row in text.splitlines()[1:]:
+        fields = row.split()
+        if len(fields) < 10:
+            continue
+        state, remote = fields[3], fields[2]
+        if protocol == "tcp" and state != _LISTEN:
+            continue
+        if protocol == "udp" and (state != _UDP_UNCONNECTED or int(remote.rsplit(":", 1)[1], 16)):
+            continue
+        found[fields[9]] = decode_address(fields[1])
+    return found
+
+
+def socket_inodes(pid: int, proc: Path = Path("/proc")) -> set[str]:
+    """The socket inodes process `pid` holds open (empty when it is gone or unreadable)."""
+    inodes: set[str] = set()
+    with contextlib.suppress(OSError):
+        for fd in (proc / str(pid) / "fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = fd.readlink().as_posix()
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def listening_sockets(pids: Iterable[int], proc: Path = Path("/proc")) -> list[Listener]:
+    """Every socket the processes listen on, each read in the process's own network
+    namespace (/proc/<pid>/net)."""
+    found: dict[tuple[str, str, int], Listener] = {}
+    for pid in pids:
+        inodes = socket_inodes(pid, proc)
+        if not inodes:
+            continue
+        for table, protocol in _TABLES:
+            path = proc / str(pid) / "net" / table
+            try:
+                rows = socket_table(path.read_text(), protocol)
+            except OSError:
+                continue
+            for inode, (address, port) in rows.items():
+                if inode in inodes:
+                    found.setdefault(
+                        (protocol, address, port), Listener(protocol, address, port, pid)
+                    )
+    return sorted(found.values(), key=lambda s: (s.port, s.protocol, s.address))

@@ -65,7 +65,7 @@ def live_roles(conn: psycopg.Connection[Any], log: QueryLog | None = None) -> di
 
 
 def live_postgres(endpoints: Endpoints, log: QueryLog) -> PostgresVersion:
-    with connect(endpoints, "postgres") as conn:
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:
         return detect_postgres(conn, f"{endpoints.postgres_host}:{endpoints.postgres_port}", log)
 
 
@@ -80,7 +80,8 @@ def installed_extensions(endpoints: Endpoints, database: str, log: QueryLog) -> 
 
 
 def read_databases(endpoints: Endpoints, log: QueryLog) -> set[str]:
-    with connect(endpoints, "postgres") as conn:
+    # pg_database is shared: any database shows every one (Temporal's role reaches only its own)
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:
         return databases(conn, log)
 
 

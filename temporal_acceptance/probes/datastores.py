@@ -1,14 +1,18 @@
-"""The connection strings Temporal runs with, tried one by one with the deployment's own
-password (each must reach a database holding Temporal's schema: checks.deployment)."""
+"""The datastores Temporal runs with, read from its own configuration and tried one by one
+exactly as the server connects: its user, its database and the password the configuration
+holds (never the suite's copy). Each reading says which store (default, visibility) the
+configuration uses it for and the schema version its database records."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
-from temporal_acceptance.clients.endpoints import DataStore, Endpoints
-from temporal_acceptance.clients.postgres import connect, try_connect
+from temporal_acceptance.clients.endpoints import DataStore
+from temporal_acceptance.clients.postgres import connect
+from temporal_acceptance.core.secrets import redact
 from temporal_acceptance.probes.database import schema_version
 from temporal_acceptance.stack.base import Stack
 
@@ -24,19 +28,18 @@ class DatastoreReading:
         return f"{self.store.describe()} → {seen}"
 
 
-def read_datastores(stack: Stack, endpoints: Endpoints) -> list[DatastoreReading]:
-    readings = []
-    for store in stack.datastores():
-        target = replace(
-            endpoints, postgres_host=store.host, postgres_port=store.port, postgres_user=store.user
-        )
-        outcome = try_connect(target, store.database)
-        if not outcome.ok:
-            readings.append(DatastoreReading(store, outcome.error))
-            continue
-        try:
-            with connect(target, store.database) as conn:
-                readings.append(DatastoreReading(store, "", schema_version(conn, store.database)))
-        except psycopg.Error as exc:
-            readings.append(DatastoreReading(store, f"{type(exc).__name__}: {exc}".strip()))
-    return readings
+def read_datastore(store: DataStore) -> DatastoreReading:
+    address = store.address
+    if address is None:
+        return DatastoreReading(store, "the configuration holds no password for it")
+    try:
+        conn: psycopg.Connection[Any]
+        with connect(address, store.database) as conn:
+            return DatastoreReading(store, "", schema_version(conn, store.database))
+    except psycopg.Error as exc:
+        text = redact(f"{type(exc).__name__}: {str(exc).strip()}", [address.password])
+        return DatastoreReading(store, text)
+
+
+def read_datastores(stack: Stack) -> list[DatastoreReading]:
+    return [read_datastore(store) for store in stack.datastores()]

@@ -14,7 +14,7 @@ import psycopg
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from temporal_acceptance.clients.endpoints import Endpoints
+from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, Endpoints
 from temporal_acceptance.clients.postgres import QueryLog, connect, query
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.settings import Settings
@@ -122,7 +122,7 @@ class LiveVersions:
 
 async def live_versions(client: Client, endpoints: Endpoints, log: QueryLog) -> LiveVersions:
     postgres_at = f"{endpoints.postgres_host}:{endpoints.postgres_port}"
-    with connect(endpoints, "postgres") as conn:
+    with connect(endpoints, TEMPORAL_DATABASE) as conn:
         postgres = detect_postgres(conn, postgres_at, log)
     temporal = await detect_temporal(client, endpoints.temporal_address)
     return LiveVersions(postgres, temporal, postgres_at, endpoints.temporal_address)

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -14,6 +15,7 @@ import yaml
 from temporal_acceptance.clients.endpoints import DataStore, Endpoints
 from temporal_acceptance.core.errors import NotSupportedOnTarget, UserError
 from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.core.ports import Listener
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.provision.binaries import ReleaseSchema, release_schema
@@ -125,9 +127,30 @@ class Stack(abc.ABC):
     def datastores(self) -> list[DataStore]:
         """The connection strings the Temporal server actually runs with."""
 
+    def listening(self, service: Service) -> list[Listener]:
+        """Every socket the service accepts traffic on from this machine (native: what its
+        processes listen on; compose: the ports published on the host)."""
+        raise self._unsupported("reading listening sockets")
+
+    def secrets(self) -> dict[str, Secret]:
+        """Every secret of the deployment by what it is ("Temporal's PostgreSQL password",
+        ...): the secrets gate looks for each in what the run wrote, naming it, never
+        showing it."""
+        return {"Temporal's PostgreSQL password": self.endpoints().postgres_password}
+
     def known_secrets(self) -> list[Secret]:
         """The deployment's secrets, to redact wherever its output is shown."""
-        return [self.endpoints().postgres_password]
+        return list(self.secrets().values())
+
+    def log_files(self) -> list[Path]:
+        """The files the deployment's services log to (the secrets gate reads what a run
+        added to each); none when its logs are not files (compose: container_logs)."""
+        return []
+
+    def container_logs(self, since: datetime) -> dict[str, str]:
+        """Container name → what it logged since `since` (targets whose services log to
+        files return none: log_files)."""
+        return {}
 
     def effective_config(self) -> dict[str, Any]:
         """What the deployment runs with, secrets redacted (for the report)."""

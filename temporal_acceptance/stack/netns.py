@@ -1,55 +1,63 @@
-"""A network namespace of the suite's own (`ip netns`), for a stack that must not reach the
-host's network: its only interface is its own loopback, so a service listening on every
-address (0.0.0.0, ::) there is reachable from nowhere else. The mutation runner runs such a
-mutant's whole behave run inside one (`ip netns exec NAME …`) and deletes it afterwards.
-Needs root and iproute2.
+"""A network namespace of the suite's own, for the mutants that listen on every address.
+
+`ip netns add` makes a namespace whose only interface is its own loopback; the mutant's
+whole behave run goes in it (`ip netns exec`), so "every address" is that loopback and no
+real host address is ever bound. Processes keep the namespace alive after it is deleted:
+bring the stack down (`temporal-acceptance down`, from anywhere: it signals pids) before the
+namespace goes.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from temporal_acceptance.core.errors import UserError
 
+Runner = Callable[..., subprocess.CompletedProcess[str]]
 PREFIX = "tacc-"
 
 
-@dataclass(frozen=True)
-class NetworkNamespace:
-    name: str
+def namespace_name(label: str = "") -> str:
+    return f"{PREFIX}{label or 'isolated'}-{os.getpid()}"
 
-    def __post_init__(self) -> None:
-        if not self.name.startswith(PREFIX) or len(self.name) > 32:
-            raise ValueError(
-                f"a suite's namespace is named {PREFIX}…, ≤ 32 characters: {self.name!r}"
-            )
 
-    @staticmethod
-    def _ip(*args: str) -> subprocess.CompletedProcess[str]:
-        ip = shutil.which("ip")
-        if ip is None:
-            raise UserError("`ip` (iproute2) is missing", "install iproute2 to run netns mutants")
-        return subprocess.run([ip, *args], capture_output=True, text=True, check=False)
+def _ip(runner: Runner, *arguments: str) -> None:
+    ip = shutil.which("ip")
+    if ip is None:
+        raise UserError(
+            "`ip` (iproute2) is needed for a network namespace and is missing",
+            "install it: apt-get install iproute2",
+        )
+    result = runner([ip, *arguments], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        reason = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
+        raise UserError(
+            f"`ip {' '.join(arguments)}` failed: {reason[-1]}",
+            "network namespaces need root (or CAP_SYS_ADMIN) and iproute2",
+        )
 
-    def create(self) -> None:
-        """The namespace, with its loopback up (it starts down)."""
-        for args in (("netns", "add", self.name), ("-n", self.name, "link", "set", "lo", "up")):
-            done = self._ip(*args)
-            if done.returncode != 0:
-                self.delete()
-                raise UserError(
-                    f"could not create the network namespace {self.name}: {done.stderr.strip()}",
-                    "run as root with iproute2, or leave this mutant out (--mutants)",
-                )
 
-    def wrap(self, argv: Sequence[str]) -> list[str]:
-        """`argv` run inside the namespace."""
-        ip = shutil.which("ip") or "ip"
-        return [ip, "netns", "exec", self.name, *argv]
+@contextmanager
+def network_namespace(name: str, runner: Runner = subprocess.run) -> Iterator[str]:
+    """A fresh namespace with only `lo`, up; deleted afterwards, whatever happened."""
+    if not name.startswith(PREFIX):
+        raise UserError(f"namespace {name!r} is not one of the suite's", f"start it with {PREFIX}")
+    _ip(runner, "netns", "add", name)
+    try:
+        _ip(runner, "-n", name, "link", "set", "lo", "up")
+        yield name
+    finally:
+        _ip(runner, "netns", "delete", name)
 
-    def delete(self) -> None:
-        """Remove the namespace (only ever one this suite named); absent is fine."""
-        self._ip("netns", "delete", self.name)
+
+def run_isolated(argv: Sequence[str], label: str = "", runner: Runner = subprocess.run) -> int:
+    """Run a command inside a namespace of its own; its exit status."""
+    if not argv:
+        raise UserError("no command to run in the network namespace", "give one after --")
+    with network_namespace(namespace_name(label), runner) as name:
+        completed = subprocess.run(["ip", "netns", "exec", name, *argv], check=False)
+        return completed.returncode

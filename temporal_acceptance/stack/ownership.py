@@ -30,6 +30,8 @@ OWN_ENTRIES = frozenset(
         "stack.json",
         "stack.tmp",
         "mutant-ephemeral-postgres",
+        "mutant-trust-auth",
+        "projects",  # compose: each project's generated passwords and deployment id
     }
 )
 

@@ -56,7 +56,7 @@ create table if not exists workload_executions (
 APPEND_EXECUTION = """
 insert into workload_executions (workflow_id, run_id, activity, attempt) values (%s, %s, %s, %s)"""
 READ_ROW = """
-select row_id, workflow_id, run_id, payload, written_at, current_database()
+select row_id, workflow_id, run_id, payload, written_at, current_database(), current_user
 from workload_round_trips where row_id = %s"""
 
 
@@ -146,6 +146,7 @@ async def round_trip(
         written_at=row[4].isoformat() if hasattr(row[4], "isoformat") else str(row[4]),
         database=str(row[5]),
         table=APP_TABLE,
+        role=str(row[6]),
     )
     if (read.workflow_id, read.run_id, read.payload) != (
         request.workflow_id,

@@ -88,6 +88,7 @@ class DatabaseRow:
     written_at: str
     database: str
     table: str
+    role: str = ""  # the PostgreSQL role the activity ran as (current_user)
 
 
 @dataclass

@@ -21,6 +21,11 @@ from temporal_acceptance.core.versions import (
     parse_temporal_version,
     parse_ui_version,
 )
+from temporal_acceptance.stack.compose.secrets import (
+    DEPLOYMENT_VARIABLE,
+    SECRET_VARIABLES,
+    ProjectFiles,
+)
 
 COMPOSE_FILE = "docker-compose.yml"
 DEFAULT_PROJECT = "temporal-acceptance"
@@ -62,6 +67,11 @@ COMPOSE_VARIABLES = (
     "TEMPORAL_UI_VERSION",
     "POSTGRES_USER",
     "POSTGRES_PASSWORD",
+    "POSTGRES_ADMIN_USER",
+    "POSTGRES_ADMIN_PASSWORD",
+    "APP_DB_USER",
+    "APP_DB_PASSWORD",
+    DEPLOYMENT_VARIABLE,
     "POSTGRES_PUBLISHED_PORT",
     "TEMPORAL_PUBLISHED_PORT",
     "UI_PUBLISHED_PORT",
@@ -145,9 +155,21 @@ class ComposeProject:
     variables: Mapping[str, str]  # complete: what the compose CLI substitutes
     settings: Settings  # the deployment's effective settings (from the variables)
 
+    @property
+    def files_of(self) -> ProjectFiles:
+        """Where the suite keeps this project's secrets and deployment id."""
+        return ProjectFiles(self.settings.state_dir, self.name)
+
     def variable(self, name: str) -> str:
         value = self.variables.get(name, "")
         if not value:
+            if name in SECRET_VARIABLES:
+                raise UserError(
+                    f"compose variable {name} is not set and no password was generated for "
+                    f"project {self.name!r} (in {self.files_of.secrets_dir})",
+                    "bring the stack up with the suite (it generates them), or export "
+                    "the passwords (docs/compose.md)",
+                )
             raise UserError(
                 f"compose variable {name} is not set",
                 f"set it in {self.directory / '.env'} or the environment",
@@ -155,7 +177,37 @@ class ComposeProject:
         return value
 
     def password(self) -> Secret:
+        """Temporal's PostgreSQL password."""
         return Secret(self.variable("POSTGRES_PASSWORD"))
+
+    def secrets(self) -> dict[str, Secret]:
+        """Every password the deployment has, by what it is."""
+        return {
+            label: Secret(self.variables[name])
+            for name, label in SECRET_VARIABLES.items()
+            if self.variables.get(name)
+        }
+
+    def with_generated_secrets(self) -> ComposeProject:
+        """The project with a generated password for each role that has none (`up` only:
+        it writes the 0600 files) and the deployment id that labels what it creates."""
+        missing = [name for name in SECRET_VARIABLES if not self.variables.get(name)]
+        generated = self.files_of.ensure(missing)
+        variables = dict(self.variables)
+        for name in missing:
+            variables[name] = generated[name]
+        variables[DEPLOYMENT_VARIABLE] = self.files_of.deployment_id()
+        return replace(self, variables=variables)
+
+    def describe(self, cli: str) -> dict[str, object]:
+        """The project as the report shows it (passwords redacted)."""
+        return {
+            "cli": cli,
+            "project": self.name,
+            "files": [str(path) for path in self.files],
+            "variables": redact_variables(self.variables),
+            "secrets": f"{self.files_of.secrets_dir} (generated per deployment, 0600)",
+        }
 
     def with_local_images(self) -> ComposeProject:
         override = (self.directory / LOCAL_IMAGES_OVERRIDE).resolve()
@@ -240,6 +292,13 @@ def load_project(
         or DEFAULT_PROJECT
     )
     variables["COMPOSE_PROJECT_NAME"] = name
+    # Generated passwords (stack/compose/secrets.py) where neither the environment nor .env
+    # gives one; the deployment id that labels what the suite created.
+    generated = ProjectFiles(settings.state_dir, name)
+    for variable, value in generated.read().items():
+        if not variables.get(variable):
+            variables[variable] = value
+    variables[DEPLOYMENT_VARIABLE] = generated.deployment_id()
     files = [compose_file]
     for raw in filter(None, (part.strip() for part in settings.compose_overrides.split(","))):
         path = Path(raw).expanduser()

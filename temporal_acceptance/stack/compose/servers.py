@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from temporal_acceptance.clients.endpoints import DataStore
-from temporal_acceptance.core.secrets import REDACTED
+from temporal_acceptance.core.secrets import REDACTED, Secret
 from temporal_acceptance.stack.compose.project import is_secret_name
 
 POSTGRES_PLUGINS = ("postgres12", "postgres12_pgx")
@@ -48,6 +48,8 @@ class ServerDataStore:
     port: int
     database: str
     user: str
+    role: str = ""  # "default" or "visibility"
+    password: Secret | None = None  # what the server's environment gives it
 
     def as_datastore(self, reachable: tuple[str, int] | None) -> DataStore:
         """The same database as the suite reaches it: through the port the host publishes
@@ -61,10 +63,18 @@ class ServerDataStore:
                 self.port,
                 self.database,
                 self.user,
+                self.role,
+                self.password,
             )
         host, port = reachable
         return DataStore(
-            f"{self.name} (server uses {inside})", host, port, self.database, self.user
+            f"{self.name} (server uses {inside})",
+            host,
+            port,
+            self.database,
+            self.user,
+            self.role,
+            self.password,
         )
 
 
@@ -80,14 +90,26 @@ def datastores_from_env(env: Mapping[str, str]) -> list[ServerDataStore]:
     seeds = env.get("POSTGRES_SEEDS") or ""
     port = _port(env.get("DB_PORT"), 5432)
     user = env.get("POSTGRES_USER") or ""
+    password = env.get("POSTGRES_PWD") or ""
+    visibility_password = env.get("VISIBILITY_POSTGRES_PWD") or password
     return [
-        ServerDataStore("default", seeds, port, env.get("DBNAME") or "temporal", user),
+        ServerDataStore(
+            "default",
+            seeds,
+            port,
+            env.get("DBNAME") or "temporal",
+            user,
+            "default",
+            Secret(password) if password else None,
+        ),
         ServerDataStore(
             "visibility",
             env.get("VISIBILITY_POSTGRES_SEEDS") or seeds,
             _port(env.get("VISIBILITY_DB_PORT"), port),
             env.get("VISIBILITY_DBNAME") or "temporal_visibility",
             env.get("VISIBILITY_POSTGRES_USER") or user,
+            "visibility",
+            Secret(visibility_password) if visibility_password else None,
         ),
     ]
 

@@ -16,10 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from temporal_acceptance.clients.endpoints import DataStore, Endpoints
+from temporal_acceptance.clients.endpoints import APP_ROLE, DataStore, Endpoints
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, window
-from temporal_acceptance.core.ports import require_free
+from temporal_acceptance.core.ports import Listener, require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
@@ -38,6 +38,12 @@ from temporal_acceptance.stack.compose.engine import (
     service_containers,
     state_of,
 )
+from temporal_acceptance.stack.compose.observe import (
+    container_summary,
+    project_logs,
+    published_listeners,
+    require_own_project,
+)
 from temporal_acceptance.stack.compose.probes import namespace_served, probe_service
 from temporal_acceptance.stack.compose.project import (
     NAMESPACE_JOB,
@@ -47,7 +53,6 @@ from temporal_acceptance.stack.compose.project import (
     UI_SERVICE,
     ComposeProject,
     load_project,
-    redact_variables,
     started_with_local_images,
 )
 from temporal_acceptance.stack.compose.servers import datastores_from_env, server_config_view
@@ -111,7 +116,7 @@ class ComposeStack(Stack):
             [*project.file_arguments(), *arguments],
             cwd=project.directory,
             env={**self.env, **project.variables},
-            secrets=[project.password()],
+            secrets=list(project.secrets().values()),
             say=self.say,
         )
         if result.returncode != 0:
@@ -150,6 +155,8 @@ class ComposeStack(Stack):
     def up(self) -> None:
         started = time.monotonic()
         cli = self.cli  # a missing Compose CLI should stop us before anything else
+        # A password per role where none is given, and the id labelling what it creates.
+        self.project = self.project.with_generated_secrets()
         project = image_choice.choose(self.project, self.client, self.say)
         image_choice.ensure_present(project, cli, self.client, self.env, self.say)
         self._check_ports()
@@ -167,7 +174,12 @@ class ComposeStack(Stack):
     def down(self, purge: bool = False) -> None:
         started = time.monotonic()
         project = self._project_in_use()
+        if purge:
+            # refuses (one line, exit 2) before anything is stopped
+            require_own_project(self.client, self.project.name, project.files_of.deployment_id())
         self._compose(project, "down", "--remove-orphans", *(["--volumes"] if purge else []))
+        if purge:
+            project.files_of.remove()
         self.say(
             f"✓ compose stack down in {format_elapsed(time.monotonic() - started)}"
             + (" (volumes deleted)" if purge else " (volumes kept)")
@@ -224,7 +236,7 @@ class ComposeStack(Stack):
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
         # Temporal logs long JSON lines: the start of each says what happened.
         lines = [line if len(line) <= 400 else line[:397] + "..." for line in text.splitlines()]
-        body = redact("\n".join(lines), [self.project.password()])
+        body = redact("\n".join(lines), list(self.project.secrets().values()))
         return f"last lines of {container.name} (docker logs {container.name}):\n{body}"
 
     def _show_failed_containers(self) -> None:
@@ -312,8 +324,19 @@ class ComposeStack(Stack):
             options["until"] = math.ceil(until.timestamp()) + 1
         return window(parse_docker_logs(container.logs(**options), service.value), since, until)
 
+    def listening(self, service: Service) -> list[Listener]:
+        container = self._container(COMPOSE_SERVICE[service])
+        return published_listeners(container) if container is not None else []
+
+    def container_logs(self, since: datetime) -> dict[str, str]:
+        return project_logs(self.client, self.project.name, since)
+
+    def secrets(self) -> dict[str, Secret]:
+        return self.project.secrets()
+
     def endpoints(self) -> Endpoints:
-        settings = self.settings
+        settings, variables = self.settings, self.project.variables
+        app_password = variables.get("APP_DB_PASSWORD")
         return Endpoints(
             temporal_address=f"{settings.host}:{settings.temporal_port}",
             namespace=settings.namespace,
@@ -322,6 +345,8 @@ class ComposeStack(Stack):
             postgres_port=settings.postgres_port,
             postgres_user=settings.postgres_user,
             postgres_password=self._password(),
+            app_user=variables.get("APP_DB_USER") or APP_ROLE,
+            app_password=Secret(app_password) if app_password else None,
         )
 
     def _password(self) -> Secret:
@@ -350,12 +375,7 @@ class ComposeStack(Stack):
             cli = self.cli.describe()
         except UserError as exc:  # the report still wants everything else
             cli = exc.line()
-        config["compose"] = {
-            "cli": cli,
-            "project": self.project.name,
-            "files": [str(path) for path in self.project.files],
-            "variables": redact_variables(self.project.variables),
-        }
+        config["compose"] = self.project.describe(cli)
         config["endpoints"] = {
             "postgres": f"{endpoints.postgres_host}:{endpoints.postgres_port}",
             "postgres_user": endpoints.postgres_user,
@@ -363,13 +383,7 @@ class ComposeStack(Stack):
             "temporal_frontend": endpoints.temporal_address,
             "ui": endpoints.ui_url,
         }
-        containers = {}
-        for service in COMPOSE_SERVICE.values():
-            container = self._container(service)
-            if container is not None:
-                image = (container.attrs.get("Config") or {}).get("Image", "?")
-                containers[service] = f"{container.name}: {state_of(container)[2]}, image {image}"
-        config["containers"] = containers
+        config["containers"] = container_summary(self._container, COMPOSE_SERVICE.values())
         if self._container(TEMPORAL_SERVICE) is not None:
             config["temporal_server_environment"] = server_config_view(self._server_env())
         return config

@@ -12,6 +12,18 @@ from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.secrets import Secret, generate_password
 from temporal_acceptance.stack.ownership import claim
 
+# The deployment's secrets, one 0600 file each under secrets/ (generated once, by `up`):
+# Temporal's role (the file name earlier versions used), the admin role (setup only, never
+# given to Temporal), the test worker's role (the application database). File names only.
+TEMPORAL_SECRET = "postgres-password"  # noqa: S105
+ADMIN_SECRET = "admin-password"  # noqa: S105
+APP_SECRET = "app-password"  # noqa: S105
+SECRET_NAMES = {
+    TEMPORAL_SECRET: "Temporal's PostgreSQL password",
+    ADMIN_SECRET: "the PostgreSQL admin password",
+    APP_SECRET: "the application role's password",
+}
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -27,7 +39,11 @@ class Layout:
 
     @property
     def password_file(self) -> Path:
-        return self.secrets_dir / "postgres-password"
+        """Temporal's role's password."""
+        return self.secret_file(TEMPORAL_SECRET)
+
+    def secret_file(self, name: str) -> Path:
+        return self.secrets_dir / name
 
     @property
     def temporal_dir(self) -> Path:
@@ -71,21 +87,40 @@ class Layout:
         self.secrets_dir.chmod(0o700)
 
     def has_password(self) -> bool:
-        return self.password_file.is_file()
+        return self.has_secret(TEMPORAL_SECRET)
 
     def password(self) -> Secret:
-        """The PostgreSQL password of this deployment (read only: never creates it)."""
-        if not self.password_file.is_file():
+        """Temporal's PostgreSQL password (read only: never creates it)."""
+        return self.secret(TEMPORAL_SECRET)
+
+    def ensure_password(self) -> Secret:
+        return self.ensure_secret(TEMPORAL_SECRET)
+
+    def has_secret(self, name: str) -> bool:
+        return self.secret_file(name).is_file()
+
+    def secret(self, name: str) -> Secret:
+        """One of the deployment's secrets (read only: never creates it)."""
+        path = self.secret_file(name)
+        if not path.is_file():
             raise UserError(
-                f"no PostgreSQL password at {self.password_file}: this state directory "
+                f"no {SECRET_NAMES.get(name, name)} at {path}: this state directory "
                 "holds no deployment",
                 "bring the stack up first (temporal-acceptance up), or check state_dir",
             )
-        return Secret(self.password_file.read_text().strip())
+        return Secret(path.read_text().strip())
 
-    def ensure_password(self) -> Secret:
-        """The PostgreSQL password, generated once (by up) and kept 0600 beside the data."""
-        path = self.password_file
+    def secrets(self) -> dict[str, Secret]:
+        """Every secret this deployment has, by what it is."""
+        return {
+            label: self.secret(name)
+            for name, label in SECRET_NAMES.items()
+            if self.has_secret(name)
+        }
+
+    def ensure_secret(self, name: str) -> Secret:
+        """A secret generated once (by up) and kept 0600 beside the data."""
+        path = self.secret_file(name)
         if path.is_file():
             return Secret(path.read_text().strip())
         secret = generate_password()

@@ -13,6 +13,7 @@ marker. The real data is where it was once the mutant is switched off.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,3 +58,17 @@ class EphemeralPostgresData:
                 "refusing to delete it; move it away by hand if it is not needed",
             )
         shutil.rmtree(self.root)
+
+
+def leave_mutant_data(
+    state_dir: Path, stop_all: Callable[[], None], say: Callable[[str], None]
+) -> None:
+    """A mutant run that did not end cleanly (interrupted) leaves PostgreSQL running on the
+    mutant's throw-away data: stop the stack and remove that data, so this run comes up on
+    the real data again."""
+    leftover = EphemeralPostgresData(state_dir)
+    if not leftover.root.exists():
+        return
+    say(f"  a mutant run left its throw-away PostgreSQL data in {leftover.root}: removing it")
+    stop_all()
+    leftover.remove()

@@ -19,13 +19,29 @@ from temporal_acceptance.clients.endpoints import PostgresAddress
 from temporal_acceptance.clients.postgres import connect
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import tail
+from temporal_acceptance.core.ports import listening_sockets
 from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.postgres import PostgresBinaries
 from temporal_acceptance.stack.native.layout import Layout
-from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
+from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
 
 SERVICE_ACCOUNT = "tacc-postgres"
+
+
+class PasswordRejected(UserError):
+    """PostgreSQL refused a password from one of the deployment's secrets files."""
+
+    def __init__(self, source: Path, user: str) -> None:
+        super().__init__(
+            f"PostgreSQL rejected the password in {source} for user {user!r}",
+            "restore the password file that belongs to this data directory, or "
+            "`temporal-acceptance down --purge` to start from empty data",
+        )
+        self.source = source
+        self.user = user
+
+
 CONF_NAME = "temporal_acceptance.conf"
 
 
@@ -77,22 +93,25 @@ def blocking_parent(path: Path, uid: int) -> Path | None:
     return None
 
 
-def postgres_conf(port: int, host: str) -> str:
-    return "\n".join(
-        [
-            "# Written by temporal-acceptance on every start; edit the suite settings instead.",
-            f"listen_addresses = '{host}'",
-            f"port = {port}",
-            "unix_socket_directories = ''  # TCP on loopback only",
-            "password_encryption = 'scram-sha-256'",
-            "max_connections = 200  # Temporal pools (default + visibility) plus the suite",
-            "log_line_prefix = '%m [%p] '",
-            "log_timezone = 'UTC'",
-            "logging_collector = off",
-            "fsync = on  # durability is what the persistence gates prove",
-            "",
-        ]
-    )
+def postgres_conf(
+    port: int, host: str, listen: str | None = None, hba_file: Path | None = None
+) -> str:
+    """The suite's part of postgresql.conf; `listen` and `hba_file` only for mutants."""
+    lines = [
+        "# Written by temporal-acceptance on every start; edit the suite settings instead.",
+        f"listen_addresses = '{listen or host}'",
+        f"port = {port}",
+        "unix_socket_directories = ''  # TCP on loopback only",
+        "password_encryption = 'scram-sha-256'",
+        "max_connections = 200  # Temporal pools (default + visibility) plus the suite",
+        "log_line_prefix = '%m [%p] '",
+        "log_timezone = 'UTC'",
+        "logging_collector = off",
+        "fsync = on  # durability is what the persistence gates prove",
+    ]
+    if hba_file is not None:
+        lines.append(f"hba_file = '{hba_file}'  # MUTANT: never deploy")
+    return "\n".join([*lines, ""])
 
 
 class NativePostgres:
@@ -111,8 +130,11 @@ class NativePostgres:
         self.host = host
         self.port = port
         self.user = user
-        # Set only by the ephemeral-postgres mutant (stack/native/mutant.py).
+        # Set only by mutants (stack/native/mutant.py): the ephemeral-postgres data
+        # directory, the postgres-any-address listen address, the trust-auth hba file.
         self.data_dir_override: Path | None = None
+        self.listen_override: str | None = None
+        self.hba_file_override: Path | None = None
         self.process = ManagedProcess(
             "postgres",
             layout.pid("postgres"),
@@ -144,7 +166,8 @@ class NativePostgres:
             )
 
     def initialise(self, password: Secret, run_as: RunAs | None) -> bool:
-        """initdb with scram-sha-256 and the generated password; False if already done."""
+        """initdb with scram-sha-256, the admin role (`self.user`) as its superuser with the
+        admin password; False if already done."""
         self.check_data_major()
         if self.data_major() is not None:
             return False
@@ -199,43 +222,49 @@ class NativePostgres:
 
     def write_conf(self, run_as: RunAs | None) -> None:
         path = self.data_dir / CONF_NAME
-        path.write_text(postgres_conf(self.port, self.host))
+        path.write_text(
+            postgres_conf(self.port, self.host, self.listen_override, self.hba_file_override)
+        )
         if run_as is not None:
             os.chown(path, run_as.uid, run_as.gid)
 
-    def start(self, password: Secret, run_as: RunAs | None, timeout: float = 60.0) -> None:
+    def start(self, run_as: RunAs | None) -> None:
+        """Start the server (wait_ready then says when it answers)."""
         self.check_data_major()
         self.write_conf(run_as)
         self.process.start(
             [str(self.binaries().program("postgres")), "-D", str(self.data_dir)], run_as=run_as
         )
-        self.wait_ready(password, timeout)
 
-    def wait_ready(self, password: Secret, timeout: float) -> None:
+    def wait_ready(self, login: PostgresAddress, source: Path, timeout: float) -> None:
         wait_until(
-            lambda: self.ping(password),
+            lambda: self.ping(login, source),
             what=f"PostgreSQL to accept connections on {self.host}:{self.port}",
             timeout=timeout,
             errors=(psycopg.Error,),
             hint=lambda: f"tail of {self.process.log_file}:\n{tail(self.process.log_file)}",
         )
 
-    def ping(self, password: Secret) -> bool:
+    def ping(self, login: PostgresAddress, source: Path, database: str = "postgres") -> bool:
+        """Whether PostgreSQL answers `login` (whose password comes from `source`)."""
         self.process.require_running()
         try:
-            address = PostgresAddress(self.host, self.port, self.user, password)
-            with connect(address, "postgres", timeout=2) as conn:
+            with connect(login, database, timeout=2) as conn:
                 return bool(conn.execute("select 1").fetchone() == (1,))
         except psycopg.OperationalError as exc:
             if "password authentication failed" in str(exc):
+                if not self._holds_port():
+                    # Another server answered on our port (it was taken between the check
+                    # and our start): ours is about to exit, saying why in its log.
+                    return False
                 # Waiting longer cannot help: the password file and the data disagree.
-                raise UserError(
-                    f"PostgreSQL rejected the password in {self.layout.password_file} "
-                    f"for user {self.user!r}",
-                    "restore the password file that belongs to this data directory, or "
-                    "`temporal-acceptance down --purge` to start from empty data",
-                ) from None
+                raise PasswordRejected(source, login.user) from None
             raise
+
+    def _holds_port(self) -> bool:
+        pid = self.process.pid()
+        family = [pid, *descendants(pid)] if pid is not None else []
+        return any(socket.port == self.port for socket in listening_sockets(family))
 
     def stop(self) -> None:
         self.process.stop(timeout=30.0)

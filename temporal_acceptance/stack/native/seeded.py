@@ -1,166 +1,159 @@
-"""MUTANTS — seeded defects of the native deployment, each proving one gate can fail (the
-catalogue is stack/mutants.py; docs/MUTANTS.md says how each is seeded). Never on unless a
-run asks for one with `-D mutant=NAME`; each works only on the stack's own throw-away state.
+"""MUTANTS — never deploy. Where each seeded defect of the catalogue (stack/mutants.py)
+touches the native deployment, so the gates that must catch it can be proven to fail.
 
-The native driver calls these at its hook points: the Temporal server's configuration as it
-is rendered, the UI's, the databases just before Temporal starts and just after it serves,
-and a watcher that freezes the server while a user timer is pending.
+| mutant | hook point | the defect |
+|---|---|---|
+| ephemeral-postgres | PostgreSQL start | a fresh data directory at every start (mutant.py) |
+| trust-auth | PostgreSQL start | `hba_file`: a file of its own trusting every TCP login |
+| postgres-any-address | PostgreSQL start | `listen_addresses = '*'` |
+| frontend-any-address | Temporal's config | the frontend binds 0.0.0.0 |
+| temporal-superuser | roles (every PostgreSQL start) | Temporal's role is a superuser |
+| visibility-wrong-database | roles, Temporal's config | the visibility store is another database |
+| password-in-log | Temporal start | a deploy step logs the DSN with the password (deploy.log) |
+
+Files a mutant writes live in `mutant-<name>/` of the state directory (with a marker), never
+in the real data directory. A mutant that listens on every address runs only where the
+network namespace's one interface is loopback (`require_isolated_network`): it never binds a
+real host address.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
+import json
+import os
+import shutil
+import socket
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import psycopg
-
-from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, VISIBILITY_DATABASE, Endpoints
-from temporal_acceptance.clients.postgres import connect
-
-VISIBILITY_SCHEMA_BEHIND = "visibility-schema-behind"
-VISIBILITY_DROPS_CLOSED = "visibility-drops-closed"
-HISTORY_DELETED_ON_RESTART = "history-deleted-on-restart"
-TABLE_MISSING = "table-missing"
-LATE_TIMER = "late-timer"
-TEMPORAL_LOG_ELSEWHERE = "temporal-log-elsewhere"
-UI_WRONG_FRONTEND = "ui-wrong-frontend"
-# Seeded as the stack starts, and (but late-timer) damaging its data or configuration: each
-# needs a stack of its own (a new state directory), never one that holds a deployment.
-NEEDS_OWN_STACK = (
-    VISIBILITY_SCHEMA_BEHIND,
-    VISIBILITY_DROPS_CLOSED,
-    HISTORY_DELETED_ON_RESTART,
-    TABLE_MISSING,
-    TEMPORAL_LOG_ELSEWHERE,
-    UI_WRONG_FRONTEND,
+from temporal_acceptance.clients.endpoints import (
+    TEMPORAL_DATABASE,
+    VISIBILITY_DATABASE,
+    PostgresAddress,
 )
-SEEDED = (*NEEDS_OWN_STACK, LATE_TIMER)
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.stack.native.postgres import NativePostgres
+from temporal_acceptance.stack.native.process import RunAs
+from temporal_acceptance.stack.native.temporal import NativeTemporal
 
-# A table the release's schema creates and Temporal needs only for multi-cluster
-# replication: without it a one-cluster server starts and runs, and only the tables gate can
-# tell (temporal-sql-tool's schema files list it).
-MISSING_TABLE = "replication_tasks_dlq"
-# Long enough that a 5 s timer pending at the start of the freeze fires far beyond the
-# timer gate's limit (2 s late); short enough that the frozen server then recovers.
-FREEZE_SECONDS = 10.0
+TRUST_AUTH = "trust-auth"
+POSTGRES_ANY_ADDRESS = "postgres-any-address"
+FRONTEND_ANY_ADDRESS = "frontend-any-address"
+TEMPORAL_SUPERUSER = "temporal-superuser"
+VISIBILITY_WRONG_DATABASE = "visibility-wrong-database"
+PASSWORD_IN_LOG = "password-in-log"  # noqa: S105 (a mutant's name)
+ISOLATED = (POSTGRES_ANY_ADDRESS, FRONTEND_ANY_ADDRESS)
+MARKER = "CREATED-BY-A-TEMPORAL-ACCEPTANCE-MUTANT"
+# The visibility-wrong-database mutant's store: a database with a complete visibility schema
+# (a left-over copy, another deployment's), so Temporal runs on it without a complaint.
+WRONG_VISIBILITY_DATABASE = "temporal_visibility_old"
 
-DROP_TABLE = "drop table if exists replication_tasks_dlq"
-# Completed runs lose their history rows (the run's tree id is its run id).
-DELETE_COMPLETED_HISTORY = (
-    "delete from history_node where tree_id in "
-    "(select run_id from current_executions where status = 2)"
-)
-DROP_CLOSED_FUNCTION = """
-create or replace function temporal_acceptance_mutant_drop_closed() returns trigger
-language plpgsql as $$
-begin
-  if new.status <> 1 then
-    delete from executions_visibility
-    where namespace_id = new.namespace_id and run_id = new.run_id;
-  end if;
-  return null;
-end $$"""
-DROP_CLOSED_TRIGGER = (
-    "drop trigger if exists temporal_acceptance_mutant_drop_closed on executions_visibility",
-    "create trigger temporal_acceptance_mutant_drop_closed after insert or update "
-    "on executions_visibility for each row "
-    "execute function temporal_acceptance_mutant_drop_closed()",
-)
-SET_SCHEMA_VERSION = "update schema_version set curr_version = %s where db_name = %s"
-PENDING_TIMERS = (
-    "select workflow_id, encode(run_id, 'hex'), timer_id from timer_info_maps "
-    "order by workflow_id, timer_id"
-)
+TRUST_HBA = """\
+# MUTANT trust-auth of temporal-acceptance: never deploy. Every TCP login is trusted, with
+# or without a password.
+host all all 127.0.0.1/32 trust
+host all all ::1/128 trust
+host all all 0.0.0.0/0 trust
+"""
+
+Interfaces = Callable[[], list[str]]
 
 
-def version_behind(version: str) -> str:
-    """'1.13' → '1.12': the release's previous schema version (they are consecutive)."""
-    major, _, minor = version.partition(".")
-    return f"{major}.{max(0, int(minor) - 1)}"
+def interfaces() -> list[str]:
+    """The network interfaces of this process's network namespace."""
+    return sorted(name for _, name in socket.if_nameindex())
 
 
-class SeededDefect:
-    """The one seeded defect of a native stack (or none); every hook is a no-op unless its
-    defect is the one switched on."""
-
-    def __init__(self, name: str = "") -> None:
-        self.name = name
-        self.freezer: TimerFreezer | None = None
-
-    def temporal_config(self, config: dict[str, Any], temporal_dir: Path) -> dict[str, Any]:
-        if self.name == TEMPORAL_LOG_ELSEWHERE:
-            # The server logs to a file of its own, not where the deployment's log is read.
-            elsewhere = temporal_dir / "mutant-temporal-log-elsewhere.log"
-            config["log"] = {"stdout": False, "level": "info", "outputFile": str(elsewhere)}
-        return config
-
-    def ui_frontend(self, frontend: str, history: str) -> str:
-        # The UI pointed at the history role's gRPC port instead of the frontend's.
-        return history if self.name == UI_WRONG_FRONTEND else frontend
-
-    def before_temporal_starts(self, endpoints: Endpoints, password: Any) -> None:
-        if self.name == TABLE_MISSING:
-            with connect(endpoints, TEMPORAL_DATABASE, password) as conn:
-                conn.execute(DROP_TABLE)
-        elif self.name == HISTORY_DELETED_ON_RESTART:
-            with connect(endpoints, TEMPORAL_DATABASE, password) as conn:
-                conn.execute(DELETE_COMPLETED_HISTORY)
-        elif self.name == VISIBILITY_DROPS_CLOSED:
-            with connect(endpoints, VISIBILITY_DATABASE, password) as conn:
-                conn.execute(DROP_CLOSED_FUNCTION)
-                for statement in DROP_CLOSED_TRIGGER:
-                    conn.execute(statement)
-
-    def after_temporal_serves(self, endpoints: Endpoints, password: Any, visibility: str) -> None:
-        # The server refuses to start on an older schema, so the defect comes after it
-        # started: as if the visibility database were restored from a backup taken before
-        # the release's last migration.
-        if self.name == VISIBILITY_SCHEMA_BEHIND:
-            with connect(endpoints, VISIBILITY_DATABASE, password) as conn:
-                conn.execute(SET_SCHEMA_VERSION, (version_behind(visibility), VISIBILITY_DATABASE))
-
-    def watch(self, endpoints: Callable[[], Endpoints], freeze: Callable[[float], None]) -> None:
-        if self.name == LATE_TIMER and self.freezer is None:
-            self.freezer = TimerFreezer(endpoints, freeze)
-            self.freezer.start()
-
-    def stop(self) -> None:
-        if self.freezer is not None:
-            self.freezer.halt.set()
-            self.freezer.join(timeout=FREEZE_SECONDS + 5)
-            self.freezer = None
+def require_isolated_network(mutant: str, seen: Interfaces = interfaces) -> None:
+    """Refuse to seed a listen-everywhere mutant where that reaches a real network."""
+    names = seen()
+    if names != ["lo"]:
+        raise UserError(
+            f"the {mutant} mutant listens on every address, and this network namespace has "
+            f"the interfaces {', '.join(names)}: it would bind a real host address",
+            "run it in a network namespace of its own whose only interface is loopback: "
+            "temporal-acceptance isolated -- behave ... (docs/MUTANTS.md)",
+        )
 
 
-class TimerFreezer(threading.Thread):
-    """late-timer: whenever a new user timer is pending in Temporal's database, the server
-    is frozen (SIGSTOP) for FREEZE_SECONDS — a stalled host, a noisy neighbour — so the timer
-    fires late."""
+@dataclass(frozen=True)
+class MutantFiles:
+    """A mutant's own directory in the state directory, marked so only it is deleted."""
 
-    POLL_SECONDS = 0.1
+    state_dir: Path
+    name: str
 
-    def __init__(self, endpoints: Callable[[], Endpoints], freeze: Callable[[float], None]):
-        super().__init__(name="late-timer mutant", daemon=True)
-        self.endpoints = endpoints
-        self.freeze = freeze
-        self.halt = threading.Event()
-        self.seen: set[tuple[str, str, str]] = set()
-        self.freezes = 0
+    @property
+    def root(self) -> Path:
+        return self.state_dir / f"mutant-{self.name}"
 
-    def pending(self) -> set[tuple[str, str, str]]:
-        with contextlib.suppress(psycopg.Error, OSError):
-            with connect(self.endpoints(), TEMPORAL_DATABASE, timeout=2) as conn:
-                rows = conn.execute(PENDING_TIMERS).fetchall()
-            return {(str(a), str(b), str(c)) for a, b, c in rows}
-        return set()
+    def write(self, filename: str, text: str, run_as: RunAs | None) -> Path:
+        self.root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        (self.root / MARKER).write_text(
+            f"created {datetime.now(UTC).isoformat()} by the {self.name} mutant of "
+            "temporal-acceptance\n"
+        )
+        path = self.root / filename
+        path.write_text(text)
+        if run_as is not None:
+            os.chown(path, run_as.uid, run_as.gid)
+        return path
 
-    def run(self) -> None:
-        self.seen = self.pending()  # timers pending before the mutant began are left alone
-        while not self.halt.wait(self.POLL_SECONDS):
-            new = self.pending() - self.seen
-            if new:
-                self.seen |= new
-                self.freezes += 1
-                self.freeze(FREEZE_SECONDS)
+    def remove(self) -> None:
+        if not self.root.exists():
+            return
+        if not (self.root / MARKER).is_file():
+            raise UserError(
+                f"{self.root} exists but holds no {MARKER} marker: a mutant did not create it",
+                "refusing to delete it; move it away by hand if it is not needed",
+            )
+        shutil.rmtree(self.root)
+
+
+DEPLOY_LOG = "deploy.log"
+DEPLOY_LOG_HEADER = "# written by the password-in-log mutant of temporal-acceptance: never deploy"
+
+
+def leaked_dsn_line(login: PostgresAddress, when: datetime | None = None) -> str:
+    """A JSON log line carrying the DSN with the password: what a deploy script that
+    echoes its connection string leaves in its log."""
+    ts = (when or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    dsn = (
+        f"postgresql://{login.user}:{login.password.reveal()}@{login.host}:{login.port}/"
+        f"{TEMPORAL_DATABASE}"
+    )
+    return json.dumps({"level": "info", "ts": ts, "msg": f"deploy: connecting Temporal to {dsn}"})
+
+
+def write_leak(logs_dir: Path, login: PostgresAddress) -> Path:
+    """The deploy step's log line with the password (the file is the mutant's own)."""
+    path = logs_dir / DEPLOY_LOG
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
+    with path.open("a") as log:
+        log.write((DEPLOY_LOG_HEADER + "\n" if new else "") + leaked_dsn_line(login) + "\n")
+    return path
+
+
+def seed(mutant: str, postgres: NativePostgres, temporal: NativeTemporal) -> None:
+    """Set the configuration a mutant changes (the others act at their hook points)."""
+    if mutant == POSTGRES_ANY_ADDRESS:
+        postgres.listen_override = "*"
+    elif mutant == FRONTEND_ANY_ADDRESS:
+        temporal.frontend_bind = "0.0.0.0"  # noqa: S104 (the mutant's whole point)
+    elif mutant == VISIBILITY_WRONG_DATABASE:
+        temporal.visibility_database = WRONG_VISIBILITY_DATABASE
+
+
+def unseed(state_dir: Path, postgres: NativePostgres, temporal: NativeTemporal) -> None:
+    """Every mutant's configuration back to the real one, its files removed."""
+    MutantFiles(state_dir, TRUST_AUTH).remove()
+    # password-in-log's deploy.log stays: the run's secrets gate reads it after the mutant is
+    # switched off, and the next run's gate reads only what that run adds to a log.
+    postgres.data_dir_override = None
+    postgres.listen_override = None
+    postgres.hba_file_override = None
+    temporal.frontend_bind = None
+    temporal.visibility_database = VISIBILITY_DATABASE

@@ -7,26 +7,40 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from temporal_acceptance.clients.endpoints import APP_DATABASE, DataStore, Endpoints
-from temporal_acceptance.clients.postgres import connect
+from temporal_acceptance.clients.endpoints import (
+    APP_ROLE,
+    DataStore,
+    Endpoints,
+)
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import LogLine, read_log
-from temporal_acceptance.core.ports import require_free
+from temporal_acceptance.core.ports import Listener, listening_sockets, require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.mutants import parse_mutant
-from temporal_acceptance.stack.native.layout import Layout
-from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
-from temporal_acceptance.stack.native.postgres import NativePostgres, service_account
-from temporal_acceptance.stack.native.process import ManagedProcess, RunAs
-from temporal_acceptance.stack.native.seeded import NEEDS_OWN_STACK, SEEDED, SeededDefect
+from temporal_acceptance.stack.native import seeded
+from temporal_acceptance.stack.native.access import Access
+from temporal_acceptance.stack.native.defects import NEEDS_OWN_STACK, SEEDED, SeededDefect
+from temporal_acceptance.stack.native.layout import ADMIN_SECRET, APP_SECRET, Layout
+from temporal_acceptance.stack.native.mutant import (
+    EPHEMERAL_POSTGRES,
+    EphemeralPostgresData,
+    leave_mutant_data,
+)
+from temporal_acceptance.stack.native.postgres import (
+    NativePostgres,
+    service_account,
+)
+from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
+from temporal_acceptance.stack.native.roles import ADMIN_ROLE, drop_mutant_database
 from temporal_acceptance.stack.native.temporal import (
     NativeTemporal,
     TemporalPorts,
@@ -58,7 +72,7 @@ class NativeStack(Stack):
             self.layout,
             host,
             settings.postgres_port,
-            settings.postgres_user,
+            ADMIN_ROLE,  # initdb's superuser: setup only (stack/native/roles.py)
         )
         self.temporal = NativeTemporal(
             self.binaries,
@@ -77,10 +91,15 @@ class NativeStack(Stack):
             self.temporal.address,
             settings.namespace,
         )
+        self.access = Access(
+            self.layout, self.postgres, host, settings.postgres_port, settings.postgres_user, say
+        )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
+        self.interfaces: seeded.Interfaces = seeded.interfaces
+        self.seed_pending = False  # a mutant was switched on: the next up restarts
         self.defect = SeededDefect()
 
-    # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
+    # -- mutants (prove the gates can fail; off unless asked for: seeded.py, defects.py) ----
     def enable_mutant(self, name: str) -> None:
         mutant = parse_mutant(name, self.target)
         if mutant.name in NEEDS_OWN_STACK and self.layout.pg_data.exists():
@@ -90,49 +109,49 @@ class NativeStack(Stack):
                 "run it on a new state directory (TACC_STATE_DIR), or with "
                 "`temporal-acceptance mutation`",
             )
-        self.mutant = mutant.name
+        if mutant.name in seeded.ISOLATED:
+            seeded.require_isolated_network(mutant.name, self.interfaces)
+        self.mutant, self.seed_pending = mutant.name, True
         self.say(f"  MUTANT {mutant.name}: {mutant.summary}")
         if mutant.name == EPHEMERAL_POSTGRES:
             self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
-        self.defect = SeededDefect(mutant.name if mutant.name in SEEDED else "")
+        seeded.seed(mutant.name, self.postgres, self.temporal)
+        self._seed_defect(mutant.name if mutant.name in SEEDED else "")
+
+    def _seed_defect(self, name: str) -> None:
+        """The defects of stack/native/defects.py: hooks of the configurations and starts."""
+        self.defect.stop()
+        self.defect = SeededDefect(name)
         self.temporal.configure = lambda config: self.defect.temporal_config(
             config, self.layout.temporal_dir
         )
         history = f"{self.settings.host}:{self.ports.history}"
         self.ui.frontend = self.defect.ui_frontend(self.temporal.address, history)
 
-    def disable_mutant(self) -> None:
-        """Back onto the real data: stop everything, delete the mutant's directory, up. (A
-        seeded mutant's stack is its own: its watcher stops, the damage stays for review.)"""
-        self.defect.stop()
-        if self.mutant in NEEDS_OWN_STACK:
-            self.say(
-                f"  the {self.mutant} mutant damaged the deployment in {self.layout.root}: "
-                "delete it with `temporal-acceptance down --purge`"
-            )
-        if self.ephemeral_postgres is None:
-            return
-        self.say("  back onto the real data: down, the mutant's data removed, up")
-        self.down()
-        self.ephemeral_postgres.remove()
-        self.ephemeral_postgres = None
-        self.postgres.data_dir_override = None
-        self.mutant = ""
-        self.up()
-
-    def _leave_mutant_data(self) -> None:
-        """A mutant run that did not end cleanly (interrupted) leaves PostgreSQL running on
-        the mutant's throw-away data: stop the stack and remove that data, so this run comes
-        up on the real data again."""
-        leftover = EphemeralPostgresData(self.layout.root)
-        if self.ephemeral_postgres is not None or not leftover.root.exists():
-            return
-        self.say(
-            f"  a mutant run left its throw-away PostgreSQL data in {leftover.root}: removing it"
+    def _seed_after_temporal_serves(self, password: Secret) -> None:
+        self.defect.after_temporal_serves(
+            self.endpoints(), password, self.binaries().schema.visibility
         )
-        for service in reversed(START_ORDER):
-            self.stop(service)
-        leftover.remove()
+        self.defect.watch(self.endpoints, lambda seconds: self.freeze(Service.TEMPORAL, seconds))
+
+    def disable_mutant(self) -> None:
+        """Back to the real deployment: stop everything, remove what the mutant wrote,
+        bring the stack up again (roles, configuration and data as without it). What a
+        defect of defects.py did to the data (a dropped table, deleted rows) stays: those
+        mutants run on a stack of their own, purged afterwards."""
+        if not self.mutant:
+            return
+        self.down()
+        if self.ephemeral_postgres is not None:
+            self.ephemeral_postgres.remove()
+        self.ephemeral_postgres = None
+        seeded.unseed(self.layout.root, self.postgres, self.temporal)
+        self._seed_defect("")
+        mutant, self.mutant = self.mutant, ""
+        self.up()
+        if mutant == seeded.VISIBILITY_WRONG_DATABASE:  # Temporal is off it again
+            admin = self.access.login(ADMIN_ROLE)
+            drop_mutant_database(admin, seeded.WRONG_VISIBILITY_DATABASE)
 
     # -- helpers -----------------------------------------------------------------
     def _process(self, service: Service) -> ManagedProcess:
@@ -182,10 +201,16 @@ class NativeStack(Stack):
     # -- lifecycle ---------------------------------------------------------------
     def up(self) -> None:
         started = time.monotonic()
-        self._leave_mutant_data()
+        if self.ephemeral_postgres is None:  # an interrupted mutant run's throw-away data
+            leave_mutant_data(self.layout.root, self._stop_all, self.say)
         self.layout.create()
         self.postgres.check_data_major()
         self.binaries()
+        if self.seed_pending and any(self._process(s).running() for s in START_ORDER):
+            # A mutant is seeded where a service starts: restart what already runs, once.
+            self.say(f"  restarting the running stack to seed the {self.mutant} mutant")
+            self._stop_all()
+        self.seed_pending = False
         for service in START_ORDER:
             self.start(service)
         self._record()
@@ -198,45 +223,53 @@ class NativeStack(Stack):
             self._wait_healthy(service)
             return
         self._check_ports(service)
-        password = self.layout.ensure_password()
         if service is Service.POSTGRES:
-            run_as = self._run_as()
-            if self.ephemeral_postgres is not None:
-                self.postgres.data_dir_override = self.ephemeral_postgres.fresh()
-            if self.postgres.initialise(password, run_as):
-                self.say(f"  initialised PostgreSQL {self.settings.postgres_major} data")
-            self.postgres.start(password, run_as)
-            self._ensure_databases(password)
+            self._start_postgres()
         elif service is Service.TEMPORAL:
+            password = self.layout.ensure_password()
             for change in self.temporal.ensure_schema(password, self.binaries().schema):
                 self.say(f"  schema {change}")
-            self.defect.before_temporal_starts(self.endpoints(), password)
+            if self.mutant == seeded.PASSWORD_IN_LOG:
+                login = self.access.login(self.settings.postgres_user)
+                seeded.write_leak(self.layout.logs_dir, login)
+            if self.defect.name:
+                self.defect.before_temporal_starts(self.endpoints(), password)
             self.temporal.start(password)
-            self.defect.after_temporal_serves(
-                self.endpoints(), password, self.binaries().schema.visibility
-            )
-            self.defect.watch(self.endpoints, lambda seconds: self.freeze(service, seconds))
+            if self.defect.name:
+                self._seed_after_temporal_serves(password)
         else:
             self.ui.start()
         self.say(f"  {service.value} up ({format_elapsed(time.monotonic() - step_started)})")
 
+    def _start_postgres(self) -> None:
+        run_as = self._run_as()
+        self.layout.ensure_password()
+        self.layout.ensure_secret(APP_SECRET)
+        admin_password = self.layout.ensure_secret(ADMIN_SECRET)
+        if self.ephemeral_postgres is not None:
+            self.postgres.data_dir_override = self.ephemeral_postgres.fresh()
+        if self.mutant == seeded.TRUST_AUTH:
+            files = seeded.MutantFiles(self.layout.root, seeded.TRUST_AUTH)
+            self.postgres.hba_file_override = files.write("pg_hba.conf", seeded.TRUST_HBA, run_as)
+        if self.postgres.initialise(admin_password, run_as):
+            self.say(f"  initialised PostgreSQL {self.settings.postgres_major} data")
+        self.postgres.start(run_as)
+        self._settle_roles(60.0)
+
+    def _settle_roles(self, timeout: float) -> None:
+        self.access.settle(timeout, self.mutant, self.temporal.stop)
+
     def _wait_healthy(self, service: Service) -> None:
-        password = self._password()
         if service is Service.POSTGRES:
-            self.postgres.wait_ready(password, 30.0)
+            self._settle_roles(30.0)
         elif service is Service.TEMPORAL:
             self.temporal.wait_ready(30.0)
         else:
             self.ui.start(timeout=30.0)
 
-    def _ensure_databases(self, password: Secret) -> None:
-        """The workload's application database, separate from Temporal's own."""
-        with connect(self.endpoints(), "postgres", password) as conn:
-            exists = conn.execute(
-                "select 1 from pg_database where datname = %s", (APP_DATABASE,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f'create database "{APP_DATABASE}"')
+    def _stop_all(self) -> None:
+        for service in reversed(START_ORDER):
+            self.stop(service)
 
     def stop(self, service: Service) -> None:
         {
@@ -265,8 +298,19 @@ class NativeStack(Stack):
             + ("" if purge else " (data kept)")
         )
 
-    def known_secrets(self) -> list[Secret]:
-        return [self.layout.password()] if self.layout.has_password() else []
+    def secrets(self) -> dict[str, Secret]:
+        return self.layout.secrets()
+
+    def log_files(self) -> list[Path]:
+        if not self.layout.logs_dir.is_dir():
+            return []
+        return sorted(self.layout.logs_dir.glob("*.log"))
+
+    def listening(self, service: Service) -> list[Listener]:
+        pid = self._process(service).pid()
+        if pid is None:
+            return []
+        return listening_sockets([pid, *descendants(pid)])
 
     # -- observation -------------------------------------------------------------
     def status(self, service: Service) -> ServiceStatus:
@@ -276,7 +320,7 @@ class NativeStack(Stack):
             return ServiceStatus(service, running=False, healthy=False, detail="not running")
         try:
             if service is Service.POSTGRES:
-                healthy = self.postgres.ping(self._password())
+                healthy = self.access.ping()
                 detail = f"{self.settings.host}:{self.settings.postgres_port}"
             elif service is Service.TEMPORAL:
                 healthy, detail = self.temporal.ready()
@@ -301,6 +345,9 @@ class NativeStack(Stack):
             postgres_port=self.settings.postgres_port,
             postgres_user=self.settings.postgres_user,
             postgres_password=self._password(),
+            app_password=(
+                self.layout.secret(APP_SECRET) if self.layout.has_secret(APP_SECRET) else None
+            ),
         )
 
     def expected_schema(self) -> ReleaseSchema:
@@ -323,6 +370,8 @@ class NativeStack(Stack):
             self.settings.postgres_user,
             None,
             self.layout.dynamic_config,
+            self.temporal.visibility_database,
+            self.temporal.frontend_bind,
         )
         config["ports"] = {
             "postgres": self.settings.postgres_port,
@@ -330,5 +379,10 @@ class NativeStack(Stack):
             "ui": self.settings.ui_port,
         }
         config["state_dir"] = str(self.layout.root)
+        config["postgres_roles"] = {
+            "admin": f"{ADMIN_ROLE} (setup only; {self.layout.secret_file(ADMIN_SECRET)})",
+            "temporal": f"{self.settings.postgres_user} ({self.layout.password_file})",
+            "application": f"{APP_ROLE} ({self.layout.secret_file(APP_SECRET)})",
+        }
         config["password_file"] = f"{self.layout.password_file} (mode 0600, not shown)"
         return config

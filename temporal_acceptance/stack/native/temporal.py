@@ -103,15 +103,18 @@ def render_config(
     pg_user: str,
     password: Secret | None,
     dynamic_config: Path,
+    visibility_database: str = VISIBILITY_DATABASE,
+    frontend_bind: str | None = None,
 ) -> dict[str, Any]:
-    """The server configuration; with password=None the result is safe to show."""
+    """The server configuration; with password=None the result is safe to show.
+    `visibility_database` and `frontend_bind` differ from the defaults only for mutants."""
     pw = password.reveal() if password else REDACTED
 
-    def service(grpc: int, http: int | None = None) -> dict[str, Any]:
+    def service(grpc: int, http: int | None = None, bind: str | None = None) -> dict[str, Any]:
         rpc: dict[str, Any] = {
             "grpcPort": grpc,
             "membershipPort": ports.membership(grpc),
-            "bindOnIP": host,
+            "bindOnIP": bind or host,
         }
         if http is not None:
             rpc["httpPort"] = http
@@ -126,13 +129,13 @@ def render_config(
             "datastores": {
                 "postgres-default": _datastore(TEMPORAL_DATABASE, host, pg_port, pg_user, pw, 20),
                 "postgres-visibility": _datastore(
-                    VISIBILITY_DATABASE, host, pg_port, pg_user, pw, 5
+                    visibility_database, host, pg_port, pg_user, pw, 5
                 ),
             },
         },
         "global": {"membership": {"maxJoinDuration": "30s", "broadcastAddress": host}},
         "services": {
-            "frontend": service(ports.frontend, ports.frontend_http),
+            "frontend": service(ports.frontend, ports.frontend_http, frontend_bind),
             "history": service(ports.history),
             "matching": service(ports.matching),
             "worker": service(ports.worker),
@@ -157,12 +160,29 @@ def render_config(
 
 
 def datastores_from_config(config: dict[str, Any]) -> list[DataStore]:
-    """The SQL datastores of a server config, as the server would connect to them."""
+    """The SQL datastores of a server config, as the server connects to them: with the
+    password the configuration holds, and which store (default, visibility) each one is."""
+    persistence = config.get("persistence") or {}
+    roles = {
+        persistence.get("defaultStore"): "default",
+        persistence.get("visibilityStore"): "visibility",
+    }
     stores = []
-    for name, store in config["persistence"]["datastores"].items():
-        sql = store["sql"]
-        host, _, port = str(sql["connectAddr"]).rpartition(":")
-        stores.append(DataStore(name, host, int(port), sql["databaseName"], sql["user"]))
+    for name, store in (persistence.get("datastores") or {}).items():
+        sql = store.get("sql") or {}
+        host, _, port = str(sql.get("connectAddr", "")).rpartition(":")
+        password = str(sql.get("password") or "")
+        stores.append(
+            DataStore(
+                name,
+                host,
+                int(port) if port.isdigit() else 0,
+                str(sql.get("databaseName", "")),
+                str(sql.get("user", "")),
+                roles.get(name, ""),
+                Secret(password) if password and password != REDACTED else None,
+            )
+        )
     return stores
 
 
@@ -192,7 +212,9 @@ class NativeTemporal:
         self.pg_user = pg_user
         self.namespace = namespace
         self.process = ManagedProcess("temporal", layout.pid("temporal"), layout.log("temporal"))
-        # A seeded mutant may change the rendered configuration (stack/native/seeded.py).
+        # Only mutants change these (stack/native/seeded.py, stack/native/defects.py).
+        self.visibility_database = VISIBILITY_DATABASE
+        self.frontend_bind: str | None = None
         self.configure: Callable[[dict[str, Any]], dict[str, Any]] = lambda config: config
 
     @property
@@ -217,18 +239,19 @@ class NativeTemporal:
     def ensure_schema(self, password: Secret, expected: ReleaseSchema) -> list[str]:
         """Create and migrate both databases with temporal-sql-tool; return what it did."""
         done: list[str] = []
-        wanted = {TEMPORAL_DATABASE: expected.temporal, VISIBILITY_DATABASE: expected.visibility}
-        for database, schema in (
-            (TEMPORAL_DATABASE, "temporal"),
-            (VISIBILITY_DATABASE, "visibility"),
-        ):
+        # (the visibility-wrong-database mutant's store is set up like the real one)
+        visibility = dict.fromkeys((VISIBILITY_DATABASE, self.visibility_database), "visibility")
+        wanted = {TEMPORAL_DATABASE: expected.temporal}
+        wanted.update(dict.fromkeys(visibility, expected.visibility))
+        for database, schema in {TEMPORAL_DATABASE: "temporal", **visibility}.items():
             current = self.schema_state(password, database)
             if current is not None and schema_version_key(current) >= schema_version_key(
                 wanted[database]
             ):
                 continue
             if current is None:
-                self._sql_tool(password, database, "create-database", quiet_exists=True)
+                # The admin created the database (owned by Temporal's role): Temporal's role
+                # sets its schema up and cannot create databases (stack/native/roles.py).
                 self._sql_tool(password, database, "setup-schema", "-v", "0.0")
             self._sql_tool(
                 password,
@@ -240,9 +263,7 @@ class NativeTemporal:
             done.append(f"{database}: {current or 'new'} → {wanted[database]}")
         return done
 
-    def _sql_tool(
-        self, password: Secret, database: str, *command: str, quiet_exists: bool = False
-    ) -> None:
+    def _sql_tool(self, password: Secret, database: str, *command: str) -> None:
         env = {**os.environ, "SQL_PASSWORD": password.reveal()}
         argv = [
             str(self.binaries().sql_tool),
@@ -260,18 +281,25 @@ class NativeTemporal:
         ]
         result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
         output = (result.stdout + result.stderr).strip()
-        if result.returncode != 0 and not (quiet_exists and "already exists" in output):
+        if result.returncode != 0:
             last = output.splitlines()[-1] if output else "no output"
             raise UserError(
                 f"temporal-sql-tool {command[0]} on {database} failed: {last}",
-                "check PostgreSQL is reachable and the user may create databases",
+                f"check PostgreSQL is reachable and {self.pg_user!r} owns {database}",
             )
 
     # -- process -----------------------------------------------------------------
     def write_config(self, password: Secret) -> None:
         self.layout.dynamic_config.write_text(yaml.safe_dump(DYNAMIC_CONFIG, sort_keys=True))
         config = render_config(
-            self.host, self.ports, self.pg_port, self.pg_user, password, self.layout.dynamic_config
+            self.host,
+            self.ports,
+            self.pg_port,
+            self.pg_user,
+            password,
+            self.layout.dynamic_config,
+            self.visibility_database,
+            self.frontend_bind,
         )
         config = self.configure(config)
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))

@@ -2,7 +2,9 @@
 # PostgreSQL entrypoint of the temporal-acceptance local image. It honours the environment
 # contract of the official postgres image (POSTGRES_USER, POSTGRES_PASSWORD[_FILE],
 # POSTGRES_DB, PGDATA, POSTGRES_INITDB_ARGS, POSTGRES_HOST_AUTH_METHOD and the scripts in
-# /docker-entrypoint-initdb.d) so one compose file works with either image.
+# /docker-entrypoint-initdb.d) so one compose file works with either image — except that it
+# never trusts a TCP login: POSTGRES_HOST_AUTH_METHOD=trust (or any method that asks no
+# password) is refused; TCP logins use scram-sha-256 unless md5 is asked for.
 set -eu
 
 : "${PGDATA:=/var/lib/postgresql/data}"
@@ -32,15 +34,23 @@ fi
 : "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
 : "${POSTGRES_INITDB_ARGS:=--encoding=UTF8 --locale=C.UTF-8}"
 
+case "$POSTGRES_HOST_AUTH_METHOD" in
+    scram-sha-256 | md5) ;;
+    *)
+        log "POSTGRES_HOST_AUTH_METHOD=$POSTGRES_HOST_AUTH_METHOD would let TCP clients in without a password: this image allows scram-sha-256 (default) or md5"
+        exit 1
+        ;;
+esac
+
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-    if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
-        log "the database is not initialised and no superuser password is set: set POSTGRES_PASSWORD (or POSTGRES_HOST_AUTH_METHOD=trust)"
+    if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+        log "the database is not initialised and no superuser password is set: set POSTGRES_PASSWORD"
         exit 1
     fi
     log "initialising $PGDATA for $POSTGRES_USER"
     umask 077
     pwfile=$(mktemp)
-    printf '%s\n' "${POSTGRES_PASSWORD:-unused}" > "$pwfile"
+    printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
     # shellcheck disable=SC2086 # the extra initdb arguments are meant to be split
     initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust \
         --auth-host="$POSTGRES_HOST_AUTH_METHOD" $POSTGRES_INITDB_ARGS >&2
@@ -66,6 +76,12 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     done
     pg_ctl --silent --wait --pgdata="$PGDATA" --mode=fast stop
     log "initialisation complete"
+fi
+
+# A data directory written elsewhere (another image, an earlier setting) may trust TCP logins.
+if grep -Eq '^[[:space:]]*host[a-z]*[[:space:]].*[[:space:]]trust([[:space:]]|$)' "$PGDATA/pg_hba.conf"; then
+    log "$PGDATA/pg_hba.conf trusts TCP logins (a 'host ... trust' line): refusing to start; use scram-sha-256 there"
+    exit 1
 fi
 
 exec postgres "$@"
