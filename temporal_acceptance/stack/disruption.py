@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.base import START_ORDER, Service, Stack
 
@@ -72,6 +73,9 @@ class DisruptionTiming:
     stopped_seconds: float | None  # the stop/kill/down returned (None: one restart call)
     healthy_seconds: float  # every service healthy again
     progress_seconds: float | None = None  # the first in-flight workflow moved on
+    # Not healthy again within HEALTHY_TIMEOUT: what the wait last saw ("" when it was).
+    # The scenario's checks then judge what the deployment kept (a timeout says less).
+    still_unhealthy: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +84,7 @@ class DisruptionTiming:
             "stopped_seconds": _round(self.stopped_seconds),
             "healthy_seconds": _round(self.healthy_seconds),
             "progress_seconds": _round(self.progress_seconds),
+            **({"still_unhealthy": self.still_unhealthy} if self.still_unhealthy else {}),
         }
 
     def render(self) -> str:
@@ -90,6 +95,8 @@ class DisruptionTiming:
         ]
         lines = [f"{self.disruption}, started {self.started_at.isoformat()}"]
         lines += [f"  {label:<40} {_seconds(value)}" for label, value in rows]
+        if self.still_unhealthy:
+            lines.append(f"  NOT healthy again: {self.still_unhealthy}")
         return "\n".join(lines)
 
 
@@ -120,7 +127,10 @@ def wait_healthy(stack: Stack, timeout: float = HEALTHY_TIMEOUT) -> None:
 def perform(
     stack: Stack, disruption: Disruption, clock: Callable[[], float] = time.monotonic
 ) -> DisruptionTiming:
-    """Disrupt the stack, bring it back, wait until every service is healthy, and time it."""
+    """Disrupt the stack, bring it back, wait until every service is healthy, and time it.
+    A stack that is not healthy again in HEALTHY_TIMEOUT is timed too, with what the wait
+    last saw: the scenario's checks then say what was lost, its health check that it never
+    recovered."""
     started_at = datetime.now(UTC)
     begin = clock()
     stopped: float | None = None
@@ -137,5 +147,10 @@ def perform(
         stack.start(service)
     else:
         stack.restart(service)
-    wait_healthy(stack)
+    try:
+        wait_healthy(stack)
+    except WaitTimeout as exc:
+        timing = DisruptionTiming(disruption.name, started_at, stopped, clock() - begin)
+        timing.still_unhealthy = (str(exc).splitlines() or ["no answer"])[0]
+        return timing
     return DisruptionTiming(disruption.name, started_at, stopped, clock() - begin)

@@ -41,7 +41,10 @@ CATALOGUE: tuple[Mutant, ...] = (
         "PostgreSQL's data directory is wiped at every start (a disk that does not persist)",
         ("native",),
         "@phase4 and not @load",
-        r"Nothing stored changes when (PostgreSQL|the whole stack) is restarted",
+        # The first restart of PostgreSQL loses Temporal's namespace too: the test worker
+        # dies of it (NamespaceNotFound) and is never replaced, so the later scenarios,
+        # the whole stack's included, fail on the dead worker, not on what they compare.
+        r"Nothing stored changes when PostgreSQL is restarted",
         r"lost",
         in_check=True,
     ),
