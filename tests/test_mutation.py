@@ -38,6 +38,8 @@ def test_caught_by_its_gate_with_its_message() -> None:
     verdict = judge(MUTANT, run(ScenarioResult(TABLES, "failed", "tables missing: x\nmore")))
     assert verdict.caught
     assert verdict.message() == "tables missing: x"
+    listed = ScenarioResult(TABLES, "failed", "the deployment:\n- tables missing: y\n- z")
+    assert listed.first_line == "the deployment: tables missing: y"
 
 
 def test_a_survivor_an_unrelated_catch_and_a_wrong_message_are_not_caught() -> None:

@@ -30,10 +30,15 @@ class ScenarioResult:
 
     @property
     def first_line(self) -> str:
+        """The message's first line; for a gate's list of problems ("about:" then "- …"
+        lines) the first line with the first problem."""
         lines = [line.strip() for line in self.message.splitlines() if line.strip()]
-        text = next((line for line in lines if not line.startswith("Traceback")), "")
+        lines = [line for line in lines if not line.startswith("Traceback")]
+        text = lines[0] if lines else ""
         for prefix in ("Assertion Failed: ", "ASSERT FAILED: "):
             text = text.removeprefix(prefix)
+        if text.endswith(":") and len(lines) > 1 and lines[1].startswith("- "):
+            text = f"{text} {lines[1][2:]}"
         return text
 
 
