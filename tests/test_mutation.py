@@ -111,6 +111,8 @@ def test_the_catch_table_replaces_only_its_part_of_the_doc(tmp_path: Path) -> No
     assert f"| `m` | {TABLES} | yes | tables missing: a\\|b |" in table
     assert "| **NO** — 'The tables Temporal needs are present' passed: it survived |" in table
     assert "| `@phase2` | 1 | 1 | 0 | 0 | 12 s |" in table
+    isolated = replace(clean, label="clean-isolated")
+    assert "| `@phase2` in a network namespace of its own |" in catch_table([], [isolated])
     doc = tmp_path / "MUTANTS.md"
     doc.write_text(f"# Mutants\n\nhand-written\n\n{BEGIN}\nold\n{END}\n\n## by hand\n")
     write_table(doc, table, "footer")
@@ -146,7 +148,8 @@ def test_the_plan_is_each_mutant_then_one_clean_run_per_tag_set() -> None:
     cleans = plan[len(chosen) :]
     assert {(p.tags, p.isolated) for p in cleans} == {(m.tags, m.isolated) for m in chosen}
     assert len(cleans) == len({(m.tags, m.isolated) for m in chosen})
-    assert all(p.label == "clean" and p.mutant is None for p in cleans)
+    assert all(p.label.startswith("clean") and p.mutant is None for p in cleans)
+    assert {p.label for p in cleans if p.isolated} == {"clean-isolated"}
     assert runner.select("native", True, "") == [m for m in chosen if m.in_check]
     assert runner.select("native", False, "table-missing") == [MUTANTS["table-missing"]]
     with pytest.raises(UserError, match="no mutant nope for the native target"):

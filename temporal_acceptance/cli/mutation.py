@@ -71,7 +71,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @dataclass(frozen=True)
 class Planned:
-    label: str  # the mutant's name, or "clean"
+    label: str  # the mutant's name, or "clean" ("clean-isolated" in a network namespace)
     tags: str
     mutant: Mutant | None
     isolated: bool  # its behave run and its stack go in a network namespace of their own
@@ -95,10 +95,10 @@ def select(target: str, check_only: bool, names: str) -> list[Mutant]:
 
 
 def plan(mutants: Sequence[Mutant]) -> list[Planned]:
-    """Each mutant, then the clean stack once per distinct (tags, netns)."""
+    """Each mutant, then the clean stack once per distinct (tags, isolated)."""
     runs = [Planned(m.name, m.tags, m, m.isolated) for m in mutants]
-    for tags, netns in dict.fromkeys((m.tags, m.isolated) for m in mutants):
-        runs.append(Planned("clean", tags, None, netns))
+    for tags, isolated in dict.fromkeys((m.tags, m.isolated) for m in mutants):
+        runs.append(Planned("clean-isolated" if isolated else "clean", tags, None, isolated))
     return runs
 
 

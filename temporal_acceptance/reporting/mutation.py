@@ -180,9 +180,10 @@ def catch_table(verdicts: Sequence[Verdict], cleans: Sequence[RunResult]) -> str
     for run in cleans:
         count = {k: sum(1 for s in run.scenarios if s.status in k) for k in ("passed", FAILED)}
         skipped = sum(1 for s in run.scenarios if s.status == "skipped")
+        where = " in a network namespace of its own" if run.label == "clean-isolated" else ""
         lines.append(
-            f"| `{run.tags}` | {len(run.scenarios)} | {count['passed']} | {count[FAILED]} | "
-            f"{skipped} | {run.seconds:.0f} s |"
+            f"| `{run.tags}`{where} | {len(run.scenarios)} | {count['passed']} | "
+            f"{count[FAILED]} | {skipped} | {run.seconds:.0f} s |"
         )
     return "\n".join(lines) + "\n"
 
