@@ -17,6 +17,7 @@ help:
 	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
 	@echo "make check-profile  deployment/workflow/persistence on a TLS-only PostgreSQL in Asia/Kolkata"
 	@echo "make multirole    one process per Temporal role, two history hosts: non-UI + multirole gates"
+	@echo "make mutation     every seeded-defect mutant against its gates, and the clean stack (docs/MUTANTS.md)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -147,5 +148,19 @@ compat-report: setup
 # `make multirole`: one temporal-server per role and two history hosts (native, its own
 # state directory and ports: see .ci/multirole), the non-UI gates and features/multirole.feature
 # on it, then the multirole figures (min/median/max over every run so far). Not in `check`.
+.PHONY: multirole
 multirole: setup
 	bash .ci/multirole
+# ---------------------------------------------------------------- mutation (the gates can fail)
+# `make mutation`: each mutant of stack/mutants.py on a stack of its own, against its gates,
+# and the clean stack against the same tags; the catch table goes to docs/MUTANTS.md and the
+# exit status is 1 if any mutant survives. `make mutation-check`: the mutants whose gates run
+# in `make check` (what CI runs). MUTATION_ARGS: e.g. --jobs 2, --ports 29033,57700,27500.
+MUTATION_ARGS ?=
+.PHONY: mutation mutation-check
+
+mutation: setup
+	$(BIN)/temporal-acceptance mutation $(MUTATION_ARGS)
+
+mutation-check: setup
+	$(BIN)/temporal-acceptance mutation --check-only $(MUTATION_ARGS)

@@ -14,7 +14,7 @@ from typing import Any
 
 from behave import use_fixture
 
-from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_error
 from temporal_acceptance.fixtures.browser import browser_fixture
 from temporal_acceptance.fixtures.persistence import persistence_fixture
 from temporal_acceptance.fixtures.recovery import skip_reason
@@ -24,6 +24,7 @@ from temporal_acceptance.fixtures.secrets import report_cleanup_error, secrets_g
 from temporal_acceptance.fixtures.topology import skip_reason as topology_skip_reason
 from temporal_acceptance.fixtures.topology import topology_fixture
 from temporal_acceptance.fixtures.worker import worker_fixture
+from temporal_acceptance.reporting.formatter import skip_message
 from temporal_acceptance.reporting.metadata import record_environment
 from temporal_acceptance.stack.deploy import compatibility_facts
 
@@ -46,14 +47,15 @@ def before_all(context: Any) -> None:
         context.browser = use_fixture(browser_fixture, context)  # launched when first needed
         context.persistence = use_fixture(persistence_fixture, context)
         context.topology = use_fixture(topology_fixture, context)  # multirole figures
-    except UserError as exc:
-        # One line and the error's exit status (2). behave turns any exception here, even
-        # SystemExit, into "HOOK-ERROR", a run summary and exit status 1. Nothing the run
-        # owns is running yet (the worker and browser start later; a stack stays up by
-        # design), so leave at once.
-        print(f"error: {exc.line()}", file=CONSOLE, flush=True)
+    except (UserError, WaitTimeout, OSError) as exc:
+        # One line and exit status 2, for a wait that ran out or an OS error too. behave
+        # turns any exception here, even SystemExit, into "HOOK-ERROR", a run summary and
+        # exit status 1. Nothing the run owns is running yet (the worker and browser start
+        # later; a stack stays up by design), so leave at once.
+        error = as_user_error(exc) or UserError(str(exc))
+        print(f"error: {error.line()}", file=CONSOLE, flush=True)
         sys.stdout.flush()
-        os._exit(exc.exit_code)
+        os._exit(error.exit_code)
     if context.run.deployed:
         # ---- reporting: versions the live servers report, the compatibility decision
         record_environment(context.run.facts())
@@ -86,6 +88,10 @@ def before_scenario(context: Any, scenario: Any) -> None:
 
 
 def after_scenario(context: Any, scenario: Any) -> None:
+    # A scenario skipped while the run ran says why, on the console (the report too:
+    # reporting/formatter.py); behave's pretty output shows only that it was skipped.
+    if scenario.status.name == "skipped":
+        print(f"    {skip_message(scenario)}", file=CONSOLE, flush=True)
     failed = bool(scenario.status.has_failed())
     # -- ui: the browser's page loads; on failure the page it ended on (before it closes)
     context.run.run(context.browser.scenario_end(failed))

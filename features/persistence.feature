@@ -86,5 +86,5 @@ Feature: Persistence through restarts and crashes
       Then all of them complete within 60 seconds
       And Temporal lists each of them exactly once, completed
       And the visibility database lists each of them exactly once, completed
-      And the application's table holds one row for each of them
+      And each of them completed every activity once, with no duplicate execution
       And no database and user held 100 or more connections

@@ -21,7 +21,7 @@ Given 50 workflows are in flight
 Then all of them complete within 60 seconds
 And Temporal lists each of them exactly once, completed
 And the visibility database lists each of them exactly once, completed
-And the application's table holds one row for each of them
+And each of them completed every activity once, with no duplicate execution
 And PostgreSQL's connections are being sampled
 And no database and user held 100 or more connections
 And the server reported every role healthy, its rings and shards whole, within 30 seconds
@@ -30,7 +30,6 @@ And the server reported every role healthy, its rings and shards whole, within 3
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import parse
@@ -41,7 +40,7 @@ from temporal_acceptance.checks.connections import peak_problems
 from temporal_acceptance.checks.history import render
 from temporal_acceptance.checks.inflight import completed_whole
 from temporal_acceptance.checks.load import (
-    app_row_problems,
+    activities_once_problems,
     not_running,
     outcome_problems,
     visibility_problems,
@@ -54,7 +53,8 @@ from temporal_acceptance.fixtures.connections import connection_sampling
 from temporal_acceptance.gates import cluster
 from temporal_acceptance.gates import load as load_gate
 from temporal_acceptance.gates import persistence as gates
-from temporal_acceptance.probes.load import read_app_ids, read_visibility_rows
+from temporal_acceptance.probes.histories import histories
+from temporal_acceptance.probes.load import read_executions, read_visibility_rows
 from temporal_acceptance.probes.stored import attachment
 from temporal_acceptance.stack.disruption import DISRUPTIONS, parse_disruption, perform
 from temporal_acceptance.workload import inflight, load
@@ -81,7 +81,9 @@ def _queue(context: Any) -> str:
 async def step_record_stored(context: Any) -> None:
     run, fixture = context.run, context.persistence
     client = await run.client()
-    witness, problems = await gates.witness(client, run.endpoints, _queue(context), fixture.witness)
+    witness, problems = await context.worker.needed(
+        gates.witness(client, run.endpoints, _queue(context), fixture.witness)
+    )
     expect("the witness workflow", problems)
     before = await gates.reading(client, run.endpoints, witness)
     context.stored_before, fixture.witness = before, witness
@@ -164,20 +166,19 @@ def step_healthy_within(context: Any, seconds: float) -> None:
 
 
 @then("no unexpected errors were logged")
-def step_no_unexpected_errors(context: Any) -> None:
-    timing, recent = context.timing, context.persistence.noisy_since(context.timing.started_at)
-    logs = gates.scan_window(context.run.stack, recent, timing.started_at, datetime.now(UTC))
-    expect(
-        f"the logs since the {timing.disruption}",
-        [logs.failure()] if logs.errors else [],
-        {"log scan": f"since {timing.started_at.isoformat()}\n{logs.summary()}"},
+async def step_no_unexpected_errors(context: Any) -> None:
+    run, timing, disturbances = context.run, context.timing, context.persistence.disturbances
+    logs, markers = await gates.scan_window(
+        run.stack, await run.client(), run.endpoints, timing.started_at, disturbances
     )
+    evidence = f"since {timing.started_at.isoformat()}\nmarkers: {markers}\n{logs.summary()}"
+    expect(f"the logs since the {timing.disruption}", logs.problems(), {"log scan": evidence})
 
 
 @then("a new workflow runs to completion")
 async def step_new_workflow(context: Any) -> None:
     options = ExecutionOptions(new_workflow_id("persistence-new"), _queue(context), timer_seconds=1)
-    record = await run_test_workflow(await context.run.client(), options)
+    record = await context.worker.needed(run_test_workflow(await context.run.client(), options))
     expect(
         "the new workflow",
         execution.result_problems(record, context.worker.app_database),
@@ -191,24 +192,23 @@ async def step_new_workflow(context: Any) -> None:
 @given("a workflow sleeping in its {seconds:g} second timer and another waiting for its signal")
 async def step_park_pair(context: Any, seconds: float) -> None:
     client = await context.run.client()
-    context.pair = await inflight.park_pair(
-        client, _queue(context), "persistence-inflight", seconds
-    )
+    parked = inflight.park_pair(client, _queue(context), "persistence-inflight", seconds)
+    context.pair = await context.worker.needed(parked)
     expect("in flight", [], {"in flight at the disruption": inflight.attachment(context.pair.both)})
 
 
 @when("the waiting workflow is sent its signal")
 async def step_signal_waiting(context: Any) -> None:
     client, endpoints = await context.run.client(), context.run.endpoints
-    expect(
-        "the signal", await gates.signal_waiting(client, endpoints, context.pair, SIGNAL_TIMEOUT)
-    )
+    signalled = gates.signal_waiting(client, endpoints, context.pair, SIGNAL_TIMEOUT)
+    expect("the signal", await context.worker.needed(signalled))
 
 
 @then("a workflow moved on within {seconds:g} seconds")
 async def step_progress(context: Any, seconds: float) -> None:
     client, endpoints = await context.run.client(), context.run.endpoints
-    problems = await gates.moved_on_within(client, endpoints, context.pair, context.timing, seconds)
+    moved_on = gates.moved_on_within(client, endpoints, context.pair, context.timing, seconds)
+    problems = await context.worker.needed(moved_on)
     expect("recovery", problems, {"restart timings": context.timing.to_json()})
 
 
@@ -216,7 +216,8 @@ async def step_progress(context: Any, seconds: float) -> None:
 async def step_pair_completes(context: Any) -> None:
     client, run = await context.run.client(), context.run
     app, pair = context.worker.app_database, context.pair
-    problems = await gates.finished_whole(client, run.endpoints, pair.both, app, COMPLETION_TIMEOUT)
+    finished = gates.finished_whole(client, run.endpoints, pair.both, app, COMPLETION_TIMEOUT)
+    problems = await context.worker.needed(finished)
     expect("in flight", problems, {"in flight, after completing": inflight.attachment(pair.both)})
 
 
@@ -226,9 +227,8 @@ async def step_pair_completes(context: Any) -> None:
 @given("a workflow whose first activity is running on the test worker")
 async def step_held_activity(context: Any) -> None:
     client, identity = await context.run.client(), context.worker.driver.spec.identity
-    context.held = await inflight.start_held_activity(
-        client, _queue(context), "persistence-crash", identity
-    )
+    held = inflight.start_held_activity(client, _queue(context), "persistence-crash", identity)
+    context.held = await context.worker.needed(held)
 
 
 @when("the test worker is killed and a new worker process is started")
@@ -246,8 +246,10 @@ async def step_retried(context: Any) -> None:
         context.held,
         context.worker.driver.spec.identity,
     )
-    problems = await gates.retried_on(
-        client, context.run.endpoints, held, context.killed_worker, new, COMPLETION_TIMEOUT
+    problems = await context.worker.needed(
+        gates.retried_on(
+            client, context.run.endpoints, held, context.killed_worker, new, COMPLETION_TIMEOUT
+        )
     )
     history = render(held.record.events) if held.record else "(not closed)"
     expect(f"{held.workflow_id} after its worker was killed", problems, {"history": history})
@@ -279,7 +281,8 @@ async def step_load(context: Any, count: int) -> None:
 
 @then("all of them complete within {seconds:g} seconds")
 async def step_load_completes(context: Any, seconds: float) -> None:
-    outcomes = await load.wait_completed(await context.run.client(), context.load, seconds)
+    completed = load.wait_completed(await context.run.client(), context.load, seconds)
+    outcomes = await context.worker.needed(completed)
     expect("under load", outcome_problems(outcomes), {"outcomes": outcomes})
 
 
@@ -300,14 +303,17 @@ def step_visibility_exactly_once(context: Any) -> None:
     )
 
 
-@then("the application's table holds one row for each of them")
-def step_app_rows_once(context: Any) -> None:
-    batch = context.load
-    app_ids = read_app_ids(context.run.endpoints, batch.prefix, log := QueryLog())
+@then("each of them completed every activity once, with no duplicate execution")
+async def step_activities_once(context: Any) -> None:
+    batch, runs = context.load, [(w.workflow_id, w.run_id) for w in context.load.watched]
+    found = await histories(await context.run.client(), runs)
+    rows = read_executions(
+        context.run.endpoints, context.worker.app_database, batch.prefix, log := QueryLog()
+    )
     expect(
         f"the {len(batch.ids)} workflows",
-        app_row_problems(app_ids, batch.ids),
-        {"application rows": log},
+        activities_once_problems(found, rows, batch.ids),
+        {"activity executions": log},
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from behave import then
 
 from temporal_acceptance.checks.deployment import missing_problems
-from temporal_acceptance.clients.ui_http import ui_health, ui_namespaces
+from temporal_acceptance.clients.ui_http import ui_health, ui_namespace_listing
 from temporal_acceptance.core.verdict import expect
 
 
@@ -26,9 +26,10 @@ def step_ui_health(context: Any) -> None:
 @then('the Temporal UI lists the "{namespace}" namespace')
 def step_ui_namespace(context: Any, namespace: str) -> None:
     url = context.run.endpoints.ui_url
-    names = ui_namespaces(url)
+    names, error = ui_namespace_listing(url)
+    failed = [f"it cannot list namespaces: GET {url}/api/v1/namespaces → {error}"] if error else []
     expect(
         "the Temporal UI",
-        missing_problems("namespaces", [namespace], names),
-        {"UI namespaces": f"GET {url}/api/v1/namespaces → {names}"},
+        failed or missing_problems("namespaces", [namespace], names),
+        {"UI namespaces": f"GET {url}/api/v1/namespaces → {error or names}"},
     )

@@ -2,7 +2,7 @@
 
 Given the test worker has been started
 Then the task queue shows the test worker polling for:
-Then the test worker reports these registrations:
+Then Temporal shows the test worker polling for and running each of these:
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from typing import Any
 from behave import given, then
 
 from temporal_acceptance.checks.deployment import missing_problems
+from temporal_acceptance.checks.history import render
+from temporal_acceptance.checks.registration import registration_problems
 from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.probes.histories import child_histories
 
 
 @given("the test worker has been started")
@@ -40,14 +43,14 @@ async def step_worker_polling(context: Any) -> None:
     )
 
 
-@then("the test worker reports these registrations:")
-def step_worker_registrations(context: Any) -> None:
-    registered = context.worker.driver.registrations()
-    kinds = {"workflow": "workflows", "activity": "activities"}
-    wanted = [f"{row['kind']} {row['name']}" for row in context.table]
-    seen = [f"{kind} {name}" for kind, key in kinds.items() for name in registered.get(key, [])]
+@then("Temporal shows the test worker polling for and running each of these:")
+async def step_worker_registrations(context: Any) -> None:
+    client, worker, record = await context.run.client(), context.worker.driver, context.execution
+    polling = await worker.polling_kinds(client)
+    runs = [record.events, *await child_histories(client, record.events)]
+    wanted = [(row["kind"], row["name"]) for row in context.table]
     expect(
-        f"the test worker (log: {context.worker.driver.spec.log_file})",
-        missing_problems("registrations", wanted, seen),
-        {"worker registrations": repr(registered)},
+        f"what Temporal reports of the test worker {worker.spec.identity}",
+        registration_problems(wanted, worker.spec.identity, polling, runs),
+        {"polling for": polling, "histories read": "\n\n".join(map(render, runs))},
     )

@@ -20,6 +20,7 @@ from temporalio.api.history.v1 import (
     TimerFiredEventAttributes,
     TimerStartedEventAttributes,
     WorkflowExecutionSignaledEventAttributes,
+    WorkflowExecutionStartedEventAttributes,
     WorkflowTaskCompletedEventAttributes,
 )
 
@@ -50,7 +51,9 @@ class HistoryBuilder:
         self.events.append(event)
         return event.event_id
 
-    def activity(self, name: str, identity: str = WORKER, outcome: str = "completed") -> None:
+    def activity(
+        self, name: str, identity: str = WORKER, outcome: str = "completed", attempt: int = 1
+    ) -> None:
         scheduled = self.add(
             E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
             activity_task_scheduled_event_attributes=ActivityTaskScheduledEventAttributes(
@@ -60,7 +63,7 @@ class HistoryBuilder:
         started = self.add(
             E.EVENT_TYPE_ACTIVITY_TASK_STARTED,
             activity_task_started_event_attributes=ActivityTaskStartedEventAttributes(
-                scheduled_event_id=scheduled, identity=identity
+                scheduled_event_id=scheduled, identity=identity, attempt=attempt
             ),
         )
         if outcome == "completed":
@@ -118,21 +121,39 @@ class HistoryBuilder:
             ),
         )
 
-    def task(self) -> None:
+    def task(self, identity: str = WORKER) -> None:
         self.add(E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
         self.add(E.EVENT_TYPE_WORKFLOW_TASK_STARTED)
         self.add(
             E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
             workflow_task_completed_event_attributes=WorkflowTaskCompletedEventAttributes(
-                identity=WORKER
+                identity=identity
             ),
         )
+
+    def started(self, workflow_type: str = "TestWorkflow") -> None:
+        self.add(
+            E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+            after=0,
+            workflow_execution_started_event_attributes=WorkflowExecutionStartedEventAttributes(
+                workflow_type=WorkflowType(name=workflow_type)
+            ),
+        )
+
+
+def child_history(identity: str = WORKER) -> list[HistoryEvent]:
+    """ChildTestWorkflow's run: started, one workflow task, completed."""
+    b = HistoryBuilder()
+    b.started("ChildTestWorkflow")
+    b.task(identity)
+    b.add(E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+    return b.events
 
 
 def full_history(timer: float = 5.0) -> list[HistoryEvent]:
     """The five stages, in order, as the test workflow leaves them."""
     b = HistoryBuilder()
-    b.add(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, after=0)
+    b.started()
     b.task()
     b.activity("test_activity_execution")
     b.task()

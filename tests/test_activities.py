@@ -16,6 +16,7 @@ from temporal_acceptance.workload import activities
 from temporal_acceptance.workload.shared import (
     APP_DSN_ENV,
     APP_TABLE,
+    EXECUTIONS_TABLE,
     ActivityInput,
     DatabaseOperationInput,
 )
@@ -34,6 +35,7 @@ class FakeTable:
 
     def __init__(self, corrupt: bool = False, lose_rows: bool = False) -> None:
         self.rows: dict[int, list[Any]] = {}
+        self.executions: list[tuple[Any, ...]] = []  # append-only, like the real table
         self.statements: list[str] = []
         self.corrupt = corrupt
         self.lose_rows = lose_rows
@@ -46,6 +48,9 @@ class FakeTable:
 
     async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> FakeCursor:
         self.statements.append(" ".join(sql.split())[:60])
+        if sql.lstrip().startswith("insert into workload_executions"):
+            self.executions.append(params)
+            return FakeCursor(None)
         if sql.lstrip().startswith("insert"):
             for row_id, row in self.rows.items():
                 if row[0:2] == list(params[0:2]):
@@ -88,6 +93,11 @@ def test_the_round_trip_writes_then_reads_the_same_row(run: Any) -> None:
     assert again.row_id == 1
     assert len(table.rows) == 1
     assert all(APP_TABLE in stmt or "advisory" in stmt for stmt in table.statements[:2])
+    # ... but every execution appends its own row, so a duplicate would show.
+    assert table.executions == [
+        ("wf", "run", "test_database_operation", 1),
+        ("wf", "run", "test_database_operation", 2),
+    ]
 
 
 def test_a_round_trip_that_reads_something_else_fails(run: Any) -> None:
@@ -97,9 +107,12 @@ def test_a_round_trip_that_reads_something_else_fails(run: Any) -> None:
         run(activities.round_trip(FakeTable(lose_rows=True), REQUEST, 1))  # type: ignore[arg-type]
 
 
-def test_the_sql_names_the_shared_table() -> None:
+def test_the_sql_names_the_shared_tables() -> None:
     for sql in (activities.CREATE_TABLE, activities.UPSERT_ROW, activities.READ_ROW):
         assert APP_TABLE in sql
+    for sql in (activities.CREATE_EXECUTIONS, activities.APPEND_EXECUTION):
+        assert EXECUTIONS_TABLE in sql
+    assert "unique" not in activities.CREATE_EXECUTIONS  # never merged: duplicates show
 
 
 def test_without_a_dsn_the_database_activity_names_the_fix(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from fake_stack import RecordingStack
 
-from temporal_acceptance.checks.recovery import threshold_problems
+from temporal_acceptance.checks.recovery import healthy_problems, threshold_problems
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.stack import disruption as d
 from temporal_acceptance.stack.base import Service
@@ -120,3 +120,22 @@ def test_thresholds_are_judged_on_the_measured_times() -> None:
 
 def test_the_healthy_timeout_is_far_above_any_threshold() -> None:
     assert d.HEALTHY_TIMEOUT >= 60
+
+
+def test_a_stack_that_does_not_recover_is_timed_and_judged_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The scenario's checks must still run (they say what was lost); its health check says
+    the stack never came back."""
+    stack = RecordingStack()
+    stack.on_call = lambda name: stack.healthy_services.discard(Service.TEMPORAL)
+    original = d.wait_healthy
+    monkeypatch.setattr(d, "wait_healthy", lambda stack: original(stack, timeout=0.2))
+    timing = perform(stack, DISRUPTIONS["PostgreSQL is restarted"])
+    assert timing.still_unhealthy.startswith("timed out after 0.2s waiting for every service")
+    assert "NOT healthy again: timed out" in timing.render()
+    assert timing.to_json()["still_unhealthy"] == timing.still_unhealthy
+    assert healthy_problems(timing, 10)[0].startswith(
+        "after the restart of postgres, the stack was not healthy again after 0 s (the limit "
+        "is 10 s): timed out after 0.2s"
+    )

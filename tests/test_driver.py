@@ -3,6 +3,11 @@ it polls, stop, restart, kill, and a worker that dies at once."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -16,7 +21,6 @@ from temporal_acceptance.workload.driver import (
     WorkerDriver,
     WorkerExited,
     WorkerSpec,
-    parse_ready_line,
 )
 from temporal_acceptance.workload.shared import APP_DSN_ENV
 
@@ -43,14 +47,6 @@ def test_start_poll_stop_restart_kill(
         pid = run(driver.start(dev_env.client))
         assert run(driver.start(dev_env.client)) == pid  # running: no second process
         assert sorted(run(driver.wait_polling(dev_env.client))) == ["activity", "workflow"]
-        registered = driver.registrations()
-        assert registered["workflows"] == [
-            "TestWorkflow",
-            "ChildTestWorkflow",
-            "PayloadSizeWorkflow",
-        ]
-        assert registered["activities"] == ["test_activity_execution", "test_database_operation"]
-        assert registered["identity"] == [driver.spec.identity]
 
         assert driver.stop() == 0  # SIGTERM: a graceful, clean exit
         assert not driver.running()
@@ -114,18 +110,57 @@ def test_the_dsn_travels_in_the_environment_not_argv(tmp_path: Path) -> None:
     assert no_dsn.describe_state() == "the test worker was never started"
     assert no_dsn.stop() is None
     assert no_dsn.kill() is None
-    assert no_dsn.registrations() == {}
 
 
-def test_parse_ready_line() -> None:
-    line = (
-        "2026-11-25T14:00:00.000+00:00 INFO temporal_acceptance.worker: worker started: "
-        "identity=w@h namespace=default task_queue=q workflows=A,B activities=c"
-    )
-    assert parse_ready_line(line) == {
-        "identity": ["w@h"],
-        "namespace": ["default"],
-        "task_queue": ["q"],
-        "workflows": ["A", "B"],
-        "activities": ["c"],
-    }
+def sleeper(tmp_path: Path) -> WorkerDriver:
+    """A driver whose 'worker' is a plain process that lives until it is killed."""
+    log = tmp_path / "worker.log"
+    log.write_text("2026-11-25T14:00:00.000+00:00 INFO temporalio.workflow: stage signal\n")
+    driver = WorkerDriver(WorkerSpec("h:1", "ns", "q", "me@h", log))
+    driver.process = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    return driver
+
+
+def test_work_that_needs_the_worker_is_cut_short_when_it_dies_unplanned(tmp_path: Path) -> None:
+    driver = sleeper(tmp_path)
+    started = time.monotonic()
+
+    async def kill_soon() -> None:
+        await asyncio.sleep(0.2)
+        os.kill(driver.pid or 0, signal.SIGKILL)  # not the driver: as an OOM killer would
+
+    async def main() -> None:
+        killer = asyncio.ensure_future(kill_soon())
+        await driver.while_alive(asyncio.sleep(30))
+        await killer
+
+    with pytest.raises(
+        WorkerExited, match="(?s)was killed by signal 9; its last lines in .*stage signal"
+    ):
+        asyncio.run(main())
+    assert time.monotonic() - started < 5
+    assert driver.died()
+    with pytest.raises(WorkerExited):  # and any later work fails at once
+        asyncio.run(driver.while_alive(asyncio.sleep(30)))
+
+
+def test_a_planned_stop_does_not_cut_the_work_short(tmp_path: Path) -> None:
+    driver = sleeper(tmp_path)
+
+    async def main() -> str:
+        async def stop_soon() -> None:
+            await asyncio.sleep(0.1)
+            driver.kill()  # the suite's own, planned kill
+
+        async def work() -> str:
+            await asyncio.sleep(0.5)
+            return "done"
+
+        stopper = asyncio.ensure_future(stop_soon())
+        done = await driver.while_alive(work())
+        await stopper
+        return done
+
+    assert asyncio.run(main()) == "done"
+    assert not driver.died()
+    assert asyncio.run(driver.while_alive(asyncio.sleep(0, "after"))) == "after"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,25 @@ def test_the_script_prints_the_run_as_json(
 def test_the_script_explains_an_unreachable_server(capsys: pytest.CaptureFixture[str]) -> None:
     assert execute.main(["--address", "127.0.0.1:1", "--timer", "1"]) == 2
     assert "cannot reach Temporal at 127.0.0.1:1" in capsys.readouterr().err
-    assert execute.main(["--timer", "-1"]) == 2
-    assert "--timer -1 is negative" in capsys.readouterr().err
+    for bad in ("-1", "nan", "inf"):
+        assert execute.main(["--timer", bad]) == 2
+        err = capsys.readouterr().err
+        assert f"error: --timer {bad} is not a duration — give --timer as seconds" in err
+        assert "Traceback" not in err
+
+
+def test_the_script_says_at_once_that_no_worker_polls(
+    dev_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = time.monotonic()
+    argv = ["--address", address(dev_env), "--task-queue", "nobody-polls-here", "--timer", "5"]
+    assert execute.main(argv) == 2
+    assert time.monotonic() - started < 5
+    assert capsys.readouterr().err.splitlines() == [
+        "error: no worker is polling task queue nobody-polls-here (workflow tasks: never polled;"
+        " activity tasks: never polled) — start one with `temporal-acceptance worker "
+        "--task-queue nobody-polls-here`"
+    ]
 
 
 @dataclass

@@ -211,8 +211,40 @@ def test_outcomes_statuses_and_listings_are_judged() -> None:
     assert load_checks.api_problems(
         [("a", "COMPLETED"), ("b", "RUNNING")], ["a", "b"], "TestWorkflow"
     ) == ["Temporal lists 1 TestWorkflow runs not completed: b RUNNING"]
-    assert load_checks.app_row_problems(["a", "a"], ["a"]) == [
-        "application table: 1 workflows duplicated: a ×2"
+
+
+def test_each_activity_ran_once_per_attempt_and_a_duplicate_shows() -> None:
+    clean = full_history()
+    histories = {"a": clean, "b": clean}
+    ok = [("a", 1), ("b", 1)]
+    assert load_checks.activities_once_problems(histories, ok, ["a", "b"]) == []
+    # the same attempt executed twice: the append-only table shows it
+    assert load_checks.activities_once_problems(histories, [*ok, ("a", 1)], ["a", "b"]) == [
+        "a: test_database_operation attempt 1 ran 2 times (a duplicate execution)"
+    ]
+    # an execution Temporal never dispatched, and one that left no row
+    assert load_checks.activities_once_problems(histories, [("a", 1), ("a", 2)], ["a", "b"]) == [
+        "a: test_database_operation ran attempt(s) [2] after attempt 1 completed (executions "
+        "Temporal never dispatched)",
+        "b: the completed attempt 1 of test_database_operation left no row",
+    ]
+
+
+def test_a_retried_attempt_is_no_duplicate_but_a_second_completion_is() -> None:
+    b = HistoryBuilder()
+    b.started()
+    b.activity("test_activity_execution")
+    b.activity("test_database_operation", attempt=2)  # attempt 1 failed (not recorded)
+    retried = {"a": b.events}
+    assert load_checks.completed_attempt(b.events, "test_database_operation") == 2
+    assert load_checks.activities_once_problems(retried, [("a", 1), ("a", 2)], ["a"]) == []
+    b.activity("test_activity_execution")
+    assert load_checks.activities_once_problems({"a": b.events}, [("a", 2)], ["a"]) == [
+        "a: test_activity_execution completed 2 times in its history"
+    ]
+    assert load_checks.activities_once_problems({}, [], ["a"]) == ["a: no history was read"]
+    assert load_checks.execution_problems("a", [], None) == [
+        "a: its history shows no completed test_database_operation"
     ]
 
 

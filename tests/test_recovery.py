@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from fake_stack import RecordingStack
 
-from temporal_acceptance.checks import restart_noise
+from temporal_acceptance.checks import logscan, restart_noise
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.logs import LogLine
 from temporal_acceptance.fixtures import recovery
 from temporal_acceptance.fixtures.persistence import PersistenceFixture
-from temporal_acceptance.gates import persistence as persistence_gates
-from temporal_acceptance.stack.base import Service
+from temporal_acceptance.probes.logs import service_logs
+from temporal_acceptance.stack.base import START_ORDER, Service
 from temporal_acceptance.stack.disruption import DISRUPTIONS, DisruptionTiming
 
 T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -50,29 +50,48 @@ def stack_with(lines: dict[Service, list[LogLine]]) -> RecordingStack:
     return stack
 
 
-def test_each_allowlist_entry_gives_its_reason() -> None:
-    entries = {entry for entries in restart_noise.NOISE.values() for entry in entries}
+def scan_after(
+    stack: RecordingStack, disruptions: list[Any], since: datetime, until: datetime
+) -> logscan.ScanResult:
+    """The persistence gates' judgment of the window, with `disruptions` begun at T0."""
+    logs = service_logs(stack, START_ORDER, since, until)
+    disturbances = [logscan.Disturbance(d.name, T0) for d in disruptions]
+    return logscan.scan(logs, since, restart_noise.RESTART_NOISE, disturbances, required=())
+
+
+def test_each_allowlist_entry_is_narrowed_to_a_service_disruptions_and_a_window() -> None:
+    entries = restart_noise.RESTART_NOISE
     assert entries
-    assert all(len(entry.reason) > 20 for entry in entries)
-    assert restart_noise.allowlist_for(UI_RESTART) == ()
-    both = restart_noise.allowlist_for(PG_RESTART, TEMPORAL_RESTART)
-    assert len(both) == len(set(both))  # an entry both services allow is listed once
-    assert set(restart_noise.allowlist_for(DOWN_UP)) == set(both)
+    for entry in entries:
+        assert len(entry.reason) > 20, entry
+        assert entry.service in {"postgres", "temporal"}, entry
+        assert entry.during, entry
+        assert set(entry.during) <= {d.name for d in DISRUPTIONS.values()}, entry
+        assert 0 < entry.within <= 60, entry
+        assert "restart of ui" not in entry.during  # the UI's restart excuses nothing
+    assert restart_noise.kinds(Service.UI) == ("restart of ui", "down + up of the stack")
 
 
-def test_noise_of_a_recent_restart_is_allowed_in_a_later_window() -> None:
+def test_noise_is_allowed_only_within_its_window_after_its_disruption() -> None:
     """A Temporal restart's late noise (a partition loaded seconds later) shows in the next
-    scenario's window; it is allowed only while that restart is recent."""
+    scenario's window; it is allowed there only while within the entry's window."""
     fixture = PersistenceFixture(out=io.StringIO())
     fixture.record(TEMPORAL_RESTART, DisruptionTiming("restart of temporal", T0, None, 1.8))
-    later = T0 + timedelta(seconds=10)
-    fixture.record(PG_RESTART, DisruptionTiming("restart of postgres", later, None, 0.3))
-    assert fixture.noisy_since(later) == [TEMPORAL_RESTART, PG_RESTART]
-    assert fixture.noisy_since(T0 + timedelta(seconds=40)) == [PG_RESTART]
-    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING, 11)]})
-    window = (later, later + timedelta(seconds=5))
-    assert persistence_gates.scan_window(stack, fixture.noisy_since(later), *window).errors == []
-    assert len(persistence_gates.scan_window(stack, [PG_RESTART], *window).errors) == 1
+    assert fixture.disturbances == [logscan.Disturbance("restart of temporal", T0)]
+    within = restart_noise.TEMPORAL_STARTING.within
+    inside = line(Service.TEMPORAL, TEMPORAL_STARTING, within - 1)
+    outside = line(Service.TEMPORAL, TEMPORAL_STARTING, within + 1)
+    result = logscan.scan(
+        {"temporal": [inside, outside]}, T0, restart_noise.RESTART_NOISE, fixture.disturbances
+    )
+    assert [e.text for e in result.errors] == [TEMPORAL_STARTING]
+    assert result.errors[0].ts == outside.ts
+    assert "after the restart of temporal, allowed 30 s" in result.summary()
+    before = line(Service.TEMPORAL, TEMPORAL_STARTING, -5)  # before the disruption began
+    early = logscan.scan(
+        {"temporal": [before]}, T0, restart_noise.RESTART_NOISE, fixture.disturbances
+    )
+    assert len(early.errors) == 1
 
 
 def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connections() -> None:
@@ -81,7 +100,7 @@ def test_a_postgres_restart_allows_its_own_noise_and_temporal_losing_its_connect
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_NO_DB),
                            line(Service.TEMPORAL, TEMPORAL_STARTING)],
     })  # fmt: skip
-    result = persistence_gates.scan_window(stack, [PG_RESTART], T0, T0 + timedelta(seconds=5))
+    result = scan_after(stack, [PG_RESTART], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [TEMPORAL_STARTING]  # not expected on this restart
     assert len(result.allowed) == 2
 
@@ -97,9 +116,22 @@ COMPOSE_DNS = (
 def test_compose_dns_missing_the_stopped_postgres_is_noise_only_of_a_postgres_disruption() -> None:
     stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, COMPOSE_DNS)]})
     window = (T0, T0 + timedelta(seconds=5))
-    assert persistence_gates.scan_window(stack, [PG_RESTART], *window).errors == []
-    ui_only = persistence_gates.scan_window(stack, [UI_RESTART], *window)
+    assert scan_after(stack, [PG_RESTART], *window).errors == []
+    ui_only = scan_after(stack, [UI_RESTART], *window)
     assert [e.text for e in ui_only.errors] == [COMPOSE_DNS]
+
+
+def test_a_restart_during_an_outage_allows_postgres_noise_too() -> None:
+    stack = stack_with({Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)]})
+    outage = DISRUPTIONS["the Temporal server is restarted while PostgreSQL is down"]
+    assert scan_after(stack, [outage], T0, T0 + timedelta(seconds=5)).errors == []
+
+
+def test_a_kill_does_not_excuse_what_only_a_graceful_stop_logs() -> None:
+    stack = stack_with({Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)]})
+    killed = DISRUPTIONS["PostgreSQL is killed and started again"]
+    result = scan_after(stack, [killed], T0, T0 + timedelta(seconds=5))
+    assert [e.text for e in result.errors] == [PG_SHUTDOWN]
 
 
 # Seen in a CI run: the readiness probe lists workflows while PostgreSQL restarts.
@@ -118,9 +150,9 @@ def test_only_the_visibility_layer_may_miss_the_namespace_and_only_while_postgre
     lines = [NAMESPACE_UNREADABLE, NAMESPACE_MISSING_ELSEWHERE]
     stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, text) for text in lines]})
     window = (T0, T0 + timedelta(seconds=5))
-    during_pg = persistence_gates.scan_window(stack, [PG_RESTART], *window)
+    during_pg = scan_after(stack, [PG_RESTART], *window)
     assert [e.text for e in during_pg.errors] == [NAMESPACE_MISSING_ELSEWHERE]
-    during_temporal = persistence_gates.scan_window(stack, [TEMPORAL_RESTART], *window)
+    during_temporal = scan_after(stack, [TEMPORAL_RESTART], *window)
     assert [e.text for e in during_temporal.errors] == lines
 
 
@@ -129,7 +161,7 @@ def test_a_temporal_restart_does_not_excuse_postgres_ending_sessions() -> None:
         Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)],
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING)],
     })  # fmt: skip
-    result = persistence_gates.scan_window(stack, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=5))
+    result = scan_after(stack, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [PG_SHUTDOWN]
 
 
@@ -139,11 +171,9 @@ def test_a_whole_stack_restart_allows_every_service_noise_but_not_real_errors() 
         Service.TEMPORAL: [line(Service.TEMPORAL, TEMPORAL_STARTING),
                            line(Service.TEMPORAL, TEMPORAL_BROKEN, 2)],
     })  # fmt: skip
-    result = persistence_gates.scan_window(stack, [DOWN_UP], T0, T0 + timedelta(seconds=5))
+    result = scan_after(stack, [DOWN_UP], T0, T0 + timedelta(seconds=5))
     assert [e.text for e in result.errors] == [TEMPORAL_BROKEN]
-    outside = persistence_gates.scan_window(
-        stack, [DOWN_UP], T0 + timedelta(seconds=3), T0 + timedelta(seconds=5)
-    )
+    outside = scan_after(stack, [DOWN_UP], T0 + timedelta(seconds=3), T0 + timedelta(seconds=5))
     assert outside.errors == []
     assert outside.scanned == {"postgres": 0, "temporal": 0, "ui": 0}
 
@@ -210,8 +240,16 @@ class FakeDriver:
     baseline: dict[str, Any] = field(default_factory=lambda: {"workflow": "old"})
     polled: list[dict[str, Any]] = field(default_factory=list)
 
+    planned: bool = False
+
     def running(self) -> bool:
         return self.alive
+
+    def died(self) -> bool:
+        return not self.alive and not self.planned
+
+    def exit_code(self) -> int | None:
+        return None if self.alive else -9
 
     async def wait_polling(self, client: Any, timeout: float) -> list[str]:
         self.polled.append(dict(self.baseline))
@@ -245,18 +283,23 @@ class FakeRun:
         return asyncio.run(coro)
 
 
-def test_the_cleanup_restores_the_stack_and_replaces_a_dead_worker() -> None:
+def test_the_cleanup_restores_the_stack_and_replaces_a_worker_the_scenario_stopped() -> None:
     out = io.StringIO()
     fixture, run = PersistenceFixture(out=out), FakeRun(RecordingStack())
-    worker = FakeWorkerFixture(FakeDriver(alive=False))
+    worker = FakeWorkerFixture(FakeDriver(alive=False, planned=True))
     fixture.cleanup(run, worker, FakeScenario(failed=True))  # type: ignore[arg-type]
     assert run.stack.calls == ["down", "up"]
-    assert [d.name for _, d in fixture.disruptions] == ["down + up of the stack"]
+    assert [d.kind for d in fixture.disturbances] == ["down + up of the stack"]
     assert worker.replaced == 1
     assert out.getvalue().splitlines() == [
         "persistence cleanup after 'a scenario': restored with down + up",
-        "persistence cleanup: started a new test worker (worker-1 had exited)",
+        "persistence cleanup: started a new test worker in place of worker-1, which this "
+        "scenario stopped",
     ]
+    dead = FakeWorkerFixture(FakeDriver(alive=False, planned=False))
+    fixture.cleanup(run, dead, FakeScenario(failed=False))  # type: ignore[arg-type]
+    assert dead.replaced == 0  # a worker that died unplanned is never silently replaced
+    assert "died outside a planned stop (-9); it is NOT replaced" in out.getvalue()
     quiet = PersistenceFixture(out=io.StringIO())
     quiet.cleanup(run, FakeWorkerFixture(None), FakeScenario(failed=False))  # type: ignore[arg-type]
     assert quiet.out.getvalue() == ""

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fake_stack import RecordingStack
 from test_role_disruptions import RoleStack
 
-from temporal_acceptance.checks.logscan import scan
-from temporal_acceptance.checks.restart_noise import MULTIROLE_NOISE, allowlist_for
+from temporal_acceptance.checks.logscan import Disturbance, scan
+from temporal_acceptance.checks.restart_noise import MULTIROLE_NOISE, RESTART_NOISE
 from temporal_acceptance.core.logs import LogLine
 from temporal_acceptance.fixtures.topology import TopologyFixture, skip_reason
 from temporal_acceptance.stack.disruption import DISRUPTIONS
@@ -61,8 +61,15 @@ def test_shard_handoff_is_allowed_only_on_a_multirole_temporal_disruption() -> N
                     'workflow","error":"RST_STREAM"}', "worker")  # fmt: skip
     other = _line('{"msg":"Persistent store operation failure","error":"data corrupted"}')
     lines = {"temporal": [handoff, owned, scanner, other]}
-    result = scan(lines, allowlist_for(crash, multirole=True))
+    since = NOW - timedelta(seconds=1)
+    after_crash = [Disturbance(crash.name, since)]
+    multirole = RESTART_NOISE + MULTIROLE_NOISE
+    result = scan(lines, since, multirole, after_crash, required=())
     assert result.errors == [other]
     assert len(result.allowed) == 3
-    assert len(scan(lines, allowlist_for(crash)).errors) == 4  # single: none of it allowed
-    assert not set(MULTIROLE_NOISE) & set(allowlist_for(postgres, multirole=True))
+    single = scan(lines, since, RESTART_NOISE, after_crash, required=())
+    assert len(single.errors) == 4  # single: none of it allowed
+    after_postgres = [Disturbance(postgres.name, since)]
+    assert len(scan(lines, since, multirole, after_postgres, required=()).errors) == 4
+    late = [Disturbance(crash.name, since - timedelta(seconds=60))]
+    assert len(scan(lines, since, multirole, late, required=()).errors) == 4  # out of window

@@ -12,12 +12,16 @@ from datetime import timedelta
 import pytest
 from conftest import LoopRunner
 from temporalio import activity
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from temporal_acceptance.checks import execution, history
+from temporal_acceptance.checks.registration import registration_problems
+from temporal_acceptance.clients.temporal import poller_identities
+from temporal_acceptance.probes.histories import child_histories, histories
 from temporal_acceptance.workload import activities
 from temporal_acceptance.workload import worker as worker_module
 from temporal_acceptance.workload.execute import ExecutionOptions, run_test_workflow
@@ -190,3 +194,34 @@ def test_the_worker_module_registers_and_serves(
     # No TACC_APP_DSN here: the real database activity refuses to run, naming the fix.
     assert "TACC_APP_DSN is not set" in failure
     assert "workflows=TestWorkflow,ChildTestWorkflow" in worker_module.ready_line(config)
+
+
+def test_registration_is_read_from_the_server_and_the_childs_history(
+    run: LoopRunner, dev_env: WorkflowEnvironment
+) -> None:
+    wanted = [
+        ("workflow", "TestWorkflow"),
+        ("workflow", "ChildTestWorkflow"),
+        ("activity", ACTIVITY_EXECUTION),
+        ("activity", DATABASE_OPERATION),
+    ]
+
+    async def scenario() -> tuple[list[str], list[list[HistoryEvent]], dict[str, int]]:
+        async with running_worker(dev_env.client) as queue:
+            options = ExecutionOptions(task_queue=queue, timer_seconds=TIMER)
+            record = await run_test_workflow(dev_env.client, options)
+            polling = [
+                kind
+                for kind in ("workflow", "activity")
+                if IDENTITY in await poller_identities(dev_env.client, "default", queue, kind)
+            ]
+            children = await child_histories(dev_env.client, record.events)
+            by_id = await histories(dev_env.client, [(record.workflow_id, record.run_id)])
+            return polling, [record.events, *children], {k: len(v) for k, v in by_id.items()}
+
+    polling, runs, lengths = run(scenario())
+    assert polling == ["workflow", "activity"]
+    assert len(runs) == 2  # the parent's history and its child's
+    assert registration_problems(wanted, IDENTITY, polling, runs) == []
+    assert registration_problems(wanted, "another-worker", polling, runs) != []
+    assert list(lengths.values()) == [len(runs[0])]

@@ -261,15 +261,24 @@ def timer_spans(events: Sequence[HistoryEvent]) -> list[TimerSpan]:
     return spans
 
 
-def timer_problems(events: Sequence[HistoryEvent], duration: timedelta) -> list[str]:
-    """A timer of `duration` started and fired, no sooner than `duration` after its start."""
+def timer_problems(
+    events: Sequence[HistoryEvent], duration: timedelta, late: timedelta | None = None
+) -> list[str]:
+    """A timer of `duration` started and fired, no sooner than `duration` after its start
+    and (with `late`) no more than `late` after that, in the server's own event times."""
     spans = [s for s in timer_spans(events) if s.timeout == duration]
     if not spans:
         seen = [str(s.timeout) for s in timer_spans(events)]
         return [f"no timer of {duration} started and fired (fired timers: {seen or 'none'})"]
-    return [
-        f"the {duration} timer fired after only {span.elapsed} "
-        f"(started {span.started.isoformat()}, fired {span.fired.isoformat()})"
-        for span in spans
-        if span.elapsed < duration
-    ]
+    problems = []
+    for span in spans:
+        when = f"(started {span.started.isoformat()}, fired {span.fired.isoformat()})"
+        if span.elapsed < duration:
+            problems.append(f"the {duration} timer fired after only {span.elapsed} {when}")
+        elif late is not None and span.elapsed - duration > late:
+            lateness = (span.elapsed - duration).total_seconds()
+            problems.append(
+                f"the {duration} timer fired {lateness:.3f} s late, more than the "
+                f"{late.total_seconds():g} s allowed {when}"
+            )
+    return problems

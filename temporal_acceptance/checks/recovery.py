@@ -13,6 +13,11 @@ from temporal_acceptance.workload.events import event_time
 
 def healthy_problems(timing: DisruptionTiming, within: float) -> list[str]:
     """Every service was healthy again no later than the feature's limit."""
+    if timing.still_unhealthy:
+        return [
+            f"after the {timing.disruption}, the stack was not healthy again after "
+            f"{timing.healthy_seconds:.0f} s (the limit is {within:g} s): {timing.still_unhealthy}"
+        ]
     if timing.healthy_seconds <= within:
         return []
     return [

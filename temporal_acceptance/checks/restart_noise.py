@@ -1,21 +1,48 @@
-"""Noise a clean restart of each service is expected to log, each entry with the reason it
-is harmless: the allowlists of the persistence gates' log scan (anything else fails)."""
+"""Noise a clean disruption of each service is expected to log: the allowlist of the
+persistence gates' log scan (checks/logscan.py judges it; anything else fails).
+
+Every entry is narrowed three ways — the service whose log shows it, the disruption kinds
+that cause it, and a window from the start of such a disruption — and says beside it why it
+is harmless then. The windows come from measurement (docs/PERSISTENCE.md: the latest such
+line seen after its disruption, native and compose, with room to spare); a line outside its
+window, or after another kind of disruption, fails the gate.
+"""
 
 from __future__ import annotations
 
 import re
 
 from temporal_acceptance.checks.logscan import AllowedError
-from temporal_acceptance.stack.base import START_ORDER, Service
-from temporal_acceptance.stack.disruption import Action, Disruption
+from temporal_acceptance.stack.base import Service
+from temporal_acceptance.stack.disruption import DISRUPTIONS, Action, Disruption
 
 
-def _allow(service: Service, pattern: str, reason: str) -> AllowedError:
-    return AllowedError(service.value, re.compile(pattern), reason)
+def kinds(*services: Service, actions: tuple[Action, ...] = tuple(Action)) -> tuple[str, ...]:
+    """The disruptions that take one of `services` down with one of `actions` (a down + up
+    takes every service down; a restart during a PostgreSQL outage restarts PostgreSQL as
+    well as the service)."""
+    return tuple(d.name for d in DISRUPTIONS.values() if _takes_down(d, services, actions))
 
 
-# Temporal's SQL pool loses its connections while PostgreSQL restarts, and on Temporal's own
-# shutdown the pool closes before the last task-queue writes are cut off. The server retries
+def _takes_down(d: Disruption, services: tuple[Service, ...], actions: tuple[Action, ...]) -> bool:
+    if d.action is Action.RESTART_IN_OUTAGE:
+        down = {Service.POSTGRES, d.service}
+        return bool({Action.RESTART, Action.RESTART_IN_OUTAGE} & set(actions)) and bool(
+            down & set(services)
+        )
+    return d.action in actions and (d.service is None or d.service in services)
+
+
+def _allow(
+    service: Service, pattern: str, during: tuple[str, ...], within: float, reason: str
+) -> AllowedError:
+    return AllowedError(service.value, re.compile(pattern), reason, during, within)
+
+
+GRACEFUL = (Action.RESTART, Action.DOWN_UP)
+
+# Temporal's SQL pool loses its connections while PostgreSQL is away, and on Temporal's own
+# stop the pool closes before the last task-queue writes are cut off. The server retries
 # each such operation; the history/row gates of the same scenario prove nothing was lost.
 TEMPORAL_DATABASE_AWAY = _allow(
     Service.TEMPORAL,
@@ -24,33 +51,41 @@ TEMPORAL_DATABASE_AWAY = _allow(
     r"|transaction has already been committed or rolled back"
     # compose: Docker's embedded DNS has no address for a stopped container's name
     r"|dial tcp: lookup postgresql on [0-9.]+:53: no such host",
+    kinds(Service.POSTGRES, Service.TEMPORAL),
+    30.0,
     "Temporal's database connections drop while PostgreSQL (or Temporal itself) restarts",
 )
-
 
 # Requests that arrive while the server starts (worker polls, the suite's own calls) are
 # refused until the frontend is ready and each history shard is owned again.
 TEMPORAL_STARTING = _allow(
     Service.TEMPORAL,
     r"Frontend is not healthy yet|shard status unknown",
+    kinds(Service.TEMPORAL),
+    30.0,
     "requests refused while the frontend starts and history shards are acquired",
 )
 
-
-# While the roles leave and rejoin the membership ring, matching cannot yet resolve who
-# owns a task-queue partition or the Nexus endpoints table.
+# While the roles leave and rejoin the membership ring, matching cannot yet resolve who owns
+# a task-queue partition or the Nexus endpoints table. A restarted Temporal keeps its
+# predecessor's membership entries for up to 20 s (its healthy-host heartbeat cutoff) and
+# loads partitions lazily, so the line can come that much after the restart has finished.
 TEMPORAL_MEMBERSHIP = _allow(
     Service.TEMPORAL,
     r"Not enough hosts to serve the request",
-    "the membership ring is incomplete while the server stops and starts",
+    kinds(Service.TEMPORAL),
+    45.0,
+    "the membership ring is incomplete while the server stops, starts and settles",
 )
-
 
 # A graceful stop cancels the operations still in progress.
 TEMPORAL_SHUTDOWN = _allow(
-    Service.TEMPORAL, r"context canceled", "operations cut short by the graceful stop"
+    Service.TEMPORAL,
+    r"context canceled",
+    kinds(Service.TEMPORAL, actions=GRACEFUL),
+    20.0,
+    "operations cut short by the graceful stop",
 )
-
 
 # While PostgreSQL is away the namespace registry cannot read the namespace, and a visibility
 # request in that window (a client listing workflows — the stack's own readiness probe does)
@@ -59,43 +94,48 @@ TEMPORAL_SHUTDOWN = _allow(
 TEMPORAL_NAMESPACE_UNREADABLE = _allow(
     Service.TEMPORAL,
     r'"error":"Namespace [^"]+ is not found\."[^\n]*visibility/visiblity_manager_metrics\.go',
+    kinds(Service.POSTGRES),
+    30.0,
     "a visibility request cannot resolve the namespace while PostgreSQL is away",
 )
-
 
 # PostgreSQL's fast shutdown (what a restart uses) ends every client session.
 POSTGRES_FAST_SHUTDOWN = _allow(
     Service.POSTGRES,
     r"terminating connection due to administrator command",
+    kinds(Service.POSTGRES, actions=GRACEFUL),
+    20.0,
     "the fast shutdown of a restart ends Temporal's pooled sessions",
 )
-
 
 # Clients reconnecting (Temporal, the stack's readiness probe) before start-up has finished.
 POSTGRES_STARTING = _allow(
     Service.POSTGRES,
     r"the database system is (?:starting up|not yet accepting connections|shutting down)",
+    kinds(Service.POSTGRES),
+    30.0,
     "connection attempts while PostgreSQL starts or stops",
 )
-
 
 # The stack registers the default namespace on every Temporal start; when it exists the
 # insert is rejected and the server answers ALREADY_EXISTS, which the stack expects.
 NAMESPACE_REGISTERED_AGAIN = _allow(
     Service.POSTGRES,
     r'duplicate key value violates unique constraint "namespaces_pkey"',
+    kinds(Service.TEMPORAL),
+    30.0,
     "the default namespace is registered again on each Temporal start",
 )
-
 
 # The compose target's schema job runs on every `up` and creates its databases
 # idempotently: PostgreSQL reports the ones that exist, and the job carries on.
 DATABASES_CREATED_AGAIN = _allow(
     Service.POSTGRES,
     r'database "(?:temporal|temporal_visibility|acceptance_app)" already exists',
+    kinds(Service.TEMPORAL),
+    30.0,
     "the schema job of an `up` creates the databases idempotently (compose target)",
 )
-
 
 # -- topology=multirole: shards move between history hosts when one stops, starts or dies ----
 
@@ -110,9 +150,10 @@ SHARD_HANDOFF = _allow(
     r"Failed to update shard\. Previous range ID|Couldn't acquire shard|Error acquiring shard"
     r"|Shard is owned by:\S+ but not by|\bshard closed\b|invalid state transition request"
     r"|Failed to lock shard with ID: \d+\. Error: context canceled",
+    kinds(Service.TEMPORAL),
+    45.0,
     "shards move between history hosts while one stops, starts or dies (range-id fencing)",
 )
-
 
 # Role processes that stop cut off their own work in progress: matching's task queues shut
 # down, the worker role's system workers cannot deregister or start their scanner workflows
@@ -123,49 +164,23 @@ ROLE_RESTART = _allow(
     r"task queue shutting down|Failed to lock task queue\. Error: context canceled"
     r"|Couldn't cleanup task worker|ringpop is not bootstrapped"
     r'|"msg":"error starting workflow"[^\n]*"wf-type":"temporal-sys-',
+    kinds(Service.TEMPORAL),
+    45.0,
     "role processes stopping or starting cut off their own work, which is retried",
 )
 
-MULTIROLE_NOISE = (SHARD_HANDOFF, ROLE_RESTART)
+# Allowed on the multirole topology only (one process per role, two history hosts).
+MULTIROLE_NOISE: tuple[AllowedError, ...] = (SHARD_HANDOFF, ROLE_RESTART)
 
-
-# What may be logged while each service restarts. Anything else at error level fails.
-NOISE: dict[Service, tuple[AllowedError, ...]] = {
-    Service.POSTGRES: (
-        POSTGRES_FAST_SHUTDOWN,
-        POSTGRES_STARTING,
-        TEMPORAL_DATABASE_AWAY,
-        TEMPORAL_NAMESPACE_UNREADABLE,
-    ),
-    Service.TEMPORAL: (
-        TEMPORAL_STARTING,
-        TEMPORAL_MEMBERSHIP,
-        TEMPORAL_SHUTDOWN,
-        TEMPORAL_DATABASE_AWAY,
-        NAMESPACE_REGISTERED_AGAIN,
-        DATABASES_CREATED_AGAIN,
-    ),
-    Service.UI: (),
-}
-
-
-# A restart's noise can surface after the restart itself: a restarted Temporal keeps its
-# predecessor's membership entries for up to 20 s (its healthy-host heartbeat cutoff), and
-# matching loads task-queue partitions lazily, logging "Not enough hosts" when one is loaded
-# before the ring has settled. So a scan also allows the noise of disruptions this recent.
-LATE_NOISE_SECONDS = 30.0
-
-
-def allowlist_for(*disruptions: Disruption, multirole: bool = False) -> tuple[AllowedError, ...]:
-    """The noise the disrupted service(s) may make; every service's for a down + up; with
-    `multirole`, also the shard handoff and role restarts of a Temporal disruption."""
-    entries: list[AllowedError] = []
-    for disruption in disruptions:
-        services = (disruption.service,) if disruption.service else START_ORDER
-        if disruption.action is Action.RESTART_IN_OUTAGE:  # PostgreSQL went down too
-            services = (*services, Service.POSTGRES)
-        noise = [e for service in services for e in NOISE[service]]
-        if multirole and Service.TEMPORAL in services:
-            noise += MULTIROLE_NOISE
-        entries += [e for e in noise if e not in entries]
-    return tuple(entries)
+# What the persistence gates' log scan allows; anything else at error level fails.
+RESTART_NOISE: tuple[AllowedError, ...] = (
+    TEMPORAL_DATABASE_AWAY,
+    TEMPORAL_STARTING,
+    TEMPORAL_MEMBERSHIP,
+    TEMPORAL_SHUTDOWN,
+    TEMPORAL_NAMESPACE_UNREADABLE,
+    POSTGRES_FAST_SHUTDOWN,
+    POSTGRES_STARTING,
+    NAMESPACE_REGISTERED_AGAIN,
+    DATABASES_CREATED_AGAIN,
+)

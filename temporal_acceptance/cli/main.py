@@ -10,14 +10,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from temporal_acceptance.cli import workload as workload_commands
 from temporal_acceptance.cli.bench import run_bench
 from temporal_acceptance.cli.images import build_local_images
 from temporal_acceptance.cli.matrix import add_parser as add_matrix_parser
 from temporal_acceptance.cli.matrix import run_matrix
+from temporal_acceptance.cli.mutation import add_parser as add_mutation_parser
+from temporal_acceptance.cli.mutation import run_mutation
 from temporal_acceptance.compat import observations as compat_observations
-from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_error
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.reporting import report as reporting
 from temporal_acceptance.reporting.compatibility_doc import render
@@ -44,8 +47,16 @@ def _settings_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cache-dir", help="where built binaries are cached")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what is wrong, where the help is), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} — see `{self.prog} --help`", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = OneLineParser(
         prog="temporal-acceptance",
         description="Provision and inspect the Temporal + PostgreSQL stack the suite tests.",
     )
@@ -102,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     # ---- compatibility (Phase 6)
     _compat_parser(commands)
     add_matrix_parser(commands)
+    add_mutation_parser(commands)
     return parser
 
 
@@ -246,10 +258,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         )
         return run_compat(report) or status
     settings = settings_from(args, env)
+    if args.command == "mutation":
+        return run_mutation(args, settings)
     if args.command in ("up", "deploy"):
         return run_up(args, settings)
     if args.command == "bench":
-        print(run_bench(settings, max(1, args.rounds), say=print))
+        if args.rounds < 1:
+            raise UserError(f"--rounds {args.rounds} is not a count", "give --rounds 1 or more")
+        print(run_bench(settings, args.rounds, say=print))
         return 0
     if args.command in workload_commands.NAMES:
         return workload_commands.run(args, settings)
@@ -298,11 +314,6 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     args = parser.parse_args(argv)
     try:
         return run(args, env)
-    except UserError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc.line()}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -310,6 +321,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         # Output piped into `head` and closed early: not an error worth a traceback.
         sys.stderr.close()
         return 0
+    except (UserError, WaitTimeout, OSError) as exc:
+        # A wait that ran out and an OS error are one line too, exit 2 (bad numbers are
+        # refused where they are read, as UserErrors).
+        error = as_user_error(exc)
+        if args.debug or error is None:
+            raise
+        print(f"error: {error.line()}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":

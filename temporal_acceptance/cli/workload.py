@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from temporal_acceptance.clients.endpoints import APP_DATABASE
+from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_error
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.stack.factory import make_stack
 from temporal_acceptance.workload import execute
@@ -46,7 +47,17 @@ def worker_argv(settings: Settings, task_queue: str, identity: str) -> list[str]
 
 def run(args: argparse.Namespace, settings: Settings) -> NoReturn:
     if args.command == "execute":
-        exit_now(execute.run_cli(args, settings))
+        # Leave through exit_now on every path, errors too: the SDK's threads can abort an
+        # interpreter that finalizes (workload/exit.py).
+        try:
+            code = execute.run_cli(args, settings)
+        except (UserError, WaitTimeout, OSError) as exc:
+            error = as_user_error(exc)
+            if error is None or args.debug:
+                raise
+            print(f"error: {error.line()}", file=sys.stderr)
+            code = error.exit_code
+        exit_now(code)
     # The worker replaces this process: signals reach it directly, and the application
     # database's connection string (with the password) travels in its environment only.
     conninfo = make_stack(settings).endpoints().conninfo(args.app_database)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from google.protobuf.duration_pb2 import Duration
@@ -114,20 +115,45 @@ async def list_namespaces(client: Client) -> list[str]:
     return [ns.namespace_info.name for ns in response.namespaces]
 
 
-async def poller_identities(
+@dataclass(frozen=True)
+class Poller:
+    """A worker Temporal lists as polling a task queue, and when it last polled (the
+    server's clock). Temporal keeps listing a worker for minutes after it is gone."""
+
+    identity: str
+    last_access: datetime | None
+
+
+def _queue_type(kind: str) -> TaskQueueType.ValueType:
+    if kind == "activity":
+        return TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY
+    return TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+
+
+async def pollers(
     client: Client, namespace: str, task_queue: str, kind: str = "workflow"
-) -> list[str]:
-    """Identities of the workers polling `task_queue` for workflow or activity tasks."""
-    queue_type = (
-        TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY
-        if kind == "activity"
-        else TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
-    )
+) -> list[Poller]:
+    """The workers polling `task_queue` for workflow or activity tasks, as Temporal lists them."""
     response = await client.workflow_service.describe_task_queue(
         DescribeTaskQueueRequest(
             namespace=namespace,
             task_queue=TaskQueue(name=task_queue),
-            task_queue_type=queue_type,
+            task_queue_type=_queue_type(kind),
         )
     )
-    return [poller.identity for poller in response.pollers]
+    return [
+        Poller(
+            poller.identity,
+            poller.last_access_time.ToDatetime(tzinfo=UTC)
+            if poller.HasField("last_access_time")
+            else None,
+        )
+        for poller in response.pollers
+    ]
+
+
+async def poller_identities(
+    client: Client, namespace: str, task_queue: str, kind: str = "workflow"
+) -> list[str]:
+    """Identities of the workers polling `task_queue` for workflow or activity tasks."""
+    return [poller.identity for poller in await pollers(client, namespace, task_queue, kind)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -28,6 +29,21 @@ def ui_healthy(base_url: str) -> bool:
     """The UI server's own health endpoint answers {"status": "OK"}."""
     body = get_json(f"{base_url}/healthz")
     return isinstance(body, dict) and body.get("status") == "OK"
+
+
+def ui_namespace_listing(base_url: str) -> tuple[list[str], str]:
+    """The namespaces the UI lists, or why it could not list them ('' when it could): the
+    HTTP error with the reason the UI gave (its answer's message)."""
+    try:
+        return ui_namespaces(base_url), ""
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = str(json.loads(exc.read().decode()).get("message", ""))
+        except (ValueError, AttributeError, OSError):
+            detail = ""
+        return [], f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
+    except (OSError, ValueError) as exc:
+        return [], f"{type(exc).__name__}: {exc}"
 
 
 def ui_namespaces(base_url: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,6 +72,21 @@ def _normalise_level(word: str) -> str:
     )
 
 
+def _json_time(record: dict[str, object]) -> datetime | None:
+    """A JSON line's timestamp: Temporal (zap) writes "ts", the UI server's request log
+    (echo) "time" (with nanoseconds, which fromisoformat cuts to microseconds)."""
+    for key in ("ts", "time"):
+        value = record.get(key)
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(float(value), UTC)
+        if isinstance(value, str):
+            try:
+                return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            except ValueError:
+                return None
+    return None
+
+
 def parse_line(raw: str) -> tuple[datetime | None, str]:
     """(timestamp or None, level or '') for one raw log line of any known format."""
     stripped = raw.strip()
@@ -80,12 +95,7 @@ def parse_line(raw: str) -> tuple[datetime | None, str]:
             record = json.loads(stripped)
         except json.JSONDecodeError:
             record = None
-        if isinstance(record, dict) and "ts" in record:
-            ts_value = record["ts"]
-            if isinstance(ts_value, int | float):
-                ts = datetime.fromtimestamp(float(ts_value), UTC)
-            else:
-                ts = _aware(datetime.fromisoformat(str(ts_value).replace("Z", "+00:00")))
+        if isinstance(record, dict) and (ts := _json_time(record)) is not None:
             return ts, _normalise_level(str(record.get("level", "")))
     if match := _PG.match(raw):
         tz = match["tz"]
@@ -131,6 +141,20 @@ def window(
     ]
 
 
+def restamp_trailing(lines: list[LogLine], written: datetime) -> list[LogLine]:
+    """Lines at the end of a log without a timestamp of their own (a Go panic's trace after
+    the last structured line) were written after the last stamped line and no later than
+    the file's last modification: stamp them with that time, so the window they were
+    really written in claims them, not the window of the line before them."""
+    stamped = len(lines)
+    while stamped > 0 and parse_line(lines[stamped - 1].text)[0] is None:
+        stamped -= 1
+    if stamped == len(lines):
+        return lines
+    ts = max(_aware(written), lines[stamped - 1].ts) if stamped else _aware(written)
+    return lines[:stamped] + [replace(line, ts=ts) for line in lines[stamped:]]
+
+
 def read_log(
     path: Path,
     service: str,
@@ -141,7 +165,9 @@ def read_log(
     if not path.is_file():
         return []
     with path.open(errors="replace") as handle:
-        return window(parse_lines(handle, service, process), since, until)
+        lines = list(parse_lines(handle, service, process))
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return window(restamp_trailing(lines, written), since, until)
 
 
 def tail(path: Path, count: int = 15) -> str:

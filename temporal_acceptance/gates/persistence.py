@@ -15,13 +15,13 @@ from temporalio.service import RPCError
 
 from temporal_acceptance.checks import execution
 from temporal_acceptance.checks.inflight import completion_problems, retried_elsewhere_problems
-from temporal_acceptance.checks.logscan import ScanResult, scan
+from temporal_acceptance.checks.logscan import Disturbance, ScanResult
 from temporal_acceptance.checks.recovery import progress_problems, progress_seconds
-from temporal_acceptance.checks.restart_noise import allowlist_for
+from temporal_acceptance.checks.restart_noise import MULTIROLE_NOISE, RESTART_NOISE
 from temporal_acceptance.clients.endpoints import Endpoints
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.waiting import wait_until_async
-from temporal_acceptance.probes.logs import service_logs
+from temporal_acceptance.gates.logs import scan_logs
 from temporal_acceptance.probes.stored import (
     WITNESS_TIMER_SECONDS,
     StoredReading,
@@ -31,7 +31,7 @@ from temporal_acceptance.probes.stored import (
 )
 from temporal_acceptance.probes.workflow_rows import wait_visibility_closed
 from temporal_acceptance.stack.base import START_ORDER, Service, Stack
-from temporal_acceptance.stack.disruption import Disruption, DisruptionTiming
+from temporal_acceptance.stack.disruption import DisruptionTiming
 from temporal_acceptance.workload.execute import ExecutionOptions, run_test_workflow
 from temporal_acceptance.workload.inflight import InFlightPair
 from temporal_acceptance.workload.shared import new_workflow_id
@@ -170,11 +170,18 @@ async def retried_on(
     return retried_elsewhere_problems(record.events, old, new)
 
 
-def scan_window(
-    stack: Stack, disruptions: Sequence[Disruption], since: datetime, until: datetime
-) -> ScanResult:
-    """Error-level lines of every service in the window, minus the noise of `disruptions`
-    (the scenario's own and those of the last LATE_NOISE_SECONDS)."""
-    logs = service_logs(stack, START_ORDER, since, until)
+async def scan_window(
+    stack: Stack,
+    client: Client,
+    endpoints: Endpoints,
+    since: datetime,
+    disturbances: Sequence[Disturbance],
+) -> tuple[ScanResult, dict[str, str]]:
+    """Every service's lines since `since`: each must have logged, and nothing at error
+    level but the restart noise allowed after `disturbances` (each entry in its window; on
+    the multirole topology also the shard handoff and role restarts)."""
     multirole = len(stack.processes(Service.TEMPORAL)) > 1
-    return scan({**logs}, allowlist_for(*disruptions, multirole=multirole))
+    allowlist = RESTART_NOISE + (MULTIROLE_NOISE if multirole else ())
+    return await scan_logs(
+        stack, client, endpoints, START_ORDER, since, None, allowlist, disturbances
+    )

@@ -1,5 +1,5 @@
 """Where a batch of workflows shows up: Temporal's list API (once visibility caught up), the
-visibility table and the application table, read straight from PostgreSQL."""
+visibility table and the application's executions table, read straight from PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from temporal_acceptance.clients.endpoints import (
-    APP_DATABASE,
     TEMPORAL_DATABASE,
     VISIBILITY_DATABASE,
     Endpoints,
@@ -20,6 +19,7 @@ from temporal_acceptance.clients.postgres import QueryLog, connect, query
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.waiting import wait_until_async
 from temporal_acceptance.probes.workflow_rows import namespace_id
+from temporal_acceptance.workload.shared import DATABASE_OPERATION
 
 # Visibility is written asynchronously; after the last completion it catches up quickly.
 VISIBILITY_TIMEOUT = 15.0
@@ -57,9 +57,9 @@ VISIBILITY_SQL = (
 )
 
 
-APP_ROWS_SQL = (
-    "select workflow_id, count(*) as rows from workload_round_trips "
-    "where workflow_id like %s group by workflow_id order by workflow_id"
+EXECUTIONS_SQL = (
+    "select workflow_id, attempt from workload_executions "
+    "where workflow_id like %s and activity = %s order by workflow_id, attempt"
 )
 
 
@@ -75,11 +75,14 @@ def read_visibility_rows(endpoints: Endpoints, prefix: str, log: QueryLog) -> li
         return query(conn, VISIBILITY_SQL, (ns_id, _pattern(prefix)), log).rows
 
 
-def read_app_ids(endpoints: Endpoints, prefix: str, log: QueryLog) -> list[str]:
-    """The workflow id of each application row the batch wrote (one entry per row)."""
+def read_executions(
+    endpoints: Endpoints, database: str, prefix: str, log: QueryLog
+) -> list[tuple[str, int]]:
+    """(workflow id, attempt) of every execution of the database activity the batch ran,
+    one entry per row: the table is append-only, so a duplicate execution shows twice."""
     try:
-        with connect(endpoints, APP_DATABASE) as conn:
-            counted = query(conn, APP_ROWS_SQL, (_pattern(prefix),), log).rows
+        with connect(endpoints, database) as conn:
+            rows = query(conn, EXECUTIONS_SQL, (_pattern(prefix), DATABASE_OPERATION), log).rows
     except psycopg.errors.UndefinedTable:
         return []
-    return [str(wid) for wid, rows in counted for _ in range(int(rows))]
+    return [(str(wid), int(attempt)) for wid, attempt in rows]

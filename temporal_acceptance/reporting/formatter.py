@@ -32,9 +32,11 @@ from typing import Any
 import allure_commons
 from allure_behave.formatter import AllureFormatter
 from allure_behave.listener import AllureListener
+from allure_behave.utils import TEST_PLAN_SKIP_REASON, scenario_status, scenario_status_details
 from allure_commons import hookimpl
 from allure_commons.logger import AllureFileLogger
-from allure_commons.model2 import Label
+from allure_commons.model2 import Label, StatusDetails
+from allure_commons.utils import now as allure_clock_ms
 from attr import asdict
 
 from temporal_acceptance.core.evidence import clean
@@ -98,6 +100,12 @@ class RedactingFileLogger(AllureFileLogger):
         super().report_attached_data(body, file_name)  # type: ignore[no-untyped-call]
 
 
+def skip_message(scenario: Any) -> str:
+    """What the report and the console say about a scenario skipped during the run."""
+    reason = str(getattr(scenario, "skip_reason", "") or "").strip()
+    return f"skipped: {reason}" if reason else "skipped (no reason given)"
+
+
 def _rule_of(scenario: Any) -> str | None:
     """The title of the Rule a scenario (or an outline's example) sits in."""
     node = getattr(scenario, "parent", None)
@@ -109,7 +117,38 @@ def _rule_of(scenario: Any) -> str | None:
 
 
 class SprintListener(AllureListener):  # type: ignore[misc]
-    """Sets the sprint labels on each test result as it is created."""
+    """Sets the sprint labels on each test result as it is created; reports a scenario
+    skipped while the run ran (a target that cannot be disrupted, ...) with its reason, and
+    leaves out scenarios the run's tags or names excluded."""
+
+    current_scenario_uuid: Any
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self.hide_excluded = True
+
+    def stop_scenario(self, scenario: Any) -> None:
+        # allure-behave's own, but a skipped scenario's status details carry its reason
+        # (upstream takes them from the first step that did not pass: none for a skip).
+        selected = scenario.should_run_with_tags(
+            getattr(self.behave_config, "tag_expression", None)
+        ) and scenario.should_run_with_name_select(self.behave_config)
+        if not selected or scenario.skip_reason == TEST_PLAN_SKIP_REASON:
+            self.logger.drop_test(self.current_scenario_uuid)
+            self.current_scenario_uuid = None
+            return
+        self.flush_steps()
+        result = self.logger.get_test(self.current_scenario_uuid)
+        result.stop = allure_clock_ms()  # type: ignore[no-untyped-call]
+        result.status = scenario_status(scenario)
+        result.statusDetails = scenario_status_details(scenario)
+        if result.status == "skipped":
+            result.statusDetails = StatusDetails(message=skip_message(scenario))
+        self.logger.close_test(self.current_scenario_uuid)
+        self.current_step_uuid = None
+        self.group_context.append_test(self.current_scenario_uuid)
+        self.group_context.exit()
+        self.current_scenario_uuid = None
 
     def start_scenario(self, scenario: Any) -> None:
         super().start_scenario(scenario)

@@ -116,6 +116,10 @@ class Stack(abc.ABC):
     def kill(self, service: Service) -> None:
         """Kill a service abruptly (SIGKILL), as a crash would."""
 
+    def freeze(self, service: Service, seconds: float) -> None:
+        """Suspend a service for `seconds` (SIGSTOP, then SIGCONT): the late-timer mutant."""
+        raise self._unsupported(f"freezing {service.value}")
+
     def restart(self, service: Service) -> None:
         self.stop(service)
         self.start(service)

@@ -116,6 +116,9 @@ class DisruptionTiming:
     note: str = ""  # what happened on the way (e.g. the service exited during the outage)
     # The one process disrupted ("" = the whole service or stack), e.g. history-1.
     process: str = ""
+    # Not healthy again within HEALTHY_TIMEOUT: what the wait last saw ("" when it was).
+    # The scenario's checks then judge what the deployment kept (a timeout says less).
+    still_unhealthy: str = ""
 
     @property
     def restarted_temporal(self) -> bool:
@@ -132,6 +135,7 @@ class DisruptionTiming:
             "progress_seconds": _round(self.progress_seconds),
             "note": self.note,
             **({"process": self.process} if self.process else {}),
+            **({"still_unhealthy": self.still_unhealthy} if self.still_unhealthy else {}),
         }
 
     def render(self) -> str:
@@ -144,6 +148,8 @@ class DisruptionTiming:
         lines += [f"  {label:<40} {_seconds(value)}" for label, value in rows]
         if self.note:
             lines.append(f"  {self.note}")
+        if self.still_unhealthy:
+            lines.append(f"  NOT healthy again: {self.still_unhealthy}")
         return "\n".join(lines)
 
 
@@ -186,7 +192,10 @@ def wait_healthy(
 def perform(
     stack: Stack, disruption: Disruption, clock: Callable[[], float] = time.monotonic
 ) -> DisruptionTiming:
-    """Disrupt the stack, bring it back, wait until every service is healthy, and time it."""
+    """Disrupt the stack, bring it back, wait until every service is healthy, and time it.
+    A stack that is not healthy again in HEALTHY_TIMEOUT is timed too, with what the wait
+    last saw: the scenario's checks then say what was lost, its health check that it never
+    recovered."""
     if disruption.role:
         return _perform_on_process(stack, disruption, clock)
     started_at = datetime.now(UTC)
@@ -209,7 +218,12 @@ def perform(
         stack.start(service)
     else:
         stack.restart(service)
-    wait_healthy(stack)
+    try:
+        wait_healthy(stack)
+    except WaitTimeout as exc:
+        timing = DisruptionTiming(disruption.name, started_at, stopped, clock() - begin, note=note)
+        timing.still_unhealthy = (str(exc).splitlines() or ["no answer"])[0]
+        return timing
     return DisruptionTiming(disruption.name, started_at, stopped, clock() - begin, note=note)
 
 

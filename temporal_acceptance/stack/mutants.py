@@ -41,10 +41,14 @@ CATALOGUE: tuple[Mutant, ...] = (
         "PostgreSQL's data directory is wiped at every start (a disk that does not persist)",
         ("native",),
         "@phase4 and not @load",
-        r"Nothing stored changes when (PostgreSQL|the whole stack) is restarted",
+        # The first restart of PostgreSQL loses Temporal's namespace too: the test worker
+        # dies of it (NamespaceNotFound) and is never replaced, so the later scenarios,
+        # the whole stack's included, fail on the dead worker, not on what they compare.
+        r"Nothing stored changes when PostgreSQL is restarted",
         r"lost",
         in_check=True,
     ),
+    # ---- the security gates of issue 12, part A (seeded by stack/native/seeded.py)
     Mutant(
         "trust-auth",
         "PostgreSQL trusts every TCP login: any password, or none, is accepted",
@@ -150,6 +154,85 @@ CATALOGUE: tuple[Mutant, ...] = (
         "@phase3",
         r"A payload just under the limit completes; one over it is rejected cleanly",
         r"just under the configured limit",
+    ),
+    # ---- the gates of issue 12, part B (seeded by stack/native/defects.py unless noted)
+    Mutant(
+        "visibility-schema-behind",
+        "the visibility database's schema is one version behind the release (restored from "
+        "a backup taken before its last migration)",
+        ("native",),
+        "@phase2 and not @ui",
+        r"Both Temporal databases exist at the schema version this release expects",
+        r"temporal_visibility",
+        in_check=True,
+    ),
+    Mutant(
+        "visibility-drops-closed",
+        "the visibility store loses every workflow once it closes: closed workflows are "
+        "missing from visibility",
+        ("native",),
+        "@phase3 and not @ui",
+        r"The completed workflow's execution, history and visibility are in PostgreSQL",
+        r"visibility",
+        in_check=True,
+    ),
+    Mutant(
+        "history-deleted-on-restart",
+        "the history rows of completed workflows are deleted whenever Temporal starts (a "
+        "cleanup job gone wrong)",
+        ("native",),
+        "@phase4 and not @load",
+        r"Nothing stored changes when (the Temporal server|Temporal|the whole stack) is restarted",
+        r"history",
+        in_check=True,
+    ),
+    Mutant(
+        "table-missing",
+        "a table the release needs is missing from Temporal's database",
+        ("native",),
+        "@phase2 and not @ui",
+        r"The tables Temporal needs are present",
+        r"replication_tasks_dlq",
+        in_check=True,
+    ),
+    Mutant(
+        "worker-oom-killed",
+        "the test worker's process is killed (as by the OOM killer) while a workflow waits "
+        "for its signal, and nothing restarts it (seeded by the worker fixture)",
+        ("native",),
+        "@phase3 and not @ui",
+        r"The five stages complete in order",
+        r"killed by signal 9",
+        in_check=True,
+    ),
+    Mutant(
+        "late-timer",
+        "the Temporal server stalls for 10 s (frozen with SIGSTOP) whenever a user timer is "
+        "pending, so timers fire late",
+        ("native",),
+        "@phase3 and not @ui",
+        r"The five stages complete in order",
+        r"timer fired .* late",
+        in_check=True,
+    ),
+    Mutant(
+        "temporal-log-elsewhere",
+        "Temporal writes its log to a file of its own, not where the deployment's log is "
+        "read: its errors would go unseen",
+        ("native",),
+        "@phase3 and not @ui",
+        r"log no errors while the workflow runs",
+        r"no lines from temporal since .*: is its log being written\?",
+        in_check=True,
+    ),
+    Mutant(
+        "ui-wrong-frontend",
+        "the Temporal UI is pointed at the history service's port instead of the frontend's",
+        ("native",),
+        "@phase2 and not @ui",
+        r"The Temporal UI answers and lists the default namespace",
+        r"cannot list namespaces",
+        in_check=True,
     ),
 )
 MUTANTS = {mutant.name: mutant for mutant in CATALOGUE}

@@ -41,6 +41,20 @@ insert into workload_round_trips (workflow_id, run_id, payload, attempt) values 
 on conflict (workflow_id, run_id)
 do update set payload = excluded.payload, attempt = excluded.attempt, written_at = now()
 returning row_id"""
+# Every execution of the activity appends a row here, in the same transaction as its
+# write, and nothing is ever merged: an execution Temporal dispatched twice leaves two rows
+# (the round-trip table above keeps one row per run, the latest attempt's).
+CREATE_EXECUTIONS = """
+create table if not exists workload_executions (
+    execution_id bigserial primary key,
+    workflow_id  text not null,
+    run_id       text not null,
+    activity     text not null,
+    attempt      integer not null,
+    executed_at  timestamptz not null default now()
+)"""
+APPEND_EXECUTION = """
+insert into workload_executions (workflow_id, run_id, activity, attempt) values (%s, %s, %s, %s)"""
 READ_ROW = """
 select row_id, workflow_id, run_id, payload, written_at, current_database(), current_user
 from workload_round_trips where row_id = %s"""
@@ -107,11 +121,15 @@ async def round_trip(
         # Serialise the first creation: concurrent `create table if not exists` can collide.
         await conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (APP_TABLE,))
         await conn.execute(CREATE_TABLE)
+        await conn.execute(CREATE_EXECUTIONS)
     async with conn.transaction():
         cursor = await conn.execute(
             UPSERT_ROW, (request.workflow_id, request.run_id, request.payload, attempt)
         )
         written = await cursor.fetchone()
+        await conn.execute(
+            APPEND_EXECUTION, (request.workflow_id, request.run_id, DATABASE_OPERATION, attempt)
+        )
     if written is None:
         raise ApplicationError("the insert returned no row id", type="DatabaseRoundTrip")
     cursor = await conn.execute(READ_ROW, (written[0],))

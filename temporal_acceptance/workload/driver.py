@@ -7,15 +7,17 @@ the DSN goes through the environment; close() always leaves no process behind.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -28,7 +30,8 @@ from temporal_acceptance.core.logs import LogLine, read_log, tail
 from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.core.waiting import wait_until, wait_until_async
 from temporal_acceptance.workload.shared import APP_DSN_ENV
-from temporal_acceptance.workload.worker import READY
+
+T = TypeVar("T")
 
 TASK_TYPES = {
     "workflow": TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
@@ -59,6 +62,9 @@ class WorkerDriver:
         self.base_env = dict(os.environ if env is None else env)
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at: datetime | None = None
+        # Set when the suite itself stops or kills the worker: an exit it did not ask for
+        # (an OOM kill, a crash) is a failure of whatever needed the worker.
+        self.planned_exit = False
         # Temporal keeps listing a worker's pollers for minutes after it is gone. What it
         # listed for this identity just before the start is the baseline a new poll must
         # beat: compared in the server's own clock, so clock skew cannot fool it.
@@ -97,6 +103,7 @@ class WorkerDriver:
         self.baseline = await self.last_polls(client)
         self.spec.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.started_at = datetime.now(UTC)
+        self.planned_exit = False
         with self.spec.log_file.open("ab") as log:
             try:
                 self.process = subprocess.Popen(
@@ -124,6 +131,10 @@ class WorkerDriver:
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
+    def died(self) -> bool:
+        """The process has exited although the suite never stopped or killed it."""
+        return self.process is not None and not self.running() and not self.planned_exit
+
     def describe_state(self) -> str:
         if self.process is None:
             return "the test worker was never started"
@@ -145,6 +156,7 @@ class WorkerDriver:
         """SIGTERM (graceful: in-flight tasks finish); SIGKILL if it outlives `timeout`."""
         if not self.running():
             return self.exit_code()
+        self.planned_exit = True
         self._signal(signal.SIGTERM, group=False)
         if not self._wait_exit(timeout):
             self._signal(signal.SIGKILL, group=True)
@@ -154,6 +166,7 @@ class WorkerDriver:
     def kill(self) -> int | None:
         """SIGKILL the worker's process group, as a crash or an OOM kill would."""
         if self.running():
+            self.planned_exit = True
             self._signal(signal.SIGKILL, group=True)
             self._wait_exit(10.0)
         return self.exit_code()
@@ -182,6 +195,52 @@ class WorkerDriver:
         except WaitTimeout:
             return False
         return True
+
+    # -- liveness ------------------------------------------------------------------
+    async def exited(self) -> None:
+        """Return once the process has exited (a pidfd becomes readable: no polling)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            pidfd = os.pidfd_open(self.process.pid)
+        except ProcessLookupError:
+            return
+        loop = asyncio.get_running_loop()
+        gone: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not gone.done():
+                gone.set_result(None)
+
+        loop.add_reader(pidfd, readable)
+        try:
+            await gone
+        finally:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+            self.process.poll()  # reap it, so exit_code() tells how it ended
+
+    async def while_alive(self, work: Awaitable[T]) -> T:
+        """`work`'s result, unless the worker dies unplanned first: then the work is
+        cancelled and WorkerExited says how the worker ended and what it last logged."""
+        if self.died():
+            if asyncio.iscoroutine(work):
+                work.close()  # never started: nothing to wait for
+            raise WorkerExited(self.describe_state())
+        task = asyncio.ensure_future(work)
+        watch = asyncio.ensure_future(self.exited())
+        try:
+            await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+            if not task.done() and self.died():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                raise WorkerExited(self.describe_state())
+            return await task
+        finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
 
     # -- observation ---------------------------------------------------------------
     async def last_polls(self, client: Client) -> dict[str, datetime]:
@@ -233,20 +292,3 @@ class WorkerDriver:
         self, since: datetime | None = None, until: datetime | None = None
     ) -> list[LogLine]:
         return read_log(self.spec.log_file, "worker", since, until)
-
-    def registrations(self) -> dict[str, list[str]]:
-        """What the running worker said it registered (its 'worker started' line)."""
-        for line in reversed(self.log_lines(since=self.started_at)):
-            if READY in line.text and f"identity={self.spec.identity} " in line.text:
-                return parse_ready_line(line.text)
-        return {}
-
-
-def parse_ready_line(text: str) -> dict[str, list[str]]:
-    """`... worker started: identity=x task_queue=q workflows=A,B activities=c,d` → fields."""
-    fields: dict[str, list[str]] = {}
-    for token in text.split(f"{READY}:", 1)[-1].split():
-        key, sep, value = token.partition("=")
-        if sep:
-            fields[key] = [v for v in value.split(",") if v]
-    return fields

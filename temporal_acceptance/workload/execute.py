@@ -14,10 +14,11 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
@@ -25,8 +26,10 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
-from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.clients.temporal import Poller, pollers
+from temporal_acceptance.core.errors import UserError, WaitTimeout
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.waiting import wait_until_async
 from temporal_acceptance.workload.events import event_time, type_name
 from temporal_acceptance.workload.exit import exit_now
 from temporal_acceptance.workload.shared import (
@@ -45,6 +48,7 @@ E = EventType
 DURING_TIMER = "during_timer"
 WAITING_FOR_SIGNAL = "waiting_for_signal"
 AFTER_COMPLETION = "after_completion"
+POLL_KINDS = ("workflow", "activity")
 # The run may take this long beyond its timer before Temporal times it out.
 DEFAULT_EXECUTION_MARGIN = 60.0
 
@@ -200,9 +204,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def seconds_option(flag: str, value: float) -> float:
+    """A duration from the command line: a finite number of seconds, not negative."""
+    if not math.isfinite(value) or value < 0:
+        raise UserError(
+            f"{flag} {value:g} is not a duration", f"give {flag} as seconds, a number ≥ 0"
+        )
+    return value
+
+
 def options_from(args: argparse.Namespace) -> ExecutionOptions:
-    if args.timer < 0:
-        raise UserError(f"--timer {args.timer:g} is negative", "give the timer in seconds, ≥ 0")
+    seconds_option("--timer", args.timer)
+    seconds_option("--execution-timeout", args.execution_timeout)
     return ExecutionOptions(
         workflow_id=args.workflow_id,
         task_queue=args.task_queue,
@@ -226,7 +239,67 @@ async def execute(args: argparse.Namespace, settings: Settings) -> ExecutionReco
             f"cannot reach Temporal at {address}: {exc}",
             "start the stack (temporal-acceptance up) or pass --address host:port",
         ) from None
+    await require_worker(client, namespace, options.task_queue)
     return await run_test_workflow(client, options)
+
+
+# A live worker polls again at least once a minute (a long poll lasts up to a minute);
+# Temporal keeps listing a worker that is gone for five.
+POLLER_FRESH_SECONDS = 120.0
+# A worker started a moment before the script shows its first polls within this long.
+POLLER_WAIT_SECONDS = 1.5
+
+
+def no_worker_problem(task_queue: str, found: dict[str, list[Poller]], now: datetime) -> str | None:
+    """Why no worker can run the test workflow on `task_queue`, or None: workflow and
+    activity tasks each need a poller that polled recently."""
+    missing = []
+    for kind, listed in found.items():
+        fresh = [
+            p
+            for p in listed
+            if p.last_access is None
+            or (now - p.last_access).total_seconds() <= POLLER_FRESH_SECONDS
+        ]
+        if fresh:
+            continue
+        if listed:
+            newest = max(p.last_access for p in listed if p.last_access is not None)
+            ago = (now - newest).total_seconds()
+            missing.append(f"{kind} tasks: last polled {ago:.0f} s ago")
+        else:
+            missing.append(f"{kind} tasks: never polled")
+    if not missing:
+        return None
+    return f"no worker is polling task queue {task_queue} ({'; '.join(missing)})"
+
+
+async def require_worker(
+    client: Client, namespace: str, task_queue: str, timeout: float = POLLER_WAIT_SECONDS
+) -> None:
+    """Fail within seconds, before starting anything, if no worker would run the workflow
+    (a worker started a moment ago gets `timeout` to show its first polls)."""
+
+    async def problem() -> str | None:
+        found = {kind: await pollers(client, namespace, task_queue, kind) for kind in POLL_KINDS}
+        return no_worker_problem(task_queue, found, datetime.now(UTC))
+
+    try:
+        await wait_until_async(
+            problem,
+            what=f"a worker polling task queue {task_queue}",
+            timeout=timeout,
+            accept=lambda found: found is None,
+            describe=str,
+            errors=(),
+            max_delay=0.25,
+        )
+    except WaitTimeout:
+        flag = "" if task_queue == TASK_QUEUE else f" --task-queue {task_queue}"
+        raise UserError(
+            await problem() or f"no worker is polling task queue {task_queue}",
+            f"start one with `temporal-acceptance worker{flag}`",
+        ) from None
 
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:

@@ -26,6 +26,8 @@ QUERY_NAME = "get_status"
 APP_DSN_ENV = "TACC_APP_DSN"
 # The table the database activity writes to, in the application database.
 APP_TABLE = "workload_round_trips"
+# One row per execution of the database activity, never merged: a duplicate shows.
+EXECUTIONS_TABLE = "workload_executions"
 
 # Stages, in the order the workflow goes through them; `get_status` reports one of these.
 STAGE_STARTED = "started"

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,6 +201,21 @@ class ManagedProcess:
                 max_delay=0.05,
             )
         self._forget()
+
+    def freeze(self, seconds: float) -> None:
+        """Stop the service and its children (SIGSTOP) for `seconds`, then let them go on
+        (SIGCONT, always): a stalled host, for the late-timer mutant only."""
+        pid = self.pid()
+        if pid is None:
+            return
+        family = [pid, *descendants(pid)]
+        for member in family:
+            self._signal(member, signal.SIGSTOP)
+        try:
+            threading.Event().wait(seconds)
+        finally:
+            for member in family:
+                self._signal(member, signal.SIGCONT)
 
     def _signal(self, pid: int, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -24,15 +24,11 @@ from temporal_acceptance.core.topology import MULTIROLE, parse_topology
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus
 from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
-from temporal_acceptance.stack.mutants import parse_mutant
-from temporal_acceptance.stack.native import profile, seeded
+from temporal_acceptance.stack.native import mutant_switch, profile, seeded
 from temporal_acceptance.stack.native.access import Access
-from temporal_acceptance.stack.native.config_mutants import (
-    apply_config_mutant,
-)
+from temporal_acceptance.stack.native.defects import SeededDefect
 from temporal_acceptance.stack.native.layout import ADMIN_SECRET, APP_SECRET, Layout
 from temporal_acceptance.stack.native.mutant import (
-    EPHEMERAL_POSTGRES,
     EphemeralPostgresData,
     leave_mutant_data,
 )
@@ -43,9 +39,8 @@ from temporal_acceptance.stack.native.postgres import (
 )
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
 from temporal_acceptance.stack.native.role_processes import RoleProcesses
-from temporal_acceptance.stack.native.roles import ADMIN_ROLE, drop_mutant_database
+from temporal_acceptance.stack.native.roles import ADMIN_ROLE
 from temporal_acceptance.stack.native.server_config import (
-    HISTORY_SHARDS,
     SqlTls,
     TemporalPorts,
     datastores_from_config,
@@ -112,6 +107,7 @@ class NativeStack(RoleProcesses):
         self.seed_pending = False  # a mutant was switched on: the next up restarts
         self.postgres.options = PostgresOptions(timezone=settings.postgres_timezone)
         self.roles = self.temporal if isinstance(self.temporal, MultiroleTemporal) else None
+        self.defect = SeededDefect()
 
     role_health_dialable = True  # every role listens on loopback
 
@@ -122,35 +118,12 @@ class NativeStack(RoleProcesses):
         self.postgres.options = replace(self.postgres.options, tls=files, tls_required=required)
         self.temporal.tls = SqlTls(files.ca_cert, self.settings.host) if files else None
 
-    # -- mutants (prove the gates can fail; off unless asked for: stack/native/seeded.py) --
+    # -- mutants (prove the gates can fail; off unless asked for: mutant_switch.py) ----
     def enable_mutant(self, name: str) -> None:
-        mutant = parse_mutant(name, self.target)
-        if mutant.name in seeded.ISOLATED:
-            seeded.require_isolated_network(mutant.name, self.interfaces)
-        self.mutant, self.seed_pending = mutant.name, True
-        self.say(f"  MUTANT {mutant.name}: {mutant.summary}")
-        if mutant.name == EPHEMERAL_POSTGRES:
-            self.ephemeral_postgres = EphemeralPostgresData(self.layout.root)
-        seeded.seed(mutant.name, self.postgres, self.temporal)
-        apply_config_mutant(mutant.name, self.postgres, self.temporal)
+        mutant_switch.enable(self, name)
 
     def disable_mutant(self) -> None:
-        """Back to the real deployment: stop everything, remove what the mutant wrote,
-        bring the stack up again (roles, configuration and data as without it)."""
-        if not self.mutant:
-            return
-        self.down()
-        if self.ephemeral_postgres is not None:
-            self.ephemeral_postgres.remove()
-        self.ephemeral_postgres = None
-        seeded.unseed(self.layout.root, self.postgres, self.temporal)
-        self.postgres.options = PostgresOptions(timezone=self.settings.postgres_timezone)
-        self.temporal.history_shards, self.temporal.dynamic_extra = HISTORY_SHARDS, {}
-        mutant, self.mutant = self.mutant, ""
-        self.up()
-        if mutant == seeded.VISIBILITY_WRONG_DATABASE:  # Temporal is off it again
-            admin = self.access.login(ADMIN_ROLE)
-            drop_mutant_database(admin, seeded.WRONG_VISIBILITY_DATABASE)
+        mutant_switch.disable(self)
 
     # -- helpers -----------------------------------------------------------------
     def _process(self, service: Service) -> ManagedProcess | RoleGroup:
@@ -226,7 +199,11 @@ class NativeStack(RoleProcesses):
             if self.mutant == seeded.PASSWORD_IN_LOG:
                 login = self.access.login(self.settings.postgres_user)
                 seeded.write_leak(self.layout.logs_dir, login)
+            if self.defect.name:
+                self.defect.before_temporal_starts(self.endpoints(), password)
             self.temporal.start(password)
+            if self.defect.name:
+                mutant_switch.after_temporal_serves(self, password)
         else:
             self.ui.start()
         self.say(f"  {service.value} up ({format_elapsed(time.monotonic() - step_started)})")
@@ -277,6 +254,9 @@ class NativeStack(RoleProcesses):
 
     def kill(self, service: Service) -> None:
         self._process(service).kill()
+
+    def freeze(self, service: Service, seconds: float) -> None:
+        self._process(service).freeze(seconds)
 
     def down(self, purge: bool = False) -> None:
         started = time.monotonic()

@@ -64,12 +64,14 @@ class NativeTemporal:
         self.pg_user = pg_user
         self.namespace = namespace
         self.process = ManagedProcess("temporal", layout.pid("temporal"), layout.log("temporal"))
-        # What the server config asks for; mutants (stack/mutants.py) change these.
+        # What the server config asks for; mutants (stack/mutants.py, stack/native/seeded.py,
+        # stack/native/defects.py) change these.
         self.history_shards = HISTORY_SHARDS
         self.tls: SqlTls | None = None
         self.dynamic_extra: dict[str, Any] = {}
         self.visibility_database = VISIBILITY_DATABASE
         self.frontend_bind: str | None = None
+        self.configure: Callable[[dict[str, Any]], dict[str, Any]] = lambda config: config
 
     @property
     def address(self) -> str:
@@ -163,7 +165,7 @@ class NativeTemporal:
     def write_config(self, password: Secret) -> None:
         dynamic = {**DYNAMIC_CONFIG, **self.dynamic_extra}
         self.layout.dynamic_config.write_text(yaml.safe_dump(dynamic, sort_keys=True))
-        config = self.render(password)
+        config = self.configure(self.render(password))
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))
 
     def start(self, password: Secret, timeout: float = 90.0) -> None:

@@ -106,7 +106,7 @@ class RoleHost:
 
 class RoleGroup:
     """The five processes as one, for the stack's service-level questions: its pid (the
-    frontend's, else any live one), running (all of them), kill (all of them)."""
+    frontend's, else any live one), running (all of them), kill and freeze (all of them)."""
 
     def __init__(self, hosts: list[RoleHost]) -> None:
         self.hosts = hosts
@@ -122,6 +122,10 @@ class RoleGroup:
 
     def kill(self) -> None:
         _each(self.hosts, lambda host: host.process.kill())
+
+    def freeze(self, seconds: float) -> None:
+        """Every process stalled at once for `seconds` (the late-timer mutant)."""
+        _each(self.hosts, lambda host: host.process.freeze(seconds))
 
 
 def _each(hosts: list[RoleHost], action: Callable[[RoleHost], object]) -> None:
