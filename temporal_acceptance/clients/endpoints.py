@@ -1,11 +1,11 @@
-"""How to reach a deployment: the frontend, the UI and PostgreSQL (the password a Secret),
-and the databases Temporal and the test workload use."""
+"""How to reach a deployment: the frontend (and its TLS), the UI and PostgreSQL (the password
+a Secret), and the databases Temporal and the test workload use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from temporal_acceptance.core.secrets import Secret
 
@@ -15,6 +15,47 @@ APP_DATABASE = "acceptance_app"
 # The test worker's own PostgreSQL role: it owns the application database and nothing else
 # (never Temporal's role, never the admin).
 APP_ROLE = "acceptance_app"
+# Every statement of a session opened with this runs in a read-only transaction unless it
+# says otherwise: the external target's promise never to write to Temporal's databases.
+READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
+APPLICATION_NAME = "temporal-acceptance"
+
+
+@dataclass(frozen=True)
+class FrontendTls:
+    """TLS to the Temporal frontend: PEM files by path (the key never enters argv or logs,
+    only its path), and the name the server's certificate must carry."""
+
+    enabled: bool = False
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    server_name: str = ""
+
+    def argv(self) -> list[str]:
+        """The same TLS for a worker or execution script started as its own process."""
+        if not self.enabled:
+            return []
+        args = ["--tls"]
+        for flag, value in (
+            ("--tls-ca", self.ca_file),
+            ("--tls-cert", self.cert_file),
+            ("--tls-key", self.key_file),
+            ("--tls-server-name", self.server_name),
+        ):
+            if value:
+                args += [flag, value]
+        return args
+
+    def describe(self) -> str:
+        if not self.enabled:
+            return "plain (no TLS)"
+        parts = [f"CA {self.ca_file}" if self.ca_file else "system CAs"]
+        if self.cert_file:
+            parts.append(f"client certificate {self.cert_file}")
+        if self.server_name:
+            parts.append(f"server name {self.server_name}")
+        return "TLS, " + ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -25,6 +66,9 @@ class PostgresAddress:
     port: int
     user: str
     password: Secret
+    sslmode: str = ""
+    sslrootcert: str = ""
+    read_only: bool = False
 
     def conninfo(self, database: str, password: Secret | None = None, timeout: int = 5) -> str:
         """A libpq connection string (holds the password: never log it)."""
@@ -35,7 +79,10 @@ class PostgresAddress:
             password=(password or self.password).reveal(),
             dbname=database,
             connect_timeout=str(timeout),
-            application_name="temporal-acceptance",
+            application_name=APPLICATION_NAME,
+            sslmode=self.sslmode or None,
+            sslrootcert=self.sslrootcert or None,
+            options=READ_ONLY_OPTIONS if self.read_only else None,
         )
 
 
@@ -54,36 +101,79 @@ class Endpoints:
     # one, where the application database is reached as Temporal's role.
     app_user: str = APP_ROLE
     app_password: Secret | None = None
+    # -- what only some targets set (the external one): the defaults are the suite's own
+    frontend_tls: FrontendTls = field(default_factory=FrontendTls)
+    postgres_sslmode: str = ""
+    postgres_sslrootcert: str = ""
+    read_only: bool = False
+    temporal_database: str = TEMPORAL_DATABASE
+    visibility_database: str = VISIBILITY_DATABASE
+    # The application database the test workflow writes to, when it is given as a DSN of
+    # its own (the external target's TACC_APP_DSN; it holds its password).
+    app_dsn: Secret | None = None
+    app_database: str = APP_DATABASE
 
     @property
     def postgres(self) -> PostgresAddress:
         """Temporal's role: what the suite reads Temporal's databases as."""
         return PostgresAddress(
-            self.postgres_host, self.postgres_port, self.postgres_user, self.postgres_password
+            self.postgres_host,
+            self.postgres_port,
+            self.postgres_user,
+            self.postgres_password,
+            self.postgres_sslmode,
+            self.postgres_sslrootcert,
+            self.read_only,
         )
 
     @property
     def app(self) -> PostgresAddress | None:
         if self.app_password is None:
             return None
-        return PostgresAddress(
-            self.postgres_host, self.postgres_port, self.app_user, self.app_password
-        )
+        return replace(self.postgres, user=self.app_user, password=self.app_password)
 
     def address_for(self, database: str) -> PostgresAddress:
         """The role that owns `database`: the application role for the application
         database, Temporal's role for everything else."""
-        if database == APP_DATABASE and self.app is not None:
+        if database == self.app_database and self.app is not None:
             return self.app
         return self.postgres
 
-    def conninfo(self, database: str, password: Secret | None = None) -> str:
-        """A libpq connection string (holds the password: never log it)."""
-        return self.address_for(database).conninfo(database, password)
+    @property
+    def secrets(self) -> list[Secret]:
+        """Every password these endpoints hold (the application DSN's too)."""
+        found = [self.postgres_password]
+        found += [self.app_password] if self.app_password else []
+        if self.app_dsn is not None:
+            found.append(self.app_dsn)
+            dsn_password = conninfo_to_dict(self.app_dsn.reveal()).get("password")
+            found += [Secret(str(dsn_password))] if dsn_password else []
+        return found
+
+    def conninfo(self, database: str, password: Secret | None = None, timeout: int = 5) -> str:
+        """A libpq connection string for the suite's own reads (holds the password: never
+        log it). The application database goes through its own DSN when one was given."""
+        if self.app_dsn is not None and password is None and database == self.app_database:
+            options = {"options": READ_ONLY_OPTIONS} if self.read_only else {}
+            return make_conninfo(self.app_dsn.reveal(), **options)
+        return self.address_for(database).conninfo(database, password, timeout)
+
+    def worker_conninfo(self, database: str) -> str:
+        """The DSN the test worker writes through: read-write (the application's database,
+        never Temporal's), its database name switchable by `-D app_database=` to prove the
+        database gate fails."""
+        if self.app_dsn is None:
+            return replace(self.address_for(database), read_only=False).conninfo(database)
+        return make_conninfo(self.app_dsn.reveal(), dbname=database)
 
     def display_dsn(self, database: str) -> str:
         address = self.address_for(database)
         return f"postgresql://{address.user}:***@{address.host}:{address.port}/{database}"
+
+
+def dsn_database(dsn: Secret) -> str:
+    """The database a libpq DSN names (APP_DATABASE when it names none)."""
+    return str(conninfo_to_dict(dsn.reveal()).get("dbname") or APP_DATABASE)
 
 
 @dataclass(frozen=True)
@@ -100,6 +190,10 @@ class DataStore:
     # ("" when the configuration does not say).
     role: str = ""
     password: Secret | None = None
+    # How the suite connects to it (the external target: read-only, PostgreSQL's TLS).
+    sslmode: str = ""
+    sslrootcert: str = ""
+    read_only: bool = False
 
     def describe(self) -> str:
         role = f" ({self.role} store)" if self.role else ""
@@ -111,4 +205,12 @@ class DataStore:
         password for it)."""
         if self.password is None:
             return None
-        return PostgresAddress(self.host, self.port, self.user, self.password)
+        return PostgresAddress(
+            self.host,
+            self.port,
+            self.user,
+            self.password,
+            self.sslmode,
+            self.sslrootcert,
+            self.read_only,
+        )

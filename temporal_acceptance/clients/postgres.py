@@ -73,9 +73,9 @@ def connect(
     password: Secret | None = None,
     timeout: int = 5,
 ) -> Any:
-    """The suite's one way to open a PostgreSQL connection (autocommit; a context manager)."""
-    address = target.address_for(database) if isinstance(target, Endpoints) else target
-    return psycopg.connect(address.conninfo(database, password, timeout), autocommit=True)
+    """The suite's one way to open a PostgreSQL connection (autocommit; a context manager).
+    On the external target every session is read-only (Endpoints.read_only)."""
+    return psycopg.connect(target.conninfo(database, password, timeout), autocommit=True)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def try_connect(
         with connect(endpoints, database, password) as conn:
             version = conn.execute("show server_version").fetchone()
     except psycopg.Error as exc:
-        address = endpoints.address_for(database) if isinstance(endpoints, Endpoints) else endpoints
-        secrets = [address.password] + ([password] if password else [])
+        known = endpoints.secrets if isinstance(endpoints, Endpoints) else [endpoints.password]
+        secrets = known + ([password] if password else [])
         return ConnectionOutcome(False, error=redact(str(exc).strip(), secrets))
     return ConnectionOutcome(True, server_version=str(version[0]) if version else "")
