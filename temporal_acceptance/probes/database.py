@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, Endpoints
+from temporal_acceptance.clients.endpoints import Endpoints
 from temporal_acceptance.clients.postgres import QueryLog, connect, query
 from temporal_acceptance.probes.versions import PostgresVersion, detect_postgres
 
@@ -115,5 +115,5 @@ def read_functions(endpoints: Endpoints, database: str, log: QueryLog) -> set[st
 
 
 def read_live_roles(endpoints: Endpoints, log: QueryLog) -> dict[str, int]:
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         return live_roles(conn, log)

@@ -61,9 +61,13 @@ def _failure(scenario: Any) -> str:
     for step in getattr(scenario, "all_steps", []):
         status = getattr(getattr(step, "status", None), "name", "")
         if status in FAILING:
-            message = getattr(step, "error_message", "") or str(getattr(step, "exception", ""))
-            # a failed expectation reads "Assertion Failed: <message>"
-            return _first_lines(str(message).removeprefix("Assertion Failed: "))
+            exception = getattr(step, "exception", None)
+            if status == "failed" or exception is None:
+                # a failed expectation: behave's message is "ASSERT FAILED: <about>: <problem>"
+                message = str(getattr(step, "error_message", "") or exception or status)
+                return _first_lines(message.removeprefix("ASSERT FAILED: "))
+            # an error: the exception, not the traceback's first frames
+            return _first_lines(f"{type(exception).__name__}: {exception}")
     return "a hook failed (see the console)" if getattr(scenario, "hook_failed", False) else ""
 
 
@@ -112,7 +116,7 @@ def _level(plevel: str | None) -> int:
 class Verdict:
     target: str
     gates: list[GateResult]
-    written_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat("seconds"))
+    written_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     wall_seconds: float = 0.0
 
     def having(self, status: str) -> list[GateResult]:

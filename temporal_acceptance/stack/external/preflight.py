@@ -117,7 +117,8 @@ async def _frontend_calls(endpoints: Endpoints) -> tuple[str, str | RPCError]:
         )
     except RPCError as exc:
         return str(info.server_version), exc
-    retention = described.config.workflow_execution_retention_ttl.ToTimedelta()
+    hours = described.config.workflow_execution_retention_ttl.ToTimedelta().total_seconds() / 3600
+    retention = f"{hours / 24:g} days" if hours >= 24 else f"{hours:g} h"
     return str(info.server_version), f"registered, retention {retention}, visibility answers"
 
 
