@@ -51,11 +51,14 @@ def tcp_connect(host: str, port: int, timeout: float = TIMEOUT) -> float:
     return (time.monotonic() - started) * 1000
 
 
+_SHORT = {"commonName": "CN", "organizationName": "O", "organizationalUnitName": "OU"}
+
+
 def _name(parts: object) -> str:
     """'CN=x, O=y' from the nested tuples ssl.getpeercert() returns."""
     if not isinstance(parts, tuple):
         return "?"
-    pairs = [f"{key}={value}" for rdn in parts for key, value in rdn]
+    pairs = [f"{_SHORT.get(key, key)}={value}" for rdn in parts for key, value in rdn]
     return ", ".join(pairs) or "?"
 
 
@@ -93,7 +96,9 @@ def tls_handshake(
                 tls.selected_alpn_protocol() or "",
             )
     except ssl.SSLCertVerificationError as exc:
-        raise Unreachable(f"TLS handshake failed: {exc.verify_message}") from None
+        raise Unreachable(
+            f"TLS handshake failed: certificate verify failed: {exc.verify_message}"
+        ) from None
     except ssl.SSLError as exc:
         raise Unreachable(f"TLS handshake failed: {exc.reason or exc}") from None
     except TimeoutError:

@@ -7,88 +7,11 @@ gate that does not change the deployment passes against it on the external targe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from proofs.deployments import (
-    BehaveRun,
-    Ports,
-    Postgres,
-    Process,
-    Roles,
-    binaries,
-    create_roles,
-    free_ports,
-    run_behave,
-    server_environment,
-    setup_schema,
-    start_server,
-    start_ui,
-    suite_environment,
-)
-
-
-@dataclass
-class Upstream:
-    root: Path
-    ports: Ports
-    postgres: Postgres
-    roles: Roles
-    server: Process
-    ui: Process
-    server_env: dict[str, str]
-
-    def suite_env(self) -> dict[str, str]:
-        """What a user gives the suite: addresses, the read-only role, the files to read."""
-        password_file = self.root / "qa-reader.password"
-        password_file.write_text(self.roles.reader + "\n")
-        password_file.chmod(0o600)
-        # the server's environment as `env` would show it, for the datastore gate
-        server_env = self.root / "server.env"
-        server_env.write_text(
-            "".join(f"{k}={v}\n" for k, v in self.server_env.items() if k != "POSTGRES_PWD")
-        )
-        return suite_environment(
-            TACC_STATE_DIR=str(self.root / "suite-state"),
-            TACC_TEMPORAL_ADDRESS=f"127.0.0.1:{self.ports.frontend}",
-            TACC_UI_URL=f"http://127.0.0.1:{self.ports.ui}",
-            TACC_POSTGRES_HOST="127.0.0.1",
-            TACC_POSTGRES_PORT=str(self.postgres.port),
-            TACC_POSTGRES_USER="qa_reader",
-            TACC_POSTGRES_PASSWORD_FILE=str(password_file),
-            TACC_APP_DSN=self.postgres.dsn("qa_app", self.roles.app, "acceptance_app"),
-            TACC_TEMPORAL_CONFIG=str(server_env),
-            TACC_TEMPORAL_LOG=str(self.server.log),
-            TACC_POSTGRES_LOG=str(self.postgres.log),
-            TACC_UI_LOG=str(self.ui.log),
-        )
-
-
-def deploy_upstream(root: Path, first_port: int, certs: object = None) -> Iterator[Upstream]:
-    """PostgreSQL, schema, server and UI from upstream's files; stopped afterwards."""
-    from proofs.deployments import tls_environment
-
-    ports = free_ports(first_port)
-    postgres, roles = Postgres(root / "postgres", ports.postgres), Roles()
-    processes: list[Process] = []
-    try:
-        postgres.start()
-        create_roles(postgres, roles)
-        setup_schema(binaries()["sql"], postgres.port, roles.temporal)
-        env = server_environment(ports, postgres.port, roles.temporal)
-        if certs is not None:
-            env |= tls_environment(certs)  # type: ignore[arg-type]
-        server = start_server(root, env, certs)  # type: ignore[arg-type]
-        processes.append(server)
-        ui = start_ui(root, ports.ui, ports.frontend, certs)  # type: ignore[arg-type]
-        processes.append(ui)
-        yield Upstream(root, ports, postgres, roles, server, ui, env)
-    finally:
-        for process in reversed(processes):
-            process.stop()
-        postgres.stop()
+from proofs.deployments import BehaveRun, Upstream, deploy_upstream, run_behave
 
 
 @pytest.fixture(scope="module")
