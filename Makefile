@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images browser
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images browser proofs
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
@@ -15,6 +15,7 @@ help:
 	@echo "make up|status|down   drive the stack by hand (data is kept; 'down' never deletes it)"
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
 	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
+	@echo "make proofs       the external target on four deployments the suite did not create (slow)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -118,3 +119,10 @@ matrix: setup
 
 compat-report: setup
 	$(BIN)/temporal-acceptance compat report
+
+# ---------------------------------------------------------------- external target (issue 13)
+# The four proofs (tests/proofs): deployments from upstream's own files, compose by hand (needs
+# a Docker engine and `make images`), the dev server on SQLite, TLS from a generated CA.
+# Reports under reports/proofs/<proof>/. Not part of `check`: CI runs them in .ci/external.
+proofs: setup
+	$(BIN)/pytest -m proof tests/proofs -p no:cacheprovider

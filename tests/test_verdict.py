@@ -140,3 +140,14 @@ def test_an_unrun_scenario_and_a_hook_failure_say_so() -> None:
     result = v.gate_result(hooked, True)
     assert (result.status, result.reason) == ("failed", "a hook failed (see the console)")
     assert result.gate == result.feature
+
+
+def test_issues_md_opens_with_the_verdict_and_what_was_not_checked() -> None:
+    from temporal_acceptance.reporting.issues import render
+    from temporal_acceptance.reporting.results import ScenarioResult
+
+    result = ScenarioResult("healthy", "passed", {"severity": ["blocker"]}, 1000, 2000)
+    text = render([result], v.environment_facts(sample()))
+    assert "**Verdict: FAILED (fail-on any)" in text
+    assert "Not checked by this run (skipped, with the reason):" in text
+    assert "- Deployment validation › The gate (it changes the deployment)" in text  # noqa: RUF001

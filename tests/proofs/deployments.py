@@ -619,6 +619,16 @@ def run_behave(reports: Path, env: Mapping[str, str], *args: str) -> BehaveRun:
     return BehaveRun(result.returncode, output, verdict, seconds)
 
 
+def leaked(reports: Path, passwords: Sequence[str]) -> list[str]:
+    """Files under `reports` (results, attachments, JUnit, the verdict, behave's output) that
+    hold one of the deployment's passwords in clear text."""
+    found = []
+    for path in sorted(p for p in reports.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        found += [f"{path}" for secret in passwords if secret.encode() in data]
+    return found
+
+
 def run_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "temporal_acceptance.cli.main", *args],

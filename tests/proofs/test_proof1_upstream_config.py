@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from proofs.deployments import BehaveRun, Upstream, deploy_upstream, run_behave
+from proofs.deployments import BehaveRun, Upstream, deploy_upstream, leaked, run_behave
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +59,19 @@ def test_the_deployment_was_not_changed(upstream: Upstream, run: BehaveRun) -> N
     assert upstream.ui.running()
     assert run.verdict["target"] == "external"
     assert "the external deployment was not changed" in run.output
+
+
+def test_no_password_reaches_the_reports(upstream: Upstream, run: BehaveRun, reports: Path) -> None:
+    del run
+    assert (
+        leaked(
+            reports,
+            [
+                upstream.roles.temporal,
+                upstream.roles.reader,
+                upstream.roles.app,
+                upstream.postgres.password,
+            ],
+        )
+        == []
+    )

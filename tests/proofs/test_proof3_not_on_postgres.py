@@ -23,6 +23,7 @@ from proofs.deployments import (
     binaries,
     create_roles,
     free_ports,
+    leaked,
     run_behave,
     setup_schema,
     suite_environment,
@@ -126,3 +127,21 @@ def test_the_summary_makes_the_verdict_obvious(run: BehaveRun) -> None:
     first_lines = summary.splitlines()[:4]
     assert first_lines[0].startswith("verdict on the external target: FAILED"), first_lines
     assert any(STATE_ELSEWHERE in line for line in summary.splitlines()[:8]), summary[:2000]
+
+
+def test_no_password_reaches_the_reports(
+    deployment: DevServerOnSqlite, run: BehaveRun, reports: Path
+) -> None:
+    del run
+    assert (
+        leaked(
+            reports,
+            [
+                deployment.roles.temporal,
+                deployment.roles.reader,
+                deployment.roles.app,
+                deployment.postgres.password,
+            ],
+        )
+        == []
+    )
