@@ -248,3 +248,22 @@ def test_the_verdict_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "FAILED — no gate ran to completion" in out
     assert main(["verdict", "--verdict", str(tmp_path / "none.json")], env={}) == 2
+
+
+# ---------------------------------------------------------------- against a real frontend
+
+
+@pytest.mark.devserver
+def test_the_frontend_and_namespace_lines_against_the_dev_server(dev_env: Any) -> None:
+    address = dev_env.client.service_client.config.target_host
+    ep = Endpoints(address, "default", "http://u", "db", 1, "u", Secret("p"))
+    (frontend, namespace), version = pf.frontend_lines(ep)
+    assert frontend.mark == L.OK, frontend.render()
+    assert "plain gRPC (no TLS)" in frontend.seen
+    assert version
+    assert namespace.mark == L.OK, namespace.render()
+    assert "visibility answers" in namespace.render()
+    missing = Endpoints(address, "no-such-namespace", "http://u", "db", 1, "u", Secret("p"))
+    (_, namespace), _ = pf.frontend_lines(missing)
+    assert namespace.fatal
+    assert "is not registered on this deployment" in namespace.problem
