@@ -86,7 +86,7 @@ def test_the_application_database_goes_through_its_own_dsn() -> None:
     assert (worker["host"], worker["dbname"]) == ("app.internal", "orders_typo")
     assert "options" not in worker
     assert conninfo_to_dict(ep.conninfo("temporal"))["host"] == "db"
-    assert ep.secrets == [ep.postgres_password, dsn]
+    assert ep.secrets == [ep.postgres_password, dsn, Secret("apppw")]  # the DSN and its password
     assert dsn_database(Secret("host=x")) == APP_DATABASE
 
 
@@ -176,9 +176,11 @@ def test_datastores_from_a_rendered_configuration(tmp_path: Path) -> None:
     )
     stores = read_server_datastores(config)
     assert [s.describe() for s in stores] == [
-        "default: temporal@pg.internal:6543/temporal",
-        "visibility: temporal@pg.internal:6543/temporal_visibility",
+        "default (default store): temporal@pg.internal:6543/temporal",
+        "visibility (visibility store): temporal@pg.internal:6543/temporal_visibility",
     ]
+    assert stores[0].password == Secret("x")
+    assert stores[1].password is None
 
 
 def test_datastores_from_the_servers_environment(tmp_path: Path) -> None:

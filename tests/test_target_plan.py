@@ -13,7 +13,7 @@ from temporal_acceptance.fixtures.target import plan_for, skip_reason_of
 from temporal_acceptance.stack.base import Service
 
 LOG_GATE = ["the test workflow runs", "the server, database and worker logs show no errors"]
-DATASTORES = ["every datastore in the Temporal configuration reaches a database"]
+DATASTORES = ["the datastores are read from the configuration Temporal runs with"]
 
 
 class ExternalLike(RecordingStack):
@@ -77,3 +77,14 @@ def test_an_operation_the_target_cannot_perform_is_a_skip_not_a_failure() -> Non
     )
     assert skip_reason_of(AssertionError("a real failure")) == ""
     assert skip_reason_of(None) == ""
+
+
+def test_gates_that_need_a_view_from_inside_are_skipped_saying_why() -> None:
+    stack = ExternalLike(set(Service))
+    listeners = plan_for(stack, ["P0"], ["none of these services listens beyond this machine:"])
+    assert listeners.skip.startswith("it reads the listening sockets")
+    role = plan_for(
+        stack, ["P0"], ["Temporal's database role is examined from a session of its own"]
+    )
+    assert "ALTER SYSTEM" in role.skip
+    assert plan_for(RecordingStack(), ["P0"], ["none of these services listens beyond"]).skip == ""

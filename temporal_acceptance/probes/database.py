@@ -65,7 +65,7 @@ def live_roles(conn: psycopg.Connection[Any], log: QueryLog | None = None) -> di
 
 
 def live_postgres(endpoints: Endpoints, log: QueryLog) -> PostgresVersion:
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         return detect_postgres(conn, f"{endpoints.postgres_host}:{endpoints.postgres_port}", log)
 
 
@@ -81,7 +81,7 @@ def installed_extensions(endpoints: Endpoints, database: str, log: QueryLog) -> 
 
 def read_databases(endpoints: Endpoints, log: QueryLog) -> set[str]:
     # pg_database is shared: any database shows every one (Temporal's role reaches only its own)
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         return databases(conn, log)
 
 

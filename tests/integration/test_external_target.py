@@ -34,10 +34,12 @@ def external_of(native: NativeStack, tmp_path: Path, **extra: str) -> ExternalSt
         },
         env={},
     )
+    app = endpoints.app
+    assert app is not None  # the native stack's application role (least privilege)
     env = {
         "TACC_POSTGRES_PASSWORD": password,
         "TACC_APP_DSN": f"host=127.0.0.1 port={endpoints.postgres_port} dbname=acceptance_app "
-        f"user=temporal password={password}",
+        f"user={app.user} password={app.password.reveal()}",
     }
     return ExternalStack(settings, say=lambda line: None, env=env)
 
@@ -53,9 +55,9 @@ def test_a_write_through_the_suites_sessions_is_refused(
             conn.execute("create table tacc_must_not_exist (x int)")
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             conn.execute("delete from namespaces")
-    # the same connection string without the external target's option writes: the refusal
-    # above comes from the session setting, not from the role
-    with psycopg.connect(native_stack.endpoints().conninfo("acceptance_app")) as conn:
+    # the same role without the external target's session option may write (a temporary
+    # table: nothing lasting): the refusal above comes from the session setting
+    with psycopg.connect(native_stack.endpoints().conninfo("temporal")) as conn:
         conn.execute("create temporary table tacc_writable (x int)")
 
 

@@ -516,11 +516,11 @@ class Upstream:
         password_file = self.root / "qa-reader.password"
         password_file.write_text(self.roles.reader + "\n")
         password_file.chmod(0o600)
-        # the server's environment as `env` would show it, for the datastore gate
+        # the server's environment as `env` would show it (its password too), for the
+        # datastore gate, which connects as the server does
         server_env = self.root / "server.env"
-        server_env.write_text(
-            "".join(f"{k}={v}\n" for k, v in self.server_env.items() if k != "POSTGRES_PWD")
-        )
+        server_env.write_text("".join(f"{k}={v}\n" for k, v in self.server_env.items()))
+        server_env.chmod(0o600)
         return suite_environment(
             TACC_STATE_DIR=str(self.root / "suite-state"),
             TACC_TEMPORAL_ADDRESS=f"127.0.0.1:{self.ports.frontend}",

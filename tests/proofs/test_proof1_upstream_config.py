@@ -33,19 +33,24 @@ def test_every_gate_that_only_reads_passes(run: BehaveRun) -> None:
     assert run.verdict["headline"].startswith("PASSED")
 
 
+# What the external target cannot judge, and says so: disruptions, and what needs a view
+# from inside the deployment's hosts or a session of Temporal's own role.
+SKIP_REASONS = ("changes the deployment", "listening sockets", "ALTER SYSTEM")
+
+
 def test_what_was_not_checked_is_skipped_with_its_reason(run: BehaveRun) -> None:
     skipped = run.gates("skipped")
     assert skipped, "the persistence gates change the deployment: they must be skipped"
     for gate in skipped:
-        assert gate["reason"], gate
-        assert "changes the deployment" in gate["reason"], gate
-        assert gate["feature"] == "Persistence through restarts and crashes", gate
+        assert any(reason in gate["reason"] for reason in SKIP_REASONS), gate
+    persistence = [g for g in skipped if g["feature"] == "Persistence through restarts and crashes"]
+    assert len(persistence) >= 9
     assert "skipped, with the reason" in run.output
 
 
 def test_the_gates_that_need_the_users_inputs_ran(run: BehaveRun) -> None:
     for name in (
-        "The connection strings Temporal runs with reach its databases",
+        "The datastores Temporal runs with are its own databases at this release's schema",
         "The server, database and worker log no errors while the workflow runs",
         "The completed workflow's execution, history and visibility are in PostgreSQL",
         "The history page shows every event in the order Temporal recorded them",

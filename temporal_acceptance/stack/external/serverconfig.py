@@ -3,8 +3,9 @@ at (TACC_TEMPORAL_CONFIG): the server's rendered YAML configuration, or its envi
 KEY=VALUE lines (what `docker exec temporal env` or `kubectl exec deploy/temporal -- env`
 prints) for servers configured by the official image's variables (DB, POSTGRES_SEEDS, ...).
 
-The password in either file is never read into the suite: only hosts, ports, databases and
-users are.
+The datastore gate connects as the server does: with the user and the password the
+configuration holds (a Secret: it never prints, and the secrets gate looks for it in what
+the run wrote).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 
 from temporal_acceptance.clients.endpoints import DataStore
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.secrets import Secret
 from temporal_acceptance.stack.compose.servers import datastores_from_env
 
 TEMPLATE_MARK = "enable-template"
@@ -42,11 +44,12 @@ def _yaml_datastores(config: Any, where: str) -> list[DataStore]:
             "point TACC_TEMPORAL_CONFIG at the server's configuration or its environment",
         ) from None
     found = []
-    for name in names:
+    for role, name in zip(("default", "visibility"), names, strict=True):
         sql = (stores.get(name) or {}).get("sql") if isinstance(stores, dict) else None
         if not isinstance(sql, dict):
             continue  # not an SQL store (Cassandra, Elasticsearch): nothing to reach here
         host, _, port = str(sql.get("connectAddr", "")).rpartition(":")
+        password = str(sql.get("password") or "")
         found.append(
             DataStore(
                 str(name),
@@ -54,6 +57,8 @@ def _yaml_datastores(config: Any, where: str) -> list[DataStore]:
                 int(port) if port.isdigit() else 5432,
                 str(sql.get("databaseName", "")),
                 str(sql.get("user", "")),
+                role,
+                Secret(password) if password else None,
             )
         )
     return found
@@ -83,6 +88,9 @@ def read_server_datastores(path: Path) -> list[DataStore]:
             "point TACC_TEMPORAL_CONFIG at the server's configuration or its environment",
         )
     return [
-        DataStore(store.name, store.host, store.port, store.database, store.user)
+        DataStore(
+            store.name, store.host, store.port, store.database, store.user, store.role,
+            store.password,
+        )
         for store in datastores_from_env(env)
-    ]
+    ]  # fmt: skip

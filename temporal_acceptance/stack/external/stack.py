@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from temporal_acceptance.clients.endpoints import DataStore, Endpoints, dsn_database
 from temporal_acceptance.clients.postgres import connect as connect_postgres
@@ -223,18 +224,24 @@ class ExternalStack(Stack):
             read_only=True,
             temporal_database=settings.temporal_database,
             visibility_database=settings.visibility_database,
+            app_user=self._app_user(),
             app_dsn=self.app_dsn,
             app_database=dsn_database(self.app_dsn) if self.app_dsn else "",
         )
 
-    def known_secrets(self) -> list[Secret]:
-        return [self.password, *([self.app_dsn] if self.app_dsn else [])]
+    def _app_user(self) -> str:
+        """The application database's role: the user its DSN names."""
+        if self.app_dsn is None:
+            return ""
+        return str(conninfo_to_dict(self.app_dsn.reveal()).get("user") or "")
 
     def datastores(self) -> list[DataStore]:
-        """The datastores of the server configuration the user pointed at, each as the
-        suite reaches it: by the server's own address when that resolves here, else through
-        the PostgreSQL endpoint the suite was given (named in the description). The suite's
-        user is used: it is the one whose password the suite has."""
+        """The datastores of the server configuration the user pointed at, each reached as
+        the server reaches it — its user and the password the configuration holds — by the
+        server's own address when that resolves here, else through the PostgreSQL endpoint
+        the suite was given (both said in the description). A configuration without the
+        password is read as the suite's role, and the description says that too. Sessions
+        are read-only, with the suite's PostgreSQL TLS settings."""
         path = self.settings.temporal_config
         if not path:
             raise NotSupportedOnTarget(
@@ -243,25 +250,53 @@ class ExternalStack(Stack):
                 "set TACC_TEMPORAL_CONFIG to the server's configuration file or its "
                 "environment (KEY=VALUE lines, e.g. `docker exec <server> env`)",
             )
-        stores = []
-        for store in read_server_datastores(Path(path)):
-            server_view = f"server uses {store.user}@{store.host}:{store.port}"
-            try:
-                resolve(store.host, store.port)
-                host, port, via = store.host, store.port, ""
-            except Unreachable:
-                host, port = self.settings.postgres_host, self.settings.postgres_port
-                via = f"; {store.host} does not resolve here, read through {host}:{port}"
-            stores.append(
-                DataStore(
-                    f"{store.name} ({server_view}{via})",
-                    host,
-                    port,
-                    store.database,
-                    self.settings.postgres_user,
+        return [self._reachable(store) for store in read_server_datastores(Path(path))]
+
+    def _reachable(self, store: DataStore) -> DataStore:
+        settings, notes = self.settings, [f"server uses {store.user}@{store.host}:{store.port}"]
+        host, port = store.host, store.port
+        try:
+            resolve(store.host, store.port)
+        except Unreachable:
+            host, port = settings.postgres_host, settings.postgres_port
+            notes.append(f"{store.host} does not resolve here: read through {host}:{port}")
+        user, password = store.user, store.password
+        if password is None:
+            user, password = settings.postgres_user, self.password
+            notes.append(f"the configuration holds no password: read as {user}")
+        return replace(
+            store,
+            name=f"{store.name} ({'; '.join(notes)})",
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            sslmode=settings.postgres_sslmode,
+            sslrootcert=settings.postgres_sslrootcert,
+            read_only=True,
+        )
+
+    def secrets(self) -> dict[str, Secret]:
+        """Every password the suite holds for this deployment, by what it is."""
+        found = {"the PostgreSQL password (TACC_POSTGRES_PASSWORD)": self.password}
+        if self.app_dsn is not None:
+            dsn_password = conninfo_to_dict(self.app_dsn.reveal()).get("password")
+            if dsn_password:
+                found["the application database's password (TACC_APP_DSN)"] = Secret(
+                    str(dsn_password)
                 )
-            )
-        return stores
+        if self.settings.temporal_config:
+            try:
+                stores = read_server_datastores(Path(self.settings.temporal_config))
+            except (UserError, OSError):
+                stores = []
+            for store in stores:
+                if store.password is not None:
+                    found[f"the {store.role or store.name} datastore's password"] = store.password
+        return found
+
+    def known_secrets(self) -> list[Secret]:
+        return [*self.secrets().values(), *([self.app_dsn] if self.app_dsn else [])]
 
     def effective_config(self) -> dict[str, Any]:
         config = super().effective_config()
