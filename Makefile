@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images browser
+.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images browser proofs
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
@@ -18,6 +18,7 @@ help:
 	@echo "make check-profile  deployment/workflow/persistence on a TLS-only PostgreSQL in Asia/Kolkata"
 	@echo "make multirole    one process per Temporal role, two history hosts: non-UI + multirole gates"
 	@echo "make mutation     every seeded-defect mutant against its gates, and the clean stack (docs/MUTANTS.md)"
+	@echo "make proofs       the external target on four deployments the suite did not create (slow)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -164,3 +165,10 @@ mutation: setup
 
 mutation-check: setup
 	$(BIN)/temporal-acceptance mutation --check-only $(MUTATION_ARGS)
+# ---------------------------------------------------------------- external target (issue 13)
+# The four proofs (tests/proofs): deployments from upstream's own files, compose by hand (needs
+# a Docker engine and `make images`), the dev server on SQLite, TLS from a generated CA.
+# Reports under reports/proofs/<proof>/. Not part of `check`: CI runs them in .ci/external.
+.PHONY: proofs
+proofs: setup
+	$(BIN)/pytest -m proof tests/proofs -p no:cacheprovider

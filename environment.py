@@ -10,22 +10,31 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from behave import use_fixture
+from behave.model_core import Status
 
 from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_error
+from temporal_acceptance.core.evidence import attach_text
 from temporal_acceptance.fixtures.browser import browser_fixture
 from temporal_acceptance.fixtures.persistence import persistence_fixture
-from temporal_acceptance.fixtures.recovery import skip_reason
 from temporal_acceptance.fixtures.run import run_fixture
 from temporal_acceptance.fixtures.scenario import ScenarioWindow, report_scenario_end
 from temporal_acceptance.fixtures.secrets import report_cleanup_error, secrets_gate_fixture
+from temporal_acceptance.fixtures.target import plan_for, skip_reason_of
 from temporal_acceptance.fixtures.topology import skip_reason as topology_skip_reason
 from temporal_acceptance.fixtures.topology import topology_fixture
 from temporal_acceptance.fixtures.worker import worker_fixture
 from temporal_acceptance.reporting.formatter import skip_message
 from temporal_acceptance.reporting.metadata import record_environment
+from temporal_acceptance.reporting.verdict import (
+    VERDICT_FILE,
+    environment_facts,
+    verdict_from,
+    write_verdict,
+)
 from temporal_acceptance.stack.deploy import compatibility_facts
 
 # behave captures sys.stdout/sys.stderr while hooks run; what the run says at its end goes
@@ -66,6 +75,22 @@ def after_all(context: Any) -> None:
     # behave 1.3.3's closing "Took ..." adds up only scenarios outside a Rule (0 s here)
     took = time.monotonic() - context.run_started
     print(f"\ngates took {int(took // 60)}m{took % 60:04.1f}s (wall time)", file=CONSOLE)
+    # ---- reporting: every gate's status and reason for a pipeline (reports/verdict.json),
+    # the skipped ones listed, and the verdict on the report's overview
+    verdict = verdict_from(context.run.stack.target, _scenarios(context), took)
+    path = write_verdict(verdict, Path(context.config.userdata.get("verdict_file", VERDICT_FILE)))
+    print("\n".join(verdict.summary_lines()) + f"\n(verdict: {path})", file=CONSOLE)
+    record_environment(environment_facts(verdict))
+
+
+def _scenarios(context: Any) -> list[tuple[Any, bool, str]]:
+    """Each scenario of the run, whether the run's tags selected it, and its plan's note."""
+    tags = context.config.tag_expression
+    return [
+        (scenario, scenario.should_run_with_tags(tags), getattr(scenario, "tacc_note", ""))
+        for feature in context._runner.features
+        for scenario in feature.walk_scenarios()
+    ]
 
 
 # ---------------------------------------------------------------- scenario
@@ -78,13 +103,28 @@ def before_scenario(context: Any, scenario: Any) -> None:
     if reason := topology_skip_reason(context.run.stack, scenario.effective_tags):
         scenario.skip(reason)
         return
-    # -- persistence: disruptive scenarios skip (with the reason) where the target cannot be
-    # disrupted, and always leave a healthy stack behind (a cleanup runs even on failure)
+    # What the gate does on this target, or why it cannot run there (the external target
+    # skips what would change the deployment and what it was given no input for).
+    plan = plan_for(
+        context.run.stack, scenario.effective_tags, [s.name for s in scenario.all_steps]
+    )
+    if plan.skip:
+        scenario.skip(plan.skip)
+        return
+    if plan.note:
+        scenario.tacc_note = plan.note
+        attach_text(f"on the {context.run.stack.target} target", plan.note)
+    # -- persistence: disruptive scenarios always leave a healthy stack behind (a cleanup
+    # runs even on failure)
     if "disruptive" in scenario.effective_tags:
-        if reason := skip_reason(context.run.stack):
-            scenario.skip(reason)
-            return
         context.add_cleanup(context.persistence.cleanup, context.run, context.worker, scenario)
+
+
+def after_step(context: Any, step: Any) -> None:
+    # An operation this target cannot perform is a skip with its reason, not a failure.
+    if reason := skip_reason_of(getattr(step, "exception", None)):
+        step.status, step.exception, step.error_message = Status.skipped, None, None
+        context.scenario.skip(reason)
 
 
 def after_scenario(context: Any, scenario: Any) -> None:

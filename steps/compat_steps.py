@@ -27,7 +27,6 @@ from temporal_acceptance.checks import deploy_command as checks
 from temporal_acceptance.checks.deployment import missing_problems
 from temporal_acceptance.checks.execution import not_completed
 from temporal_acceptance.cli import main as cli
-from temporal_acceptance.clients.endpoints import VISIBILITY_DATABASE
 from temporal_acceptance.clients.postgres import QueryLog
 from temporal_acceptance.compat.decision import decide
 from temporal_acceptance.core.verdict import expect
@@ -144,17 +143,18 @@ def step_visibility_prerequisites(context: Any) -> None:
         context.run.endpoints,
         QueryLog(),
     )
-    extensions = installed_extensions(endpoints, VISIBILITY_DATABASE, log)
-    functions = read_functions(endpoints, VISIBILITY_DATABASE, log)
+    visibility = endpoints.visibility_database
+    extensions = installed_extensions(endpoints, visibility, log)
+    functions = read_functions(endpoints, visibility, log)
     problems = missing_problems("extensions", expected.visibility_extensions, extensions)
     problems += missing_problems("helper functions", expected.visibility_functions, functions)
     needed = [*expected.visibility_extensions, *expected.visibility_functions]
     expect(
-        f"{VISIBILITY_DATABASE}",
+        visibility,
         problems,
         {
             "what this release's visibility schema installs": "\n".join(needed) or "(unknown)",
-            f"extensions and functions in {VISIBILITY_DATABASE}": log,
+            f"extensions and functions in {visibility}": log,
         },
     )
 

@@ -26,7 +26,6 @@ from behave import then, when
 
 from temporal_acceptance.checks import deployment as checks
 from temporal_acceptance.checks import security
-from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, VISIBILITY_DATABASE
 from temporal_acceptance.clients.postgres import QueryLog, try_connect
 from temporal_acceptance.core.secrets import generate_password
 from temporal_acceptance.core.verdict import expect
@@ -34,26 +33,32 @@ from temporal_acceptance.probes import database as db
 from temporal_acceptance.probes.datastores import read_datastores
 from temporal_acceptance.probes.privileges import read_privileges
 
-DATABASES = {
-    "Temporal's database": TEMPORAL_DATABASE,
-    "the visibility database": VISIBILITY_DATABASE,
-}
+
+def _databases(context: Any) -> dict[str, str]:
+    """The two databases by the words the features use (their names are settings)."""
+    endpoints = context.run.endpoints
+    return {
+        "Temporal's database": endpoints.temporal_database,
+        "the visibility database": endpoints.visibility_database,
+    }
 
 
 @when("a client connects to Temporal's database with the configured credentials")
 def step_connect_configured(context: Any) -> None:
-    context.connection = try_connect(context.run.endpoints, TEMPORAL_DATABASE)
+    endpoints = context.run.endpoints
+    context.connection = try_connect(endpoints, endpoints.temporal_database)
 
 
 @when("a client connects to Temporal's database with a wrong password")
 def step_connect_wrong_password(context: Any) -> None:
-    context.connection = try_connect(context.run.endpoints, TEMPORAL_DATABASE, generate_password())
+    endpoints = context.run.endpoints
+    context.connection = try_connect(endpoints, endpoints.temporal_database, generate_password())
 
 
 @then("the connection succeeds on the requested PostgreSQL major version")
 def step_connection_ok(context: Any) -> None:
     problems = checks.connection_problems(context.connection, context.run.settings.postgres_major)
-    dsn = context.run.endpoints.display_dsn(TEMPORAL_DATABASE)
+    dsn = context.run.endpoints.display_dsn(context.run.endpoints.temporal_database)
     expect("the configured credentials", problems, {"connection": f"{dsn} → {context.connection}"})
 
 
@@ -77,7 +82,9 @@ def step_read_datastores(context: Any) -> None:
 def step_datastore_is(context: Any, role: str, database: str) -> None:
     expected = context.run.stack.expected_schema()
     version = expected.temporal if role == "default" else expected.visibility
-    problems = checks.datastore_problems(context.datastores, role, DATABASES[database], version)
+    problems = checks.datastore_problems(
+        context.datastores, role, _databases(context)[database], version
+    )
     expect(f"Temporal's {role} store", problems)
 
 
@@ -108,15 +115,18 @@ def step_databases_exist(context: Any) -> None:
     present = db.read_databases(context.run.endpoints, log := QueryLog())
     expect(
         "PostgreSQL",
-        checks.missing_problems("databases", DATABASES.values(), present),
+        checks.missing_problems("databases", _databases(context).values(), present),
         {"databases": log},
     )
 
 
 @then("each Temporal database is at the schema version this Temporal release expects")
 def step_schema_versions(context: Any) -> None:
-    expected = context.run.stack.expected_schema()
-    wanted = {TEMPORAL_DATABASE: expected.temporal, VISIBILITY_DATABASE: expected.visibility}
+    expected, names = context.run.stack.expected_schema(), _databases(context)
+    wanted = {
+        names["Temporal's database"]: expected.temporal,
+        names["the visibility database"]: expected.visibility,
+    }
     found = db.read_schema_versions(context.run.endpoints, list(wanted), log := QueryLog())
     expect(
         "schema versions", checks.schema_version_problems(found, wanted), {"schema versions": log}
@@ -125,8 +135,9 @@ def step_schema_versions(context: Any) -> None:
 
 @then("{database} has every table this release needs")
 def step_tables_present(context: Any, database: str) -> None:
-    name, expected = DATABASES[database], context.run.stack.expected_schema()
-    needed = expected.temporal_tables if name == TEMPORAL_DATABASE else expected.visibility_tables
+    name, expected = _databases(context)[database], context.run.stack.expected_schema()
+    temporal = database == "Temporal's database"
+    needed = expected.temporal_tables if temporal else expected.visibility_tables
     present = db.read_tables(context.run.endpoints, name, log := QueryLog())
     problems = checks.release_list_problems("tables", needed)
     problems += checks.missing_problems(f"tables of {name}", needed, present)

@@ -42,7 +42,7 @@ def step_services_healthy(context: Any) -> None:
 @then("the Temporal frontend reports that it is serving")
 async def step_frontend_health(context: Any) -> None:
     address = context.run.endpoints.temporal_address
-    serving = await frontend_serving(address)
+    serving = await frontend_serving(address, tls=context.run.endpoints.frontend_tls)
     seen = "SERVING" if serving else "NOT_SERVING"
     expect(
         f"the frontend at {address}",

@@ -52,14 +52,15 @@ def step_app_role(context: Any) -> None:
 
 @then("Temporal's database holds the workflow's execution and current execution")
 def step_execution_rows(context: Any) -> None:
-    record = _completed(context)
-    found = rows.read_execution_rows(context.run.endpoints, record.workflow_id, log := QueryLog())
+    record, endpoints = _completed(context), context.run.endpoints
+    found = rows.read_execution_rows(endpoints, record.workflow_id, log := QueryLog())
     problems = checks.execution_rows_problems(
         found,
-        context.run.endpoints.namespace,
+        endpoints.namespace,
         record.workflow_id,
         record.run_id,
         len(record.events),
+        endpoints.display_dsn(endpoints.temporal_database),
     )
     expect("Temporal's execution rows", problems, {"execution rows": log})
 

@@ -70,6 +70,7 @@ async def step_run_script(context: Any, seconds: float) -> None:
             seconds,
             context.script_workflow_id,
             timeout=seconds + 90,
+            tls=run.endpoints.frontend_tls,
         )
     )
     expect("the execution script", [], {"execution script": context.script.transcript()})

@@ -92,3 +92,47 @@ def test_a_wait_that_ran_out_or_an_os_error_is_one_line_too(
         environment.before_all(context)
     assert codes == [2]
     assert capsys.readouterr().err.splitlines() == [line]
+
+
+class _Scenario:
+    def __init__(self, tags: list[str], steps: list[str]) -> None:
+        self.effective_tags = tags
+        self.all_steps = [SimpleNamespace(name=name) for name in steps]
+        self.skipped: list[str] = []
+
+    def skip(self, reason: str) -> None:
+        self.skipped.append(reason)
+
+
+def test_an_operation_the_target_cannot_perform_becomes_a_skip_with_its_reason() -> None:
+    from behave.model_core import Status
+
+    from temporal_acceptance.core.errors import NotSupportedOnTarget
+
+    environment = load_environment()
+    scenario = _Scenario([], [])
+    step = SimpleNamespace(
+        status=Status.error,
+        exception=NotSupportedOnTarget("killing temporal", "external"),
+        error_message="Traceback ...",
+    )
+    environment.after_step(SimpleNamespace(scenario=scenario), step)
+    assert step.status == Status.skipped
+    assert (step.exception, step.error_message) == (None, None)
+    assert scenario.skipped == [
+        "killing temporal is not supported on the external target — run disruptive scenarios "
+        "against the native or compose target"
+    ]
+    failure = SimpleNamespace(status=Status.failed, exception=AssertionError("x"))
+    environment.after_step(SimpleNamespace(scenario=scenario), failure)
+    assert failure.status == Status.failed
+
+
+def test_a_gate_the_target_cannot_run_is_skipped_before_it_starts() -> None:
+    environment = load_environment()
+    stack = SimpleNamespace(target="external", supports_disruption=False)
+    context = SimpleNamespace(run=SimpleNamespace(stack=stack))
+    scenario = _Scenario(["disruptive", "P0"], ["the Temporal server is restarted"])
+    environment.before_scenario(context, scenario)
+    assert len(scenario.skipped) == 1
+    assert scenario.skipped[0].startswith("it changes the deployment")

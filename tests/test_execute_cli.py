@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from test_workload_devserver import fake_database_operation
 
+from temporal_acceptance.clients.endpoints import FrontendTls
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.fixtures.worker import TestWorker
 from temporal_acceptance.workload import activities, execute
@@ -99,7 +100,9 @@ def dev_run(env: WorkflowEnvironment, tmp_path: Path) -> DevRun:
         {
             "temporal_address": address(env),
             "namespace": "default",
-            "conninfo": lambda self, db: f"host=127.0.0.1 port=1 dbname={db}",
+            "worker_conninfo": lambda self, db: f"host=127.0.0.1 port=1 dbname={db}",
+            "frontend_tls": FrontendTls(),
+            "app_database": "acceptance_app",
         },
     )()
     return DevRun(Settings(state_dir=tmp_path), endpoints, env)

@@ -178,16 +178,6 @@ def test_a_whole_stack_restart_allows_every_service_noise_but_not_real_errors() 
     assert outside.scanned == {"postgres": 0, "temporal": 0, "ui": 0}
 
 
-def test_targets_that_cannot_be_disrupted_say_why() -> None:
-    stack = RecordingStack()
-    assert recovery.skip_reason(stack) == ""
-    stack.supports_disruption = False
-    assert recovery.skip_reason(stack) == (
-        "disrupting the deployment is not supported on the fake target — run disruptive "
-        "scenarios against the native or compose target"
-    )
-
-
 def test_a_healthy_stack_after_a_passed_scenario_is_left_alone() -> None:
     stack = RecordingStack()
     assert recovery.restore(stack, failed=False) == "the stack was healthy: nothing to restore"

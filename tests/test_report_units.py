@@ -287,7 +287,7 @@ def test_facts_say_what_was_asked_when_the_servers_cannot_answer() -> None:
     run = SimpleNamespace(
         settings=Settings(),
         endpoints=endpoints,
-        stack=SimpleNamespace(target="native"),
+        stack=SimpleNamespace(target="native", versions=lambda: {"ui_server": "2.55.0"}),
         client=no_client,
         _cluster_info=cluster_info,
         run=loop.run_until_complete,

@@ -115,14 +115,18 @@ def test_the_topology_setting_is_single_or_multirole() -> None:
 
 
 def test_an_external_deployment_may_describe_its_hosts_per_role() -> None:
-    settings = Settings.load(
-        {"target": "external", "temporal_address": "t:7233", "topology": "history=3"}, env={}
-    )
+    external = {
+        "target": "external",
+        "temporal_address": "t:7233",
+        "ui_url": "http://u:8080",
+        "postgres_host": "p",
+    }
+    settings = Settings.load({**external, "topology": "history=3"}, env={})
     assert parse_topology(settings.topology) == {
         "frontend": 1, "history": 3, "matching": 1, "worker": 1,
     }  # fmt: skip
     with pytest.raises(UserError, match="'history=x' is not role=count"):
-        Settings.load({"target": "external", "temporal_address": "t:1", "topology": "history=x"})
+        Settings.load({**external, "topology": "history=x"}, env={})
 
 
 def test_each_topology_names_its_processes_and_shards() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from temporal_acceptance.cli import workload as commands
 from temporal_acceptance.cli.main import build_parser
+from temporal_acceptance.clients.endpoints import FrontendTls
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import parse_line
 from temporal_acceptance.core.secrets import Secret
@@ -64,7 +65,8 @@ def test_the_fixture_gives_each_run_its_own_queue_and_identity(tmp_path: Path) -
         {
             "temporal_address": "127.0.0.1:7233",
             "namespace": "default",
-            "conninfo": lambda self, db: f"dbname={db} password=pw",
+            "worker_conninfo": lambda self, db: f"dbname={db} password=pw",
+            "frontend_tls": FrontendTls(),
         },
     )()
     run = FakeRun(Settings(state_dir=tmp_path), endpoints)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import LoopRunner
 
+from temporal_acceptance.clients.endpoints import FrontendTls
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.fixtures import worker as fixture_module
 from temporal_acceptance.fixtures.worker import TestWorker, spec_for
@@ -17,7 +18,7 @@ ENDPOINTS = type(
     "Endpoints",
     (),
     {"temporal_address": "127.0.0.1:7233", "namespace": "default",
-     "conninfo": lambda self, db: f"dbname={db}"},
+     "worker_conninfo": lambda self, db: f"dbname={db}", "frontend_tls": FrontendTls()},
 )()  # fmt: skip
 
 

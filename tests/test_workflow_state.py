@@ -125,7 +125,7 @@ def test_execution_rows_that_disagree_are_reported() -> None:
     assert f"current_executions points at run {RUN}, not {other_run}" in problems
 
 
-def test_missing_namespace_and_rows() -> None:
+def test_no_trace_of_a_workflow_that_just_ran_means_the_state_is_elsewhere() -> None:
     conn = FakeConnection(
         {
             "namespaces": (["id", "name"], []),
@@ -133,14 +133,36 @@ def test_missing_namespace_and_rows() -> None:
             "current_executions": (["a"], []),
         }
     )
+    elsewhere = (
+        "Temporal's state is not in this PostgreSQL (the configured database): workflow wf "
+        f"(run {RUN}) completed through the frontend moments ago, but "
+    )
     problems = execution_problems(conn, RUN, 1, QueryLog())
-    assert problems == ["namespace 'default' is not in the namespaces table"]
+    assert problems == [elsewhere + "its namespace 'default' is not in the namespaces table"]
     conn.tables["namespaces"] = (["id", "name"], [(NS, "default")])
     problems = execution_problems(conn, RUN, 1, QueryLog())
-    assert problems == [
-        f"no executions row for run {RUN} (rows for runs: [])",
-        "no current_executions row for workflow wf",
+    assert problems == [elsewhere + "neither executions nor current_executions holds a row for it"]
+    unreadable = state.ExecutionRows(False, {}, None, 'database "temporal" does not exist')
+    assert checks.execution_rows_problems(unreadable, "default", "wf", RUN, 1, "pg:5432") == [
+        f"Temporal's state is not in this PostgreSQL (pg:5432): workflow wf (run {RUN}) "
+        "completed through the frontend moments ago, but its tables cannot be read: database "
+        '"temporal" does not exist'
     ]
+
+
+def test_a_run_with_only_some_rows_names_what_is_missing() -> None:
+    conn = FakeConnection(
+        {
+            "namespaces": (["id", "name"], [(NS, "default")]),
+            "executions": (["a"], []),
+            "current_executions": (["a"], []),
+        }
+    )
+    rows = state.ExecutionRows(True, {}, ("other-run", 3, 2))
+    assert checks.execution_rows_problems(rows, "default", "wf", RUN, 1)[0] == (
+        f"no executions row for run {RUN} (rows for runs: [])"
+    )
+    del conn
 
 
 def history_db(rows: list[tuple[Any, ...]]) -> FakeConnection:
@@ -263,6 +285,8 @@ class Connections:
 
 class FakeEndpoints:
     namespace = "default"
+    temporal_database = "temporal"
+    visibility_database = "temporal_visibility"
 
 
 def completed_record(row_id: int = 7) -> Any:

@@ -73,6 +73,12 @@ def roles_problems(live: Mapping[str, int], roles: Sequence[str], cutoff: int) -
     missing = [role for role in roles if live.get(role, 0) < 1]
     if not missing:
         return []
+    if not live:
+        return [
+            f"Temporal's state is not in this PostgreSQL: no Temporal server role has a "
+            f"membership heartbeat in it in the last {cutoff}s (cluster_membership holds none), "
+            "so the server that answers keeps its state in another database"
+        ]
     return [
         f"roles without a membership heartbeat in the last {cutoff}s: {missing}; live: {dict(live)}"
     ]

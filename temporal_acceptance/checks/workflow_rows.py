@@ -14,13 +14,36 @@ from temporal_acceptance.workload.events import STATUS_COMPLETED, STATUS_NAMES, 
 STATE_COMPLETED = 3
 
 
+def state_elsewhere(where: str, workflow_id: str, run_id: str, seen: str) -> str:
+    """The sentence for a workflow the frontend just ran that this PostgreSQL has no trace
+    of: the deployment keeps its state somewhere else (another database, SQLite, ...)."""
+    return (
+        f"Temporal's state is not in this PostgreSQL ({where}): workflow {workflow_id} "
+        f"(run {run_id}) completed through the frontend moments ago, but {seen}"
+    )
+
+
 def execution_rows_problems(
-    rows: ExecutionRows, namespace: str, workflow_id: str, run_id: str, event_count: int
+    rows: ExecutionRows,
+    namespace: str,
+    workflow_id: str,
+    run_id: str,
+    event_count: int,
+    where: str = "the configured database",
 ) -> list[str]:
     """The run has its executions row (next_event_id one past the last event) and the
-    current_executions row points at it, completed."""
+    current_executions row points at it, completed. No trace of it at all means the
+    deployment's state lives elsewhere, and the sentence says so."""
+    if rows.error:
+        return [
+            state_elsewhere(where, workflow_id, run_id, f"its tables cannot be read: {rows.error}")
+        ]
     if not rows.namespace_found:
-        return [f"namespace {namespace!r} is not in the namespaces table"]
+        seen = f"its namespace {namespace!r} is not in the namespaces table"
+        return [state_elsewhere(where, workflow_id, run_id, seen)]
+    if run_id not in rows.next_event_ids and rows.current is None:
+        seen = "neither executions nor current_executions holds a row for it"
+        return [state_elsewhere(where, workflow_id, run_id, seen)]
     problems = []
     if run_id not in rows.next_event_ids:
         problems.append(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from temporal_acceptance.cli import external as external_commands
 from temporal_acceptance.cli import workload as workload_commands
 from temporal_acceptance.cli.bench import run_bench
 from temporal_acceptance.cli.images import build_local_images
@@ -45,6 +46,33 @@ def _settings_args(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--state-dir", help="where data and logs live")
     group.add_argument("--cache-dir", help="where built binaries are cached")
+    external = parser.add_argument_group(
+        "external target (also TACC_*; the password only from TACC_POSTGRES_PASSWORD[_FILE])"
+    )
+    for flag, help_text in EXTERNAL_FLAGS.items():
+        external.add_argument(flag, help=help_text)
+
+
+# The external target's settings as flags (docs/DEPLOYMENT.md, "External deployment").
+EXTERNAL_FLAGS = {
+    "--temporal-address": "the frontend, host:port",
+    "--ui-url": "the Temporal UI, http(s)://host:port",
+    "--temporal-tls": "on: TLS to the frontend (implied by --temporal-tls-ca)",
+    "--temporal-tls-ca": "CA file that signed the frontend's certificate",
+    "--temporal-tls-cert": "client certificate file (mTLS)",
+    "--temporal-tls-key": "client key file (mTLS)",
+    "--temporal-tls-server-name": "the name the frontend's certificate carries",
+    "--postgres-host": "PostgreSQL as the suite reaches it",
+    "--postgres-user": "a PostgreSQL role that may read Temporal's databases",
+    "--postgres-sslmode": "libpq sslmode (disable ... verify-full)",
+    "--postgres-sslrootcert": "CA file for PostgreSQL's certificate",
+    "--temporal-database": "default: temporal",
+    "--visibility-database": "default: temporal_visibility",
+    "--temporal-config": "the server's configuration or environment file (datastore gate)",
+    "--temporal-log": "the frontend's log: /path/file or 'cmd:docker logs --timestamps NAME'",
+    "--postgres-log": "PostgreSQL's log, the same way",
+    "--ui-log": "the UI's log, the same way",
+}
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -105,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     isolated.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     # -- workload: execute, worker
     workload_commands.add(commands, _settings_args)
+    # -- external target: preflight; the gates with an exit policy, the verdict
+    external_commands.add(commands, _settings_args)
     # compose target: local images with the official images' contract, built offline
     images = commands.add_parser(
         "images", help="build the local images for the compose target (cached; no registry)"
@@ -163,6 +193,12 @@ def run_compat(args: argparse.Namespace) -> int:
 
 
 def run_up(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.target == "external":
+        # Nothing to deploy: the preflight, and the live versions' decision recorded.
+        stack = make_stack(settings)
+        if not args.dry_run:
+            stack.up()
+        return 0 if _print_status(stack) else 1
     decision = gate(settings)  # a refused pair stops here: nothing is built or started
     if args.dry_run:
         if not decision.warning:
@@ -196,6 +232,10 @@ SETTING_FLAGS = {
     "cache_dir": "cache_dir",
     "topology": "topology",
     "force_version": "force_version",
+    **{
+        flag.removeprefix("--").replace("-", "_"): flag.removeprefix("--").replace("-", "_")
+        for flag in EXTERNAL_FLAGS
+    },
 }
 
 
@@ -249,6 +289,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     if args.command == "isolated":
         argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
         return run_isolated(argv, args.label)
+    if args.command in external_commands.NAMES:
+        return external_commands.run(args, lambda a: settings_from(a, env))
     if args.command == "matrix":
         status = run_matrix(args)
         report = argparse.Namespace(

@@ -60,6 +60,6 @@ def run(args: argparse.Namespace, settings: Settings) -> NoReturn:
         exit_now(code)
     # The worker replaces this process: signals reach it directly, and the application
     # database's connection string (with the password) travels in its environment only.
-    conninfo = make_stack(settings).endpoints().conninfo(args.app_database)
+    conninfo = make_stack(settings).endpoints().worker_conninfo(args.app_database)
     argv = worker_argv(settings, args.task_queue, args.identity)
     os.execve(sys.executable, argv, {**os.environ, APP_DSN_ENV: conninfo})  # noqa: S606 (argv, no shell)

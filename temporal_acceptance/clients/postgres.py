@@ -75,9 +75,13 @@ def connect(
     tls: bool | None = None,
 ) -> Any:
     """The suite's one way to open a PostgreSQL connection (autocommit; a context manager).
-    With the deployment's CA known, TLS with host verification; `tls=False` forces plain."""
-    address = target.address_for(database) if isinstance(target, Endpoints) else target
-    return psycopg.connect(address.conninfo(database, password, timeout, tls), autocommit=True)
+    With the deployment's CA known, TLS with host verification; `tls=False` forces plain.
+    On the external target every session is read-only (Endpoints.read_only)."""
+    if isinstance(target, Endpoints):
+        if tls is None:  # the application database through its own DSN when one was given
+            return psycopg.connect(target.conninfo(database, password, timeout), autocommit=True)
+        target = target.address_for(database)
+    return psycopg.connect(target.conninfo(database, password, timeout, tls), autocommit=True)
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ def try_connect(
         with connect(endpoints, database, password, tls=tls) as conn:
             version = conn.execute("show server_version").fetchone()
     except psycopg.Error as exc:
-        address = endpoints.address_for(database) if isinstance(endpoints, Endpoints) else endpoints
-        secrets = [address.password] + ([password] if password else [])
+        known = endpoints.secrets if isinstance(endpoints, Endpoints) else [endpoints.password]
+        secrets = known + ([password] if password else [])
         return ConnectionOutcome(False, error=redact(str(exc).strip(), secrets))
     return ConnectionOutcome(True, server_version=str(version[0]) if version else "")

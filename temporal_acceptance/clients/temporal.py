@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 from google.protobuf.duration_pb2 import Duration
@@ -19,7 +21,10 @@ from temporalio.api.workflowservice.v1 import (
     RegisterNamespaceRequest,
 )
 from temporalio.client import Client
-from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient
+from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient, TLSConfig
+
+from temporal_acceptance.clients.endpoints import FrontendTls
+from temporal_acceptance.core.settings import Settings
 
 T = TypeVar("T")
 
@@ -52,16 +57,69 @@ async def _awaited(factory: Callable[[], Awaitable[T]]) -> T:
     return await factory()
 
 
-async def frontend_serving(address: str, timeout: float = 3.0) -> bool:
+def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
+    """TLS to the frontend for a process the suite starts (the worker, the execute script):
+    paths only, so no key material ever shows in argv."""
+    group = parser.add_argument_group("TLS to the frontend (default: the suite's settings)")
+    group.add_argument("--tls", action="store_true", default=None, help="connect with TLS")
+    group.add_argument("--tls-ca", default="", help="CA certificate file (PEM)")
+    group.add_argument("--tls-cert", default="", help="client certificate file (mTLS)")
+    group.add_argument("--tls-key", default="", help="client key file (mTLS)")
+    group.add_argument("--tls-server-name", default="", help="name the certificate must carry")
+
+
+def tls_from_args(args: argparse.Namespace, default: FrontendTls | None = None) -> FrontendTls:
+    if not getattr(args, "tls", None):
+        return default or FrontendTls()
+    return FrontendTls(True, args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name)
+
+
+def settings_tls(settings: Settings) -> FrontendTls:
+    """TLS to the frontend as the settings describe it (the external target's TACC_*)."""
+    return FrontendTls(
+        settings.temporal_tls_on,
+        settings.temporal_tls_ca,
+        settings.temporal_tls_cert,
+        settings.temporal_tls_key,
+        settings.temporal_tls_server_name,
+    )
+
+
+def sdk_tls(tls: FrontendTls | None) -> TLSConfig | bool:
+    """The SDK's TLS settings from the files (False: plain gRPC)."""
+    if tls is None or not tls.enabled:
+        return False
+
+    def read(path: str) -> bytes | None:
+        return Path(path).read_bytes() if path else None
+
+    return TLSConfig(
+        server_root_ca_cert=read(tls.ca_file),
+        domain=tls.server_name or None,
+        client_cert=read(tls.cert_file),
+        client_private_key=read(tls.key_file),
+    )
+
+
+async def frontend_serving(
+    address: str, timeout: float = 3.0, tls: FrontendTls | None = None
+) -> bool:
     """gRPC health of the frontend's WorkflowService: True when SERVING."""
     client = await ServiceClient.connect(
-        ConnectConfig(target_host=address, connect_timeout=timedelta(seconds=timeout))
+        ConnectConfig(
+            target_host=address, connect_timeout=timedelta(seconds=timeout), tls=sdk_tls(tls)
+        )
     )
     return await client.check_health(service=WORKFLOW_SERVICE, timeout=timedelta(seconds=timeout))
 
 
-async def connect(address: str, namespace: str, identity: str = "temporal-acceptance") -> Client:
-    return await Client.connect(address, namespace=namespace, identity=identity)
+async def connect(
+    address: str,
+    namespace: str,
+    identity: str = "temporal-acceptance",
+    tls: FrontendTls | None = None,
+) -> Client:
+    return await Client.connect(address, namespace=namespace, identity=identity, tls=sdk_tls(tls))
 
 
 async def register_namespace(client: Client, namespace: str) -> bool:
@@ -92,7 +150,9 @@ async def namespace_usable(client: Client, namespace: str) -> bool:
     return True
 
 
-async def frontend_ready(address: str, namespace: str, timeout: float = 3.0) -> tuple[bool, str]:
+async def frontend_ready(
+    address: str, namespace: str, timeout: float = 3.0, tls: FrontendTls | None = None
+) -> tuple[bool, str]:
     """(ready, what was seen): the frontend is SERVING *and* serves `namespace`.
 
     Health alone is not readiness: right after PostgreSQL restarts, a SERVING frontend can
@@ -100,9 +160,9 @@ async def frontend_ready(address: str, namespace: str, timeout: float = 3.0) -> 
     new workflow started then fails. Counting that window as unhealthy keeps it inside the
     measured (and limited) time to recover instead of surfacing as a random failure later.
     """
-    if not await frontend_serving(address, timeout):
+    if not await frontend_serving(address, timeout, tls):
         return False, f"frontend {address} NOT_SERVING"
-    client = await connect(address, namespace)
+    client = await connect(address, namespace, tls=tls)
     try:
         await namespace_usable(client, namespace)
     except RPCError as exc:

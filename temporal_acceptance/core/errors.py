@@ -22,10 +22,10 @@ class UserError(Exception):
 class NotSupportedOnTarget(UserError):
     """An operation the current target cannot perform (e.g. restarting an external server)."""
 
-    def __init__(self, operation: str, target: str) -> None:
+    def __init__(self, operation: str, target: str, fix: str = "") -> None:
         super().__init__(
             f"{operation} is not supported on the {target} target",
-            "run disruptive scenarios against the native or compose target",
+            fix or "run disruptive scenarios against the native or compose target",
         )
 
 

@@ -176,3 +176,39 @@ def tail(path: Path, count: int = 15) -> str:
         return f"(no log at {path})"
     lines = path.read_text(errors="replace").splitlines()[-count:]
     return "\n".join(lines) if lines else f"(empty log {path})"
+
+
+# A collector's own timestamp in front of the service's line: `docker logs --timestamps`,
+# `kubectl logs --timestamps` (RFC 3339, nanoseconds).
+_COLLECTOR_STAMP = re.compile(
+    r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))\s(?P<rest>.*)$"
+)
+
+
+def parse_collected(lines: Iterable[str], service: str) -> Iterator[LogLine]:
+    """Lines a log collector printed: its timestamp (when it adds one) dates the line, the
+    service's own format gives the level; lines without a timestamp continue the last."""
+    last_ts: datetime | None = None
+    last_level = ""
+    for raw in lines:
+        text = raw.rstrip("\n")
+        if not text.strip():
+            continue
+        stamped = _COLLECTOR_STAMP.match(text)
+        if stamped and stamped["rest"].strip():
+            rest = stamped["rest"]
+            own_ts, level = parse_line(rest)
+            if not level and own_ts is None:
+                word = _LEVEL_WORD.search(rest)
+                level = _normalise_level(word["level"]) if word else ""
+            ts = _aware(datetime.fromisoformat(stamped["ts"].replace("Z", "+00:00")))
+            text = rest
+        else:
+            parsed_ts, level = parse_line(text)
+            if parsed_ts is None:
+                if last_ts is None:
+                    continue
+                parsed_ts, level = last_ts, last_level
+            ts = parsed_ts
+        last_ts, last_level = ts, level
+        yield LogLine(ts, service, level, text)

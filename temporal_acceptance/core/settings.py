@@ -14,6 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.external_settings import (
+    PASSWORD_ENV,
+    PASSWORD_FILE_ENV,
+    PASSWORD_KEYS,
+    external_values,
+    parse_flag,
+    require_external,
+)
 from temporal_acceptance.core.topology import SINGLE, parse_topology, parse_topology_name
 from temporal_acceptance.core.versions import (
     DEFAULT_POSTGRES_MAJOR,
@@ -59,6 +67,23 @@ KEYS = (
     "postgres_tls",
     "postgres_timezone",
     "allow_changes",
+    # external target (stack/external): PostgreSQL as the deployment runs it, the databases'
+    # names, TLS of the frontend and of PostgreSQL, the server's configuration (for the
+    # datastore gate) and where each service's log can be read
+    "postgres_host",
+    "postgres_sslmode",
+    "postgres_sslrootcert",
+    "temporal_database",
+    "visibility_database",
+    "temporal_tls",
+    "temporal_tls_ca",
+    "temporal_tls_cert",
+    "temporal_tls_key",
+    "temporal_tls_server_name",
+    "temporal_config",
+    "temporal_log",
+    "postgres_log",
+    "ui_log",
 )
 COMPOSE_IMAGES = ("auto", "official", "local")
 
@@ -114,17 +139,6 @@ def _topology(raw: str, target: str) -> str:
     return parse_topology_name(raw)
 
 
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
-
-
-def _flag(key: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value not in _TRUE + _FALSE:
-        raise UserError(f"{key} {raw!r} is not a yes/no value", "use true or false")
-    return value in _TRUE
-
-
 def _timezone(raw: str) -> str:
     """An IANA zone name PostgreSQL and Python both know (e.g. Asia/Kolkata)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
@@ -177,6 +191,21 @@ class Settings:
     postgres_tls: bool = False
     postgres_timezone: str = ""
     allow_changes: bool = False
+    # -- external target ('' = not given; see docs/DEPLOYMENT.md, "External deployment")
+    postgres_host: str = ""
+    postgres_sslmode: str = ""
+    postgres_sslrootcert: str = ""
+    temporal_database: str = "temporal"
+    visibility_database: str = "temporal_visibility"
+    temporal_tls: bool = False
+    temporal_tls_ca: str = ""
+    temporal_tls_cert: str = ""
+    temporal_tls_key: str = ""
+    temporal_tls_server_name: str = ""
+    temporal_config: str = ""
+    temporal_log: str = ""
+    postgres_log: str = ""
+    ui_log: str = ""
 
     @classmethod
     def load(
@@ -192,6 +221,12 @@ class Settings:
         for key, value in (explicit or {}).items():
             if value is None or value == "":
                 continue
+            if key in PASSWORD_KEYS:
+                raise UserError(
+                    f"the PostgreSQL password is never taken from a flag or -D ({key}): "
+                    "it would show in the process list and the shell history",
+                    f"export {PASSWORD_ENV}, or {PASSWORD_FILE_ENV}=/path/to/a/file",
+                )
             if key not in KEYS:
                 raise UserError(
                     f"unknown setting {key!r}", f"use one of: {', '.join(sorted(KEYS))}"
@@ -220,9 +255,10 @@ class Settings:
             values["temporal_port"] = _temporal_port(raw["temporal_port"])
         for key in ("force_version", "postgres_tls", "allow_changes"):
             if key in raw:
-                values[key] = _flag(key, raw[key])
+                values[key] = parse_flag(key, raw[key])
         if "postgres_timezone" in raw:
             values["postgres_timezone"] = _timezone(raw["postgres_timezone"])
+        values.update(external_values(raw))
         for key in (
             "host",
             "namespace",
@@ -256,13 +292,18 @@ class Settings:
         values["state_dir"] = (
             Path(raw.get("state_dir", state_default / target)).expanduser().absolute()
         )
-        if target == "external" and not values.get("temporal_address"):
-            raise UserError(
-                "the external target needs the Temporal frontend address",
-                "set TACC_TEMPORAL_ADDRESS=host:port (and TACC_UI_URL, TACC_POSTGRES_* )",
-            )
+        if target == "external":
+            require_external(values)
         values["given"] = frozenset(raw)
         return replace(settings, **values)
+
+    @property
+    def temporal_tls_on(self) -> bool:
+        """TLS to the frontend: asked for, or implied by a CA, a client certificate or a
+        server name."""
+        return self.temporal_tls or any(
+            (self.temporal_tls_ca, self.temporal_tls_cert, self.temporal_tls_server_name)
+        )
 
     @property
     def frontend_address(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, Endpoints
+from temporal_acceptance.clients.endpoints import Endpoints
 from temporal_acceptance.clients.postgres import QueryLog, connect, query
 from temporal_acceptance.probes.versions import PostgresVersion, detect_postgres
 
@@ -65,7 +65,7 @@ def live_roles(conn: psycopg.Connection[Any], log: QueryLog | None = None) -> di
 
 
 def live_postgres(endpoints: Endpoints, log: QueryLog) -> PostgresVersion:
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         return detect_postgres(conn, f"{endpoints.postgres_host}:{endpoints.postgres_port}", log)
 
 
@@ -81,7 +81,7 @@ def installed_extensions(endpoints: Endpoints, database: str, log: QueryLog) -> 
 
 def read_databases(endpoints: Endpoints, log: QueryLog) -> set[str]:
     # pg_database is shared: any database shows every one (Temporal's role reaches only its own)
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         return databases(conn, log)
 
 
@@ -115,5 +115,5 @@ def read_functions(endpoints: Endpoints, database: str, log: QueryLog) -> set[st
 
 
 def read_live_roles(endpoints: Endpoints, log: QueryLog) -> dict[str, int]:
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         return live_roles(conn, log)

@@ -17,7 +17,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, Endpoints
+from temporal_acceptance.clients.endpoints import Endpoints
 from temporal_acceptance.clients.postgres import QueryLog, connect
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.secrets import redact
@@ -89,7 +89,7 @@ def stored_events(endpoints: Endpoints, run_id: str) -> tuple[list[HistoryEvent]
     """A run's history as PostgreSQL holds it (decoded history nodes), or why it cannot be
     read."""
     try:
-        with connect(endpoints, TEMPORAL_DATABASE) as conn:
+        with connect(endpoints, endpoints.temporal_database) as conn:
             nodes = stored_history(conn, run_id, QueryLog())
     except psycopg.Error as exc:
         return [], redact(" ".join(str(exc).split()))

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from temporalio.api.history.v1 import History, HistoryEvent
 
-from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE, VISIBILITY_DATABASE, Endpoints
+from temporal_acceptance.clients.endpoints import Endpoints
 from temporal_acceptance.clients.postgres import QueryLog, QueryResult, connect, query
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.waiting import wait_until
@@ -166,11 +166,11 @@ def wait_visibility_closed(
     endpoints: Endpoints, workflow_id: str, run_id: str, timeout: float = 10.0
 ) -> VisibilityRow:
     """Wait until the visibility database lists the run as closed (WaitTimeout if not)."""
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         ns_id = namespace_id(conn, endpoints.namespace, QueryLog())
     if ns_id is None:
         raise WaitTimeout(f"namespace {endpoints.namespace!r} is not in the namespaces table")
-    with connect(endpoints, VISIBILITY_DATABASE) as conn:
+    with connect(endpoints, endpoints.visibility_database) as conn:
         return closed_visibility_row(conn, ns_id, workflow_id, run_id, timeout)[0]
 
 
@@ -198,21 +198,26 @@ class ExecutionRows:
     namespace_found: bool
     next_event_ids: dict[str, int]
     current: tuple[str, int, int] | None
+    error: str = ""  # why Temporal's database could not be read ("" when it was)
 
 
 def read_execution_rows(endpoints: Endpoints, workflow_id: str, log: QueryLog) -> ExecutionRows:
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
-        ns_id = namespace_id(conn, endpoints.namespace, log)
-        if ns_id is None:
-            return ExecutionRows(False, {}, None)
-        runs = {str(r[2]): int(r[3]) for r in executions(conn, ns_id, workflow_id, log).rows}
-        rows = current_execution(conn, ns_id, workflow_id, log).rows
+    try:
+        with connect(endpoints, endpoints.temporal_database) as conn:
+            ns_id = namespace_id(conn, endpoints.namespace, log)
+            if ns_id is None:
+                return ExecutionRows(False, {}, None)
+            runs = {str(r[2]): int(r[3]) for r in executions(conn, ns_id, workflow_id, log).rows}
+            rows = current_execution(conn, ns_id, workflow_id, log).rows
+    except psycopg.Error as exc:  # no such database, no such table: not Temporal's
+        message = str(exc).strip().splitlines()
+        return ExecutionRows(False, {}, None, message[-1] if message else type(exc).__name__)
     current = (str(rows[0][2]), int(rows[0][3]), int(rows[0][4])) if rows else None
     return ExecutionRows(True, runs, current)
 
 
 def read_stored_history(endpoints: Endpoints, run_id: str, log: QueryLog) -> list[StoredNode]:
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         return stored_history(conn, run_id, log)
 
 
@@ -220,12 +225,12 @@ def read_closed_visibility(
     endpoints: Endpoints, workflow_id: str, run_id: str, timeout: float, log: QueryLog
 ) -> VisibilityRow | str:
     """The run's visibility row once it shows the run closed, or why there is none."""
-    with connect(endpoints, TEMPORAL_DATABASE) as conn:
+    with connect(endpoints, endpoints.temporal_database) as conn:
         ns_id = namespace_id(conn, endpoints.namespace, log)
     if ns_id is None:
         return f"namespace {endpoints.namespace!r} is not in the namespaces table"
     try:
-        with connect(endpoints, VISIBILITY_DATABASE) as conn:
+        with connect(endpoints, endpoints.visibility_database) as conn:
             row, last = closed_visibility_row(conn, ns_id, workflow_id, run_id, timeout)
     except WaitTimeout as exc:
         return str(exc)

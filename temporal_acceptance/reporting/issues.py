@@ -176,6 +176,12 @@ def render(results: Sequence[ScenarioResult], environment: Mapping[str, str]) ->
         f"{broken} broken, {skipped} skipped.**",
         "",
     ]
+    # ---- reporting: the run's verdict and what it did not check (reporting/verdict.py)
+    if verdict := environment.get("Verdict"):
+        header += [f"**Verdict: {verdict}**", ""]
+    if not_checked := environment.get("Skipped on this target"):
+        header += ["Not checked by this run (skipped, with the reason):", ""]
+        header += [f"- {gate}" for gate in not_checked.split("; ")] + [""]
     if facts:
         header += ["<details><summary>Environment</summary>", "", *(f"- {f}" for f in facts)]
         header += ["", "</details>", ""]

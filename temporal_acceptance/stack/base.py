@@ -218,6 +218,11 @@ class Stack(abc.ABC):
     def healthy(self, service: Service) -> bool:
         return self.status(service).healthy
 
+    def has_logs(self, service: Service) -> bool:
+        """Whether this service's log can be read (an external deployment may not say)."""
+        del service
+        return True
+
     @abc.abstractmethod
     def logs(
         self, service: Service, since: datetime | None = None, until: datetime | None = None

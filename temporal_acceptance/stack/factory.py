@@ -17,7 +17,11 @@ def make_stack(settings: Settings, say: Say = stderr_say) -> Stack:
         from temporal_acceptance.stack.compose.stack import ComposeStack  # noqa: PLC0415
 
         return ComposeStack(settings, say)
+    if settings.target == "external":
+        from temporal_acceptance.stack.external.stack import ExternalStack  # noqa: PLC0415
+
+        return ExternalStack(settings, say)
     raise UserError(
         f"the {settings.target} target is not available yet",
-        "use target=native or target=compose",
+        "use target=native, compose or external",
     )

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +25,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from temporal_acceptance.clients.endpoints import FrontendTls
 from temporal_acceptance.core.errors import UserError, WaitTimeout
 from temporal_acceptance.core.logs import LogLine, read_log, tail
 from temporal_acceptance.core.secrets import Secret
@@ -47,6 +48,7 @@ class WorkerSpec:
     identity: str
     log_file: Path
     app_conninfo: Secret | None = None
+    tls: FrontendTls = field(default_factory=FrontendTls)
 
 
 class WorkerExited(AssertionError):
@@ -87,6 +89,7 @@ class WorkerDriver:
             spec.identity,
             "--exit-with-pid",
             str(os.getpid()),
+            *spec.tls.argv(),
         ]
 
     def environment(self) -> dict[str, str]:

@@ -26,7 +26,15 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
-from temporal_acceptance.clients.temporal import Poller, pollers
+from temporal_acceptance.clients.endpoints import FrontendTls
+from temporal_acceptance.clients.temporal import (
+    Poller,
+    add_tls_arguments,
+    pollers,
+    sdk_tls,
+    settings_tls,
+    tls_from_args,
+)
 from temporal_acceptance.core.errors import UserError, WaitTimeout
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.waiting import wait_until_async
@@ -202,6 +210,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help=f"seconds (default: the timer + {DEFAULT_EXECUTION_MARGIN:g})",
     )
+    add_tls_arguments(parser)
 
 
 def seconds_option(flag: str, value: float) -> float:
@@ -232,7 +241,10 @@ async def execute(args: argparse.Namespace, settings: Settings) -> ExecutionReco
     namespace = args.namespace or settings.namespace
     try:
         client = await Client.connect(
-            address, namespace=namespace, identity="temporal-acceptance-execute"
+            address,
+            namespace=namespace,
+            identity="temporal-acceptance-execute",
+            tls=sdk_tls(tls_from_args(args, settings_tls(settings))),
         )
     except RuntimeError as exc:
         raise UserError(
@@ -323,12 +335,19 @@ class ScriptRun:
 
 
 async def run_script(
-    address: str, namespace: str, task_queue: str, timer: float, workflow_id: str, timeout: float
+    address: str,
+    namespace: str,
+    task_queue: str,
+    timer: float,
+    workflow_id: str,
+    timeout: float,
+    tls: FrontendTls | None = None,
 ) -> ScriptRun:
     argv = [
         sys.executable, "-m", "temporal_acceptance.workload.execute",
         "--address", address, "--namespace", namespace, "--task-queue", task_queue,
         "--timer", f"{timer:g}", "--workflow-id", workflow_id,
+        *(tls.argv() if tls else []),
     ]  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE

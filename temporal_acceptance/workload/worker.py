@@ -19,7 +19,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,13 @@ from temporalio.runtime import (
 )
 from temporalio.worker import Worker
 
+from temporal_acceptance.clients.endpoints import FrontendTls
+from temporal_acceptance.clients.temporal import (
+    add_tls_arguments,
+    sdk_tls,
+    settings_tls,
+    tls_from_args,
+)
 from temporal_acceptance.core.errors import UserError, WaitTimeout
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.waiting import wait_until_async
@@ -86,6 +93,7 @@ class WorkerConfig:
     identity: str = ""
     connect_timeout: float = 30.0
     exit_with_pid: int = 0
+    tls: FrontendTls = field(default_factory=FrontendTls)
 
     @property
     def worker_identity(self) -> str:
@@ -134,6 +142,7 @@ async def connect(config: WorkerConfig) -> Client:
             namespace=config.namespace,
             identity=config.worker_identity,
             runtime=core,
+            tls=sdk_tls(config.tls),
         )
 
     return await wait_until_async(
@@ -216,13 +225,15 @@ def build_parser(defaults: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--exit-with-pid", type=int, default=0, help="stop when this process exits (the suite)"
     )
+    add_tls_arguments(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     try:
-        args = build_parser(Settings.load()).parse_args(argv)
+        settings = Settings.load()
+        args = build_parser(settings).parse_args(argv)
         configure_logging(args.log_level)
         if not os.environ.get(APP_DSN_ENV):
             log.warning("%s is not set: test_database_operation will fail", APP_DSN_ENV)
@@ -233,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.identity,
             args.connect_timeout,
             args.exit_with_pid,
+            tls_from_args(args, settings_tls(settings)),
         )
         asyncio.run(_main(config))
     except (UserError, WaitTimeout) as exc:
