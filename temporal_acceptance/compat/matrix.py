@@ -63,7 +63,7 @@ def observed_source(date: str) -> Source:
 
 
 # Release lines the matrix covers; each is deployable by the suite (built from the Go proxy).
-TEMPORAL_SERIES = ("1.29", "1.30", "1.31")
+TEMPORAL_SERIES = ("1.29", "1.30", "1.31", "1.32")
 POSTGRES_MAJORS = tuple(SUPPORTED_POSTGRES_MAJORS)
 # The majors Temporal's docs name as tested (13.18, 14.15, 15.10, 16.6).
 UPSTREAM_TESTED = (13, 14, 15, 16)
