@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import yaml
@@ -34,6 +34,7 @@ from temporal_acceptance.stack.native.temporal import (
 )
 from temporal_acceptance.stack.native.ui import NativeUi
 from temporal_acceptance.stack.ownership import owned, purge_state_dir
+from temporal_acceptance.stack.release import SchemaUpdate
 
 
 class NativeStack(Stack):
@@ -47,9 +48,10 @@ class NativeStack(Stack):
         self.env = os.environ if env is None else env
         self.layout = Layout(settings.state_dir)
         self.ports = TemporalPorts(settings.temporal_port)
-        self.binaries: Callable[[], Binaries] = cache(
-            lambda: provision_all(self.settings, self.env, self.say)
-        )
+        # Provisioned on first use, once per release: a release swap (use_release) makes
+        # every part of the stack run the other release's binaries from then on.
+        self._provisioned: dict[tuple[str, str, int], Binaries] = {}
+        self.binaries: Callable[[], Binaries] = self._binaries
         host = settings.host
         self.postgres = NativePostgres(
             lambda: self.binaries().postgres,
@@ -68,6 +70,7 @@ class NativeStack(Stack):
             settings.postgres_user,
             settings.namespace,
         )
+        self.temporal.release = settings.temporal_version
         self.ui = NativeUi(
             lambda: self.binaries().ui_server,
             self.layout,
@@ -77,6 +80,41 @@ class NativeStack(Stack):
             settings.namespace,
         )
         self.ephemeral_postgres: EphemeralPostgresData | None = None
+
+    def _binaries(self) -> Binaries:
+        settings = self.settings
+        key = (settings.temporal_version, settings.ui_version, settings.postgres_major)
+        if key not in self._provisioned:
+            self._provisioned[key] = provision_all(settings, self.env, self.say)
+        return self._provisioned[key]
+
+    # -- release changes (upgrades, rollbacks): the driver's part, the procedure is elsewhere
+    def use_release(self, temporal_version: str, ui_version: str) -> None:
+        """Run these releases of Temporal and the UI from the next start on (the data and
+        everything else stay as they are); provisions them now, so a build that fails
+        fails before anything is stopped."""
+        self.settings = replace(
+            self.settings, temporal_version=temporal_version, ui_version=ui_version
+        )
+        self.temporal.release = temporal_version
+        self.binaries()
+
+    def update_schemas(self) -> list[SchemaUpdate]:
+        """Both schemas brought to the current release's versions with its temporal-sql-tool
+        (Temporal must be stopped: upstream updates the schema before the server starts)."""
+        if self.temporal.process.running():
+            raise UserError(
+                "Temporal is running: its schemas are updated only while it is stopped",
+                "stop it first (the upgrade command does)",
+            )
+        return self.temporal.update_schema(self._password())
+
+    def update_schema_commands(self) -> list[str]:
+        return self.temporal.update_schema_commands()
+
+    def record_release(self) -> None:
+        """Record the releases now running with the deployment (stack.json)."""
+        self._record()
 
     # -- mutants (prove the persistence gates can fail; off unless asked for) -----------
     def enable_mutant(self, name: str) -> None:
@@ -185,7 +223,10 @@ class NativeStack(Stack):
             self.postgres.start(password, run_as)
             self._ensure_databases(password)
         elif service is Service.TEMPORAL:
-            for change in self.temporal.ensure_schema(password, self.binaries().schema):
+            # Only a deployment that never came up has its existing schema migrated here.
+            first_time = "temporal_version" not in self.layout.recorded()
+            expected = self.binaries().schema
+            for change in self.temporal.ensure_schema(password, expected, first_time):
                 self.say(f"  schema {change}")
             self.temporal.start(password)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +31,18 @@ from temporal_acceptance.clients.temporal import (
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import tail
 from temporal_acceptance.core.secrets import REDACTED, Secret
-from temporal_acceptance.core.versions import schema_version_key
+from temporal_acceptance.core.versions import parse_temporal_version, schema_version_key
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema
 from temporal_acceptance.stack.native.layout import Layout, write_private
 from temporal_acceptance.stack.native.process import ManagedProcess, ServiceExited
+from temporal_acceptance.stack.release import (
+    SCHEMA_NAMES,
+    SchemaUpdate,
+    find_schema_mismatch,
+    schema_refusal,
+    sql_tool_commands,
+)
 
 # History shards are fixed when the cluster is first created; 4 suits one small node.
 HISTORY_SHARDS = 4
@@ -173,6 +181,18 @@ DYNAMIC_CONFIG: dict[str, Any] = {
 }
 
 
+def server_argv(binary: Path, release: str, config_file: Path) -> list[str]:
+    """How a release takes its configuration file: `--config-file` from 1.30 on; before,
+    a directory and an environment name (it reads <dir>/<env>.yaml) — 1.29 refuses the
+    newer flag ("flag provided but not defined: -config-file")."""
+    version = parse_temporal_version(release) if release else None
+    if version is not None and (version.major, version.minor) < (1, 30):
+        where = ["--root", str(config_file.parent), "--config", ".", "--env", config_file.stem]
+    else:
+        where = ["--config-file", str(config_file)]
+    return [str(binary), *where, "--allow-no-auth", "start"]
+
+
 class NativeTemporal:
     def __init__(
         self,
@@ -191,6 +211,7 @@ class NativeTemporal:
         self.pg_port = pg_port
         self.pg_user = pg_user
         self.namespace = namespace
+        self.release = ""  # the Temporal release being run (for messages); set by the stack
         self.process = ManagedProcess("temporal", layout.pid("temporal"), layout.log("temporal"))
 
     @property
@@ -212,31 +233,47 @@ class NativeTemporal:
             return None
         return str(row[0]) if row else None
 
-    def ensure_schema(self, password: Secret, expected: ReleaseSchema) -> list[str]:
-        """Create and migrate both databases with temporal-sql-tool; return what it did."""
+    def ensure_schema(
+        self, password: Secret, expected: ReleaseSchema, migrate_existing: bool = True
+    ) -> list[str]:
+        """Create both databases' schemas with temporal-sql-tool; return what it did. An
+        existing, older schema is migrated only with `migrate_existing` (a deployment that
+        never came up); a running deployment's schema changes only through update_schema,
+        so a newer server started on it meets the server's own compatibility check."""
         done: list[str] = []
         wanted = {TEMPORAL_DATABASE: expected.temporal, VISIBILITY_DATABASE: expected.visibility}
-        for database, schema in (
-            (TEMPORAL_DATABASE, "temporal"),
-            (VISIBILITY_DATABASE, "visibility"),
-        ):
+        for database, schema in SCHEMA_NAMES.items():
             current = self.schema_state(password, database)
-            if current is not None and schema_version_key(current) >= schema_version_key(
-                wanted[database]
+            if current is not None and (
+                not migrate_existing
+                or schema_version_key(current) >= schema_version_key(wanted[database])
             ):
                 continue
             if current is None:
                 self._sql_tool(password, database, "create-database", quiet_exists=True)
                 self._sql_tool(password, database, "setup-schema", "-v", "0.0")
-            self._sql_tool(
-                password,
-                database,
-                "update-schema",
-                "--schema-name",
-                f"postgresql/v12/{schema}",
-            )
+            self._sql_tool(password, database, "update-schema", "--schema-name", schema)
             done.append(f"{database}: {current or 'new'} → {wanted[database]}")
         return done
+
+    def update_schema(self, password: Secret) -> list[SchemaUpdate]:
+        """Both databases brought to this release's schema with its own temporal-sql-tool
+        (update-schema), each timed; the server must be stopped."""
+        updates = []
+        for database, schema in SCHEMA_NAMES.items():
+            before = self.schema_state(password, database) or "none"
+            started = time.monotonic()
+            self._sql_tool(password, database, "update-schema", "--schema-name", schema)
+            seconds = round(time.monotonic() - started, 2)
+            after = self.schema_state(password, database) or "none"
+            updates.append(SchemaUpdate(database, before, after, seconds))
+        return updates
+
+    def update_schema_commands(self) -> list[str]:
+        """The update-schema commands a user runs for this release, by hand."""
+        return sql_tool_commands(
+            str(self.binaries().sql_tool), self.host, self.pg_port, self.pg_user
+        )
 
     def _sql_tool(
         self, password: Secret, database: str, *command: str, quiet_exists: bool = False
@@ -276,16 +313,16 @@ class NativeTemporal:
     def start(self, password: Secret, timeout: float = 90.0) -> None:
         self.write_config(password)
         self.process.start(
-            [
-                str(self.binaries().temporal_server),
-                "--config-file",
-                str(self.layout.temporal_config),
-                "--allow-no-auth",
-                "start",
-            ],
+            server_argv(self.binaries().temporal_server, self.release, self.layout.temporal_config),
             cwd=self.layout.temporal_dir,
         )
-        self.wait_serving(timeout)
+        try:
+            self.wait_serving(timeout)
+        except ServiceExited:
+            mismatch = find_schema_mismatch(tail(self.process.log_file, 40))
+            if mismatch is None:
+                raise
+            raise schema_refusal(self.release, mismatch, self.update_schema_commands()) from None
         self.ensure_namespace(timeout)
 
     def serving(self) -> bool:
