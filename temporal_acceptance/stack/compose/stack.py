@@ -26,6 +26,7 @@ from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.compose import images as image_choice
+from temporal_acceptance.stack.compose import release
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
 from temporal_acceptance.stack.compose.engine import (
     CONFIG_FILES_LABEL,
@@ -65,7 +66,7 @@ STOP_TIMEOUT = 30
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
-class ComposeStack(Stack):
+class ComposeStack(release.ComposeReleases, Stack):
     target = "compose"
 
     def __init__(
@@ -95,6 +96,7 @@ class ComposeStack(Stack):
         self._probe = probe
         self._namespace_ready = namespace_ready
         self._adopted = False
+        self.recreate: set[Service] = set()  # services to recreate from new image tags
 
     # -- collaborators (connected on first use: a status call needs no compose CLI) ------
     @cached_property
@@ -180,14 +182,20 @@ class ComposeStack(Stack):
 
     def start(self, service: Service) -> None:
         container = self._container(COMPOSE_SERVICE[service])
-        if container is None:
+        if container is None or service in self.recreate:
+            self.recreate.discard(service)
             project = self._project_in_use()
             self._compose(project, "up", "-d", "--no-deps", COMPOSE_SERVICE[service])
         else:
             container.reload()
             if container.status != "running":
                 container.start()
-        self._wait_healthy(service)
+        try:
+            self._wait_healthy(service)
+        except (UserError, AssertionError) as exc:
+            if service is not Service.TEMPORAL:
+                raise
+            raise release.refusal_from_logs(self, exc) from None
 
     def kill(self, service: Service) -> None:
         container = self._require_container(service)
@@ -260,12 +268,19 @@ class ComposeStack(Stack):
             )
 
     def _wait_healthy(self, service: Service) -> None:
+        def status() -> ServiceStatus:
+            found = self.status(service)
+            if not found.running and "exited" in found.detail:  # waiting cannot help
+                raise UserError(f"the compose {service.value} service {found.detail}")
+            return found
+
         wait_until(
-            lambda: self.status(service),
+            status,
             what=f"the compose {service.value} service to be running and healthy",
             timeout=READY_TIMEOUT[service],
-            accept=lambda status: status.healthy,
-            describe=lambda status: status.line(),
+            accept=lambda found: found.healthy,
+            describe=lambda found: found.line(),
+            fatal=(UserError,),
             hint=lambda: self._log_tail(COMPOSE_SERVICE[service]),
         )
 
