@@ -9,6 +9,7 @@ from temporal_acceptance.compat import matrix
 from temporal_acceptance.compat.decision import FORCE_FLAG, Outcome, decide
 from temporal_acceptance.compat.matrix import Support, lookup, recommended_postgres
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.versions import DEFAULT_TEMPORAL_VERSION as DEFAULT
 from temporal_acceptance.core.versions import (
     major_from_server_version,
     major_from_server_version_num,
@@ -64,9 +65,9 @@ def test_corrections_come_from_observations_and_override_the_rule() -> None:
 
 
 def test_a_temporal_line_outside_the_matrix_is_untested() -> None:
-    cell = lookup("1.32.0", 16)
+    cell = lookup("1.33.0", 16)
     assert cell.support is Support.UNTESTED
-    assert "Temporal 1.32 is not in the compatibility matrix" in cell.reason
+    assert "Temporal 1.33 is not in the compatibility matrix" in cell.reason
 
 
 def test_an_end_of_life_postgres_is_unsupported_on_any_temporal_line() -> None:
@@ -158,7 +159,7 @@ def test_forcing_a_supported_pair_changes_nothing() -> None:
 
 
 def test_unknown_temporal_line_is_pointed_at_the_default_release() -> None:
-    assert decide("1.32.0", 16).advice() == "use Temporal 1.30.8 with PostgreSQL 16"
+    assert decide("1.33.0", 16).advice() == f"use Temporal {DEFAULT} with PostgreSQL 16"
 
 
 # ---------------------------------------------------------------- version parsing
