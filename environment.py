@@ -20,6 +20,7 @@ from temporal_acceptance.fixtures.persistence import persistence_fixture
 from temporal_acceptance.fixtures.recovery import skip_reason
 from temporal_acceptance.fixtures.run import run_fixture
 from temporal_acceptance.fixtures.scenario import ScenarioWindow, report_scenario_end
+from temporal_acceptance.fixtures.upgrade import upgrade_fixture
 from temporal_acceptance.fixtures.worker import worker_fixture
 from temporal_acceptance.reporting.metadata import record_environment
 from temporal_acceptance.stack.deploy import compatibility_facts
@@ -38,6 +39,7 @@ def before_all(context: Any) -> None:
         context.worker = use_fixture(worker_fixture, context)  # started when first needed
         context.browser = use_fixture(browser_fixture, context)  # launched when first needed
         context.persistence = use_fixture(persistence_fixture, context)
+        context.upgrade = use_fixture(upgrade_fixture, context)  # stacks only when asked for
     except UserError as exc:
         # One line and the error's exit status (2). behave turns any exception here, even
         # SystemExit, into "HOOK-ERROR", a run summary and exit status 1. Nothing the run

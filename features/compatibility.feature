@@ -50,6 +50,29 @@ Feature: Compatibility validation
       Then the deploy command refuses with exit status 2
       And nothing was created or started for that deployment
 
+  Rule: A deployment's release changes one minor line at a time, schema first, never backwards
+
+    @P1
+    Scenario Outline: <case>: Temporal <requested> for data written by Temporal <written>
+      Given a deployment whose data was written by Temporal "<written>"
+      When Temporal "<requested>" is requested for it with the <command> command
+      Then the deploy command <outcome>
+      And the user sees "<message>"
+      And the advice is "<advice>"
+
+      Examples: Requests the data can take
+        | case                        | written | requested | command | outcome          | message                                                      | advice |
+        | the next line, upgraded     | 1.30.8  | 1.31.2    | upgrade | proceeds quietly | update both schemas with Temporal 1.31.2's temporal-sql-tool | none   |
+        | a newer patch of its line   | 1.30.8  | 1.30.9    | deploy  | proceeds quietly | would deploy Temporal 1.30.9                                 | none   |
+
+      Examples: Requests refused with the path to take instead
+        | case                        | written | requested | command | outcome                    | message                                               | advice                                                      |
+        | the next line, deployed     | 1.30.8  | 1.31.2    | deploy  | refuses with exit status 2 | 1.31.2 is the next release line and needs both schemas | upgrade it: `temporal-acceptance upgrade --to 1.31.2`       |
+        | a skipped line              | 1.30.8  | 1.32.2    | deploy  | refuses with exit status 2 | 1.30.8 → 1.32.2 skips the 1.31 release line           | take the path 1.30.8 → 1.31.2 → 1.32.2                      |
+        | two skipped lines           | 1.29.2  | 1.32.2    | upgrade | refuses with exit status 2 | skips the 1.30, 1.31 release lines                    | take the path 1.29.2 → 1.30.8 → 1.31.2 → 1.32.2             |
+        | a downgrade, deployed       | 1.31.2  | 1.30.8    | deploy  | refuses with exit status 2 | a downgrade is refused                                | temporal-acceptance restore --from                          |
+        | a downgrade, upgraded       | 1.31.2  | 1.30.8    | upgrade | refuses with exit status 2 | a downgrade is refused                                | temporal-acceptance restore --from                          |
+
   Rule: The running deployment's versions are detected live and its decision is recorded
 
     @P1
