@@ -27,9 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 DOTENV = {
     "COMPOSE_PROJECT_NAME": "from-dotenv",
     "POSTGRESQL_VERSION": "16",
-    "TEMPORAL_VERSION": "1.30.8",
-    "TEMPORAL_ADMINTOOLS_VERSION": "1.30.8",
-    "TEMPORAL_UI_VERSION": "2.55.0",
+    "TEMPORAL_VERSION": "1.32.2",
+    "TEMPORAL_ADMINTOOLS_VERSION": "1.32.2",
+    "TEMPORAL_UI_VERSION": "2.56.4",
     "POSTGRES_IMAGE": "postgres",
     "TEMPORAL_ADMINTOOLS_IMAGE": "temporalio/admin-tools",
     "TEMPORAL_SERVER_IMAGE": "temporalio/server",
@@ -80,10 +80,10 @@ def test_environment_beats_dotenv_and_given_settings_beat_both() -> None:
 def test_settings_not_given_keep_dotenv_values(tmp_path: Path) -> None:
     project = load_project(Settings.load({}, env={}), {}, _project_dir(tmp_path), tmp_path)
     assert project.settings.postgres_port == 5432  # from .env, not the suite default 55432
-    assert project.settings.ui_version == "2.55.0"
+    assert project.settings.ui_version == "2.56.4"
     assert project.name == "from-dotenv"
     assert project.password().reveal() == "dotenv-secret"
-    assert project.official_images()["temporal"] == "temporalio/server:1.30.8"
+    assert project.official_images()["temporal"] == "temporalio/server:1.32.2"
     assert project.file_arguments() == ["-p", "from-dotenv", "-f", str(tmp_path / COMPOSE_FILE)]
 
 
@@ -186,8 +186,8 @@ def test_no_credentials_or_fixed_names_in_the_compose_file() -> None:
             assert "${POSTGRES_PASSWORD" in line, line
     dotenv = parse_dotenv((REPO / ".env").read_text())
     assert dotenv["POSTGRES_PASSWORD"]
-    assert dotenv["TEMPORAL_VERSION"] == "1.30.8"
-    assert dotenv["TEMPORAL_UI_VERSION"] == "2.55.0"
+    assert dotenv["TEMPORAL_VERSION"] == "1.32.2"
+    assert dotenv["TEMPORAL_UI_VERSION"] == "2.56.4"
 
 
 def test_local_images_override_matches_the_image_builder() -> None:

@@ -245,11 +245,11 @@ def perform(plan: UpgradePlan, read: Callable[[Stack], ServedData] = _read) -> U
 
 
 def _backup(stack: Stack, directory: Path, release: str, ui: str, say: Say) -> BackupManifest:
-    endpoints = stack.endpoints()
-    manifest = take_backup(
-        endpoints, directory, (release, ui, stack.settings.postgres_major), False, say
-    )
-    return read_backup(directory) if manifest else manifest
+    """Both databases dumped (Temporal stopped: the pair is consistent), then read back:
+    every dump present and intact before any schema changes."""
+    release_info = (release, ui, stack.settings.postgres_major)
+    take_backup(stack.endpoints(), directory, release_info, False, say)
+    return read_backup(directory)
 
 
 def _drill(plan: UpgradePlan, point: str) -> None:
