@@ -1,4 +1,4 @@
-@phase6 @upgrade @disruptive
+@phase6 @upgrade
 Feature: Upgrades, one Temporal release line at a time, on the same PostgreSQL data
   As the devops engineer who keeps this deployment current, and the QA engineer who signs
   each upgrade off, I need proof that upgrading Temporal loses nothing — no history, no row,
@@ -15,7 +15,8 @@ Feature: Upgrades, one Temporal release line at a time, on the same PostgreSQL d
   databases backed up, both schemas updated, the new release and its UI started on the same
   data, and what it serves verified — every step timed. The scenarios run on a deployment of
   their own (native; compose with -D target=compose), which the hops of the path take from
-  the oldest release line of the matrix to the newest, one after the other.
+  the oldest release line of the matrix to the newest, one after the other; they disrupt
+  only that deployment, never the run's shared one (so they are not tagged disruptive).
 
   Rule: A server never runs on a schema it does not know, and the way forward is named
 

@@ -98,6 +98,10 @@ async def _after(context: Any) -> Any:
 
 @then("every completed workflow's history is unchanged")
 async def step_histories(context: Any) -> None:
+    await _histories_unchanged(context)
+
+
+async def _histories_unchanged(context: Any) -> None:
     after, endpoints = await _after(context), context.run.endpoints
     served = await read_served_async(endpoints.temporal_address, endpoints.namespace)
     problems = stored.history_changes(context.baseline.reading, after)
@@ -173,7 +177,7 @@ def step_reported(context: Any) -> None:
 @then("Temporal {release} serves every workflow unchanged once it is started again")
 async def step_serves_again(context: Any, release: str) -> None:
     context.upgrade.start_again(context.run, release)
-    await step_histories(context)
+    await _histories_unchanged(context)
 
 
 # -- a failed hop, rolled back -------------------------------------------------------------
