@@ -119,3 +119,27 @@ def test_the_upgrade_stacks_have_places_of_their_own(tmp_path: Path) -> None:
     assert first.state_dir.parent == alone.state_dir
     assert (second.postgres_port, second.temporal_port) == (58011, 20253)
     assert first.state_dir != second.state_dir
+
+
+def test_the_hops_timings_are_printed_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from temporal_acceptance.fixtures import upgrade
+
+    monkeypatch.setattr(upgrade, "REPORT", tmp_path / "hops.json")
+    out = io.StringIO()
+    fixture = upgrade.UpgradeFixture(Settings.load({}, env={}), loop=None, out=out)
+    fixture.close()
+    assert out.getvalue() == ""  # no hop, nothing to say
+    fixture.record(
+        {"from": "1.30.8", "to": "1.31.2", "outcome": "upgraded",
+         "seconds": {"update both schemas": 3.72, "total": 18.4},
+         "schema_updates": [{"database": "temporal", "before": "1.18", "after": "1.19",
+                             "seconds": 0.29}]}
+    )  # fmt: skip
+    fixture.close()
+    assert "1.30.8 → 1.31.2 (upgraded): update both schemas 3.72, total 18.40; schema: " \
+           "temporal 1.18→1.19 0.29" in out.getvalue()  # fmt: skip
+    assert json.loads((tmp_path / "hops.json").read_text())[0]["to"] == "1.31.2"

@@ -206,3 +206,21 @@ def test_local_images_override_matches_the_image_builder() -> None:
     )
     assert named == local_images(versions)
     assert set(named) == set(_compose(COMPOSE_FILE)["services"])  # type: ignore[arg-type]
+
+
+def test_the_ui_follows_a_temporal_release_the_user_gave() -> None:
+    from temporal_acceptance.stack.compose.project import resolve_variables
+
+    settings = Settings.load({"target": "compose", "temporal_version": "1.31.2"}, env={})
+    variables = resolve_variables(settings, DOTENV, {})
+    assert (variables["TEMPORAL_VERSION"], variables["TEMPORAL_UI_VERSION"]) == ("1.31.2", "2.52.0")
+    both = Settings.load(
+        {"target": "compose", "temporal_version": "1.31.2", "ui_version": "2.55.0"}, env={}
+    )
+    assert resolve_variables(both, DOTENV, {})["TEMPORAL_UI_VERSION"] == "2.55.0"
+    assert (
+        resolve_variables(Settings.load({"target": "compose"}, env={}), DOTENV, {})[
+            "TEMPORAL_UI_VERSION"
+        ]
+        == DOTENV["TEMPORAL_UI_VERSION"]
+    )
