@@ -56,12 +56,14 @@ def test_newer_majors_are_untested_by_the_rule() -> None:
 
 
 def test_corrections_come_from_observations_and_override_the_rule() -> None:
-    assert matrix.CORRECTIONS, "the 2026-11-25 observation corrected 17/18 on 1.30 and 1.31"
+    assert matrix.CORRECTIONS, "the 2026-12-01 observations corrected 17/18 on 1.29–1.32"
     for key, cell in matrix.CORRECTIONS.items():
         assert matrix.MATRIX[key] is cell
         assert cell.sources[0].title.startswith("observed by this suite on ")
         assert matrix._by_rule(*key).support is not cell.support
-    assert lookup("1.29.1", 17).support is Support.UNTESTED  # never observed: the rule holds
+    assert lookup("1.29.1", 17) is matrix.CORRECTIONS[("1.29", 17)]
+    assert matrix._by_rule("1.29", 17).support is Support.UNTESTED  # the rule, before it
+    assert lookup("1.33.0", 17).support is Support.UNTESTED  # never observed: untested
 
 
 def test_a_temporal_line_outside_the_matrix_is_untested() -> None:
@@ -117,12 +119,12 @@ def test_supported_message_carries_the_end_of_life_note() -> None:
 
 
 def test_untested_pair_warns_and_says_what_to_use_instead() -> None:
-    decision = decide("1.29.1", 18)
+    decision = decide("1.33.0", 18)
     assert decision.outcome is Outcome.UNTESTED
     assert decision.allowed
     assert decision.warning == decision.message()
-    assert decision.warning.startswith("warning: Temporal 1.29.1 on PostgreSQL 18 is untested")
-    assert "use PostgreSQL 16 (supported with Temporal 1.29)" in decision.warning
+    assert decision.warning.startswith("warning: Temporal 1.33.0 on PostgreSQL 18 is untested")
+    assert f"use Temporal {DEFAULT} with PostgreSQL 16" in decision.warning
 
 
 def test_unsupported_pair_is_refused_with_one_line_naming_the_fix() -> None:
