@@ -130,7 +130,7 @@ def test_the_hops_timings_are_printed_and_kept(
 
     monkeypatch.setattr(upgrade, "REPORT", tmp_path / "hops.json")
     out = io.StringIO()
-    fixture = upgrade.UpgradeFixture(Settings.load({}, env={}), loop=None, out=out)
+    fixture = upgrade.UpgradeFixture(lambda: Settings.load({}, env={}), loop=None, out=out)
     fixture.close()
     assert out.getvalue() == ""  # no hop, nothing to say
     fixture.record(
