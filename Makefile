@@ -19,6 +19,8 @@ help:
 	@echo "make multirole    one process per Temporal role, two history hosts: non-UI + multirole gates"
 	@echo "make mutation     every seeded-defect mutant against its gates, and the clean stack (docs/MUTANTS.md)"
 	@echo "make proofs       the external target on four deployments the suite did not create (slow)"
+	@echo "make upgrade      the upgrade gates CI runs (the 1.30 → 1.31 hop, refusal, rollback, restore) on native and compose"
+	@echo "make upgrade-full every hop 1.29 → 1.30 → 1.31 → 1.32 on one native deployment, and the rest"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -172,3 +174,33 @@ mutation-check: setup
 .PHONY: proofs
 proofs: setup
 	$(BIN)/pytest -m proof tests/proofs -p no:cacheprovider
+# ---------------------------------------------------------------- upgrades (issue 15)
+# The @upgrade gates (features/upgrade.feature) on deployments of their own, on the run's
+# ports (TACC_*), never the shared stack (default_stack=off). `make upgrade` is CI's lean
+# set — the 1.30.8 → 1.31.2 hop (both schemas change), a newer server refused on the old
+# schema, a failed hop rolled back from its backup, a backup restored into a fresh
+# deployment — on each of UPGRADE_TARGETS (compose needs a Docker engine: .ci/compose
+# starts one; its local images for both releases are built first, cached).
+# `make upgrade-full` adds the @slow hops: 1.29.2 → 1.30.8 → 1.31.2 → 1.32.2 on one native
+# deployment. Each run prints the hops' timings and writes reports/upgrade/hops.json.
+UPGRADE_TARGETS ?= native compose
+UPGRADE_ARGS ?=
+UPGRADE_FROM ?= 1.30.8
+UPGRADE_TO ?= 1.31.2
+.PHONY: upgrade upgrade-full upgrade-images
+
+upgrade: setup
+	@status=0; for target in $(UPGRADE_TARGETS); do \
+	  echo "== upgrade gates on $$target"; \
+	  if [ "$$target" = compose ]; then $(MAKE) --no-print-directory upgrade-images || { status=1; continue; }; fi; \
+	  $(BIN)/behave --tags=@upgrade --tags="not @slow" -D default_stack=off -D target=$$target \
+	    --junit-directory $(REPORTS)/junit-upgrade-$$target $(UPGRADE_ARGS) || status=1; \
+	done; exit $$status
+
+upgrade-full: setup
+	$(BIN)/behave --tags=@upgrade -D default_stack=off --junit-directory $(REPORTS)/junit-upgrade-full $(UPGRADE_ARGS)
+
+# The compose images of both releases of the CI hop (each with the UI that goes with it).
+upgrade-images: setup
+	TACC_TARGET=compose TACC_TEMPORAL_VERSION=$(UPGRADE_FROM) $(BIN)/temporal-acceptance images
+	TACC_TARGET=compose TACC_TEMPORAL_VERSION=$(UPGRADE_TO) $(BIN)/temporal-acceptance images

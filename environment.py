@@ -26,6 +26,7 @@ from temporal_acceptance.fixtures.secrets import report_cleanup_error, secrets_g
 from temporal_acceptance.fixtures.target import plan_for, skip_reason_of
 from temporal_acceptance.fixtures.topology import skip_reason as topology_skip_reason
 from temporal_acceptance.fixtures.topology import topology_fixture
+from temporal_acceptance.fixtures.upgrade import upgrade_fixture
 from temporal_acceptance.fixtures.worker import worker_fixture
 from temporal_acceptance.reporting.formatter import skip_message
 from temporal_acceptance.reporting.metadata import record_environment
@@ -56,6 +57,7 @@ def before_all(context: Any) -> None:
         context.browser = use_fixture(browser_fixture, context)  # launched when first needed
         context.persistence = use_fixture(persistence_fixture, context)
         context.topology = use_fixture(topology_fixture, context)  # multirole figures
+        context.upgrade = use_fixture(upgrade_fixture, context)  # stacks only when asked for
     except (UserError, WaitTimeout, OSError) as exc:
         # One line and exit status 2, for a wait that ran out or an OS error too. behave
         # turns any exception here, even SystemExit, into "HOOK-ERROR", a run summary and

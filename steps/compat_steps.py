@@ -8,6 +8,8 @@ Then the deploy command <outcome>
 And the user sees "<message>"
 And the advice is "<advice>"
 And nothing was created or started for that deployment
+Given a deployment whose data was written by Temporal "<written>"
+When Temporal "<requested>" is requested for it with the deploy command (or: the upgrade command)
 When the versions are detected from the live servers
 Then they are the versions the deployment was asked for
 And the compatibility decision for them is recorded with the deployment
@@ -19,6 +21,7 @@ And the 5-stage test workflow completes on that stack
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from behave import given, then, use_fixture, when
@@ -67,6 +70,19 @@ def step_request_real_deployment(context: Any, temporal: str, postgres: str) -> 
     argv = probe.deploy_argv(temporal, postgres, context.deployment.state_dir)
     context.deploy_result = probe.real_run([*argv, *context.deployment.port_flags()])
     expect("the deploy command", [], {"deploy command": context.deploy_result.transcript()})
+
+
+@given('a deployment whose data was written by Temporal "{release}"')
+def step_recorded_deployment(context: Any, release: str) -> None:
+    context.recorded_state_dir = probe.recorded_deployment(release)
+    context.add_cleanup(shutil.rmtree, context.recorded_state_dir, True)
+
+
+@when('Temporal "{release}" is requested for it with the {command} command')
+def step_request_release(context: Any, release: str, command: str) -> None:
+    argv = probe.release_argv(command, release, context.recorded_state_dir)
+    context.deploy_result = probe.dry_run(cli.main, argv)
+    expect(f"the {command} command", [], {"command (dry run)": context.deploy_result.transcript()})
 
 
 @then("the deploy command {outcome}")

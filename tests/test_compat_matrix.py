@@ -9,6 +9,7 @@ from temporal_acceptance.compat import matrix
 from temporal_acceptance.compat.decision import FORCE_FLAG, Outcome, decide
 from temporal_acceptance.compat.matrix import Support, lookup, recommended_postgres
 from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.versions import DEFAULT_TEMPORAL_VERSION as DEFAULT
 from temporal_acceptance.core.versions import (
     major_from_server_version,
     major_from_server_version_num,
@@ -55,18 +56,20 @@ def test_newer_majors_are_untested_by_the_rule() -> None:
 
 
 def test_corrections_come_from_observations_and_override_the_rule() -> None:
-    assert matrix.CORRECTIONS, "the 2026-11-25 observation corrected 17/18 on 1.30 and 1.31"
+    assert matrix.CORRECTIONS, "the 2026-12-01 observations corrected 17/18 on 1.29–1.32"
     for key, cell in matrix.CORRECTIONS.items():
         assert matrix.MATRIX[key] is cell
         assert cell.sources[0].title.startswith("observed by this suite on ")
         assert matrix._by_rule(*key).support is not cell.support
-    assert lookup("1.29.1", 17).support is Support.UNTESTED  # never observed: the rule holds
+    assert lookup("1.29.1", 17) is matrix.CORRECTIONS[("1.29", 17)]
+    assert matrix._by_rule("1.29", 17).support is Support.UNTESTED  # the rule, before it
+    assert lookup("1.33.0", 17).support is Support.UNTESTED  # never observed: untested
 
 
 def test_a_temporal_line_outside_the_matrix_is_untested() -> None:
-    cell = lookup("1.32.0", 16)
+    cell = lookup("1.33.0", 16)
     assert cell.support is Support.UNTESTED
-    assert "Temporal 1.32 is not in the compatibility matrix" in cell.reason
+    assert "Temporal 1.33 is not in the compatibility matrix" in cell.reason
 
 
 def test_an_end_of_life_postgres_is_unsupported_on_any_temporal_line() -> None:
@@ -116,12 +119,12 @@ def test_supported_message_carries_the_end_of_life_note() -> None:
 
 
 def test_untested_pair_warns_and_says_what_to_use_instead() -> None:
-    decision = decide("1.29.1", 18)
+    decision = decide("1.33.0", 18)
     assert decision.outcome is Outcome.UNTESTED
     assert decision.allowed
     assert decision.warning == decision.message()
-    assert decision.warning.startswith("warning: Temporal 1.29.1 on PostgreSQL 18 is untested")
-    assert "use PostgreSQL 16 (supported with Temporal 1.29)" in decision.warning
+    assert decision.warning.startswith("warning: Temporal 1.33.0 on PostgreSQL 18 is untested")
+    assert f"use Temporal {DEFAULT} with PostgreSQL 16" in decision.warning
 
 
 def test_unsupported_pair_is_refused_with_one_line_naming_the_fix() -> None:
@@ -158,7 +161,7 @@ def test_forcing_a_supported_pair_changes_nothing() -> None:
 
 
 def test_unknown_temporal_line_is_pointed_at_the_default_release() -> None:
-    assert decide("1.32.0", 16).advice() == "use Temporal 1.30.8 with PostgreSQL 16"
+    assert decide("1.33.0", 16).advice() == f"use Temporal {DEFAULT} with PostgreSQL 16"
 
 
 # ---------------------------------------------------------------- version parsing

@@ -14,6 +14,7 @@ from temporal_acceptance.clients.postgres import QueryLog
 from temporal_acceptance.compat import observations as obs
 from temporal_acceptance.compat.observations import Check, CheckOutcome, Observation, Verdict
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.versions import DEFAULT_TEMPORAL_VERSION
 from temporal_acceptance.probes.versions import (
     LiveVersions,
     PostgresVersion,
@@ -96,7 +97,7 @@ def test_working_end_of_life_pair_stays_unsupported() -> None:
 
 
 def test_working_untested_pair_is_flagged_for_correction() -> None:
-    (found,) = discrepancies([observation(17, PASS, version="1.29.1")])
+    (found,) = discrepancies([observation(17, PASS, version="1.33.0")])
     assert found.kind is Kind.WORKS_BUT_UNTESTED
     assert not found.resolved
 
@@ -181,8 +182,11 @@ def test_detect_temporal_asks_the_frontend() -> None:
 
 def test_live_versions_compare_with_the_request() -> None:
     live = LiveVersions(PostgresVersion(150018, "15.18", 15), "1.30.8", "db:5", "fe:7")
-    settings = Settings.load({"postgres_version": "16"}, env={})
+    settings = Settings.load({"postgres_version": "16", "temporal_version": "1.30.8"}, env={})
     (mismatch,) = live.mismatches(settings)
     assert "PostgreSQL 15.18 at db:5, requested major 16" in mismatch
-    assert live.mismatches(Settings.load({"postgres_version": "15"}, env={})) == []
+    same = Settings.load({"postgres_version": "15", "temporal_version": "1.30.8"}, env={})
+    assert live.mismatches(same) == []
+    (other,) = live.mismatches(Settings.load({"postgres_version": "15"}, env={}))
+    assert other == f"Temporal 1.30.8 at fe:7, requested {DEFAULT_TEMPORAL_VERSION}"
     assert "server version 1.30.8" in live.describe(QueryLog())

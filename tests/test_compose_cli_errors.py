@@ -62,7 +62,14 @@ def test_engine_not_running(
 def test_compose_cli_missing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code = _main(["up", "--target", "compose"], monkeypatch, PATH=str(tmp_path))
+    # A state directory of its own: a compose deployment recorded in the default one (by
+    # another run on this machine) must not decide what `up` says.
+    code = _main(
+        ["up", "--target", "compose"],
+        monkeypatch,
+        PATH=str(tmp_path),
+        TACC_STATE_DIR=str(tmp_path / "state"),
+    )
     assert code == 2
     assert _error_line(capsys).startswith("error: the Docker Compose CLI is missing — install")
 

@@ -30,9 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 DOTENV = {
     "COMPOSE_PROJECT_NAME": "from-dotenv",
     "POSTGRESQL_VERSION": "16",
-    "TEMPORAL_VERSION": "1.30.8",
-    "TEMPORAL_ADMINTOOLS_VERSION": "1.30.8",
-    "TEMPORAL_UI_VERSION": "2.55.0",
+    "TEMPORAL_VERSION": "1.32.2",
+    "TEMPORAL_ADMINTOOLS_VERSION": "1.32.2",
+    "TEMPORAL_UI_VERSION": "2.56.4",
     "POSTGRES_IMAGE": "postgres",
     "TEMPORAL_ADMINTOOLS_IMAGE": "temporalio/admin-tools",
     "TEMPORAL_SERVER_IMAGE": "temporalio/server",
@@ -83,10 +83,10 @@ def test_environment_beats_dotenv_and_given_settings_beat_both() -> None:
 def test_settings_not_given_keep_dotenv_values(tmp_path: Path) -> None:
     project = load_project(Settings.load({}, env={}), {}, _project_dir(tmp_path), tmp_path)
     assert project.settings.postgres_port == 5432  # from .env, not the suite default 55432
-    assert project.settings.ui_version == "2.55.0"
+    assert project.settings.ui_version == "2.56.4"
     assert project.name == "from-dotenv"
     assert project.password().reveal() == "dotenv-secret"
-    assert project.official_images()["temporal"] == "temporalio/server:1.30.8"
+    assert project.official_images()["temporal"] == "temporalio/server:1.32.2"
     assert project.file_arguments() == ["-p", "from-dotenv", "-f", str(tmp_path / COMPOSE_FILE)]
 
 
@@ -235,8 +235,8 @@ def test_no_credentials_or_fixed_names_in_the_compose_file() -> None:
             assert any(variable in line for variable in exported), line
     dotenv = parse_dotenv((REPO / ".env").read_text())
     assert not [key for key in dotenv if re.search(r"PASSWORD|PWD|SECRET", key)]
-    assert dotenv["TEMPORAL_VERSION"] == "1.30.8"
-    assert dotenv["TEMPORAL_UI_VERSION"] == "2.55.0"
+    assert dotenv["TEMPORAL_VERSION"] == "1.32.2"
+    assert dotenv["TEMPORAL_UI_VERSION"] == "2.56.4"
 
 
 def test_local_images_override_matches_the_image_builder() -> None:
@@ -309,3 +309,21 @@ def test_the_compose_file_pins_temporal_to_the_project_address() -> None:
     assert TEMPORAL_ADDRESS_VARIABLE in address
     subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
     assert SUBNET_VARIABLE in subnet
+
+
+def test_the_ui_follows_a_temporal_release_the_user_gave() -> None:
+    from temporal_acceptance.stack.compose.project import resolve_variables
+
+    settings = Settings.load({"target": "compose", "temporal_version": "1.31.2"}, env={})
+    variables = resolve_variables(settings, DOTENV, {})
+    assert (variables["TEMPORAL_VERSION"], variables["TEMPORAL_UI_VERSION"]) == ("1.31.2", "2.52.0")
+    both = Settings.load(
+        {"target": "compose", "temporal_version": "1.31.2", "ui_version": "2.55.0"}, env={}
+    )
+    assert resolve_variables(both, DOTENV, {})["TEMPORAL_UI_VERSION"] == "2.55.0"
+    assert (
+        resolve_variables(Settings.load({"target": "compose"}, env={}), DOTENV, {})[
+            "TEMPORAL_UI_VERSION"
+        ]
+        == DOTENV["TEMPORAL_UI_VERSION"]
+    )

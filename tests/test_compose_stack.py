@@ -34,10 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "unit-test-secret-9"
 LOCAL = {
     "postgresql": "temporal-acceptance/postgres:16",
-    "temporal-schema-setup": "temporal-acceptance/admin-tools:1.30.8",
-    "temporal": "temporal-acceptance/server:1.30.8",
-    "temporal-create-namespace": "temporal-acceptance/admin-tools:1.30.8",
-    "temporal-ui": "temporal-acceptance/ui:2.55.0",
+    "temporal-schema-setup": "temporal-acceptance/admin-tools:1.32.2",
+    "temporal": "temporal-acceptance/server:1.32.2",
+    "temporal-create-namespace": "temporal-acceptance/admin-tools:1.32.2",
+    "temporal-ui": "temporal-acceptance/ui:2.56.4",
 }
 CONFIG_SCRIPT = """case "$*" in
   *" config") [ -z "$FAKE_CONFIG_ERROR" ] || { echo "$FAKE_CONFIG_ERROR" >&2; exit 1; }
@@ -176,7 +176,7 @@ def test_missing_local_image_is_one_line_naming_make_images(harness: Harness) ->
     with pytest.raises(UserError) as raised:
         harness.stack.up()
     assert raised.value.line() == (
-        "image temporal-acceptance/admin-tools:1.30.8 is not built on this machine — "
+        "image temporal-acceptance/admin-tools:1.32.2 is not built on this machine — "
         "build the local images: make images (or temporal-acceptance images)"
     )
 
@@ -189,7 +189,7 @@ def test_official_image_that_cannot_be_pulled(tmp_path: Path) -> None:
         for name, image in harness.stack.project.official_images().items()
     )
     harness.env["FAKE_SERVICES"] = official
-    harness.have_images(["temporalio/admin-tools:1.30.8", "temporalio/server:1.30.8"])
+    harness.have_images(["temporalio/admin-tools:1.32.2", "temporalio/server:1.32.2"])
     harness.client.images.pull_error = "Get https://registry-1.docker.io/v2/: no such host"
     with pytest.raises(UserError) as raised:
         harness.stack.up()
@@ -200,7 +200,7 @@ def test_official_image_that_cannot_be_pulled(tmp_path: Path) -> None:
     )
     harness.client.images.pull_error = None
     harness.stack.up()
-    assert harness.client.images.pulled == ["postgres:16", "temporalio/ui:2.55.0"]
+    assert harness.client.images.pulled == ["postgres:16", "temporalio/ui:2.56.4"]
 
 
 def test_status_reads_docker_state_health_and_the_probe(harness: Harness) -> None:

@@ -68,10 +68,13 @@ def test_missing_go_with_nothing_cached_says_what_to_install(tmp_path: Path) -> 
 def test_build_with_a_fake_go_caches_once(tmp_path: Path) -> None:
     calls = tmp_path / "calls"
     go_dir = tmp_path / "gobin"
+    go_mod = tmp_path / "server.mod"
+    go_mod.write_text("module go.temporal.io/server\n\ngo 1.26.10\n")
     write_script(
         go_dir / "go",
-        f'echo "$@" >> {calls}\n'
+        f'echo "$@ GOTOOLCHAIN=$GOTOOLCHAIN" >> {calls}\n'
         'if [ "$1" = version ]; then echo "go version go1.26.8 linux/amd64"; exit 0; fi\n'
+        f'if [ "$1" = list ]; then echo \'{{"GoMod": "{go_mod}"}}\'; exit 0; fi\n'
         'printf "#!/bin/sh\\necho built\\n" > "$GOBIN/server"; chmod +x "$GOBIN/server"',
     )
     tool = gobuild.temporal_server("1.30.8")
@@ -81,16 +84,24 @@ def test_build_with_a_fake_go_caches_once(tmp_path: Path) -> None:
     again = gobuild.ensure_go_binary(tool, tmp_path / "cache", env, said.append)
     assert built == again == tool.cached_binary(tmp_path / "cache")
     assert calls.read_text().count("install") == 1  # never built twice
+    # The module asks for Go 1.26.10: the build uses exactly that toolchain.
+    assert "install -tags disable_grpc_modules" in calls.read_text()
+    assert "GOTOOLCHAIN=go1.26.10" in calls.read_text().split("install", 1)[1]
     manifest = json.loads((built.parent / "manifest.json").read_text())
-    assert manifest["go"] == "1.26.8"
+    assert (manifest["go"], manifest["toolchain"]) == ("1.26.10", "go1.26.10")
     assert manifest["version"] == "1.30.8"
     assert any(line.startswith("✓ building temporal-server 1.30.8") for line in said)
+    assert any("with Go 1.26.10, which the module requires" in line for line in said)
 
 
 def test_failed_build_reports_the_go_error(tmp_path: Path) -> None:
     go_dir = tmp_path / "gobin"
+    go_mod = tmp_path / "server.mod"
+    go_mod.write_text("module go.temporal.io/server\n\ngo 1.25\n")
     write_script(
         go_dir / "go",
+        'if [ "$1" = version ]; then echo "go version go1.26.8 linux/amd64"; exit 0; fi\n'
+        f'if [ "$1" = list ]; then echo \'{{"GoMod": "{go_mod}"}}\'; exit 0; fi\n'
         'echo "go: downloading x"\n'
         'echo "go: go.temporal.io/server@v1.30.9 requires go >= 1.26.10 (running go 1.26.8)"\n'
         "exit 1",
@@ -176,3 +187,24 @@ def test_build_failure_names_the_proxy_error_not_the_download_progress() -> None
         "go: downloading github.com/aws/aws-sdk-go-v2/service/internal/s3shared v1.19.21\n"
     )
     assert "403 Forbidden" in gobuild._last_meaningful_line(log)
+
+
+def test_the_toolchain_comes_from_the_modules_go_mod() -> None:
+    assert gobuild.required_go("module x\n\ngo 1.25.0\n") == "1.25.0"
+    assert gobuild.required_go("module x\ngo 1.26.4\ntoolchain go1.26.10\n") == "1.26.10"
+    assert gobuild.required_go("module x\ngo 1.26.10 // comment\ntoolchain go1.26.4\n") == "1.26.10"
+    assert gobuild.required_go("module x\n") is None
+    assert gobuild.toolchain_for("1.26.10", "1.26.8") == "go1.26.10"
+    assert gobuild.toolchain_for("1.26.8", "1.26.8") == "local"
+    assert gobuild.toolchain_for("1.25", "1.26.8") == "local"
+    assert gobuild.toolchain_for("1.27", "1.26.8") == "go1.27.0"  # 'go 1.27' means 1.27.0
+    assert gobuild.toolchain_for(None, "1.26.8") == "local"
+    assert gobuild.toolchain_for("1.26.10", "unknown") == "local"
+    assert gobuild.go_version_key("1.26.10") > gobuild.go_version_key("1.26.9")
+
+
+def test_an_unreadable_go_mod_says_what_to_check(tmp_path: Path) -> None:
+    go_dir = tmp_path / "gobin"
+    write_script(go_dir / "go", 'echo "go: module lookup disabled" >&2; exit 1')
+    with pytest.raises(UserError, match="could not read the go.mod of go.temporal.io/server"):
+        gobuild.module_go_mod(str(go_dir / "go"), "go.temporal.io/server", "9.9.9", {"PATH": ""})

@@ -267,7 +267,7 @@ def test_the_password_in_log_mutant_writes_the_dsn_before_temporal_starts(
     stack.layout.create()
     password = stack.layout.ensure_password()
     stack.binaries = lambda: SimpleNamespace(schema=None)  # type: ignore[method-assign]
-    stack.temporal.ensure_schema = lambda password, schema: []  # type: ignore[method-assign]
+    stack.temporal.ensure_schema = lambda password, schema, migrate=True: []  # type: ignore[method-assign]
     started: list[str] = []
     stack.temporal.start = lambda password: started.append("temporal")  # type: ignore[method-assign]
     stack.start(Service.TEMPORAL)

@@ -42,18 +42,23 @@ class OutageStack(RecordingStack):
 
 def test_a_temporal_restart_during_an_outage_is_started_again_once_postgres_is_back() -> None:
     stack = OutageStack()
-    note = restart_in_outage(stack, Service.TEMPORAL, outage=1.0)
+    ticks = iter(range(100))
+    note = restart_in_outage(stack, Service.TEMPORAL, outage=1.0, clock=lambda: next(ticks))
     assert stack.calls == [
         "stop postgres", "stop temporal", "launch temporal", "start postgres", "start temporal"
     ]  # fmt: skip
-    assert note == "temporal exited while PostgreSQL was down (exit status 1); started again"
+    assert note == (
+        "temporal exited while PostgreSQL was down (exit status 1); started again — "
+        "PostgreSQL stopped in 1.0 s, temporal stopped in 1.0 s, PostgreSQL healthy again "
+        "in 1.0 s, temporal healthy again in 1.0 s (all 9.0 s)"
+    )
 
 
 def test_a_service_that_survives_the_outage_is_not_started_twice() -> None:
     stack = OutageStack(exits=False)
     note = restart_in_outage(stack, Service.TEMPORAL, outage=0.3)
     assert stack.calls[-1] == "start postgres"
-    assert note == "temporal kept running through the PostgreSQL outage"
+    assert note.startswith("temporal kept running through the PostgreSQL outage — ")
 
 
 def test_the_outage_disruption_is_timed_and_counts_as_a_temporal_restart() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from temporal_acceptance.cli import external as external_commands
+from temporal_acceptance.cli import upgrade as upgrade_commands
 from temporal_acceptance.cli import workload as workload_commands
 from temporal_acceptance.cli.bench import run_bench
 from temporal_acceptance.cli.images import build_local_images
@@ -21,6 +22,7 @@ from temporal_acceptance.cli.matrix import run_matrix
 from temporal_acceptance.cli.mutation import add_parser as add_mutation_parser
 from temporal_acceptance.cli.mutation import run_mutation
 from temporal_acceptance.compat import observations as compat_observations
+from temporal_acceptance.compat.decision import decide
 from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_error
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.reporting import report as reporting
@@ -36,8 +38,10 @@ def _settings_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("deployment (also TACC_* environment variables)")
     group.add_argument("--target", help="native (default), compose or external")
     group.add_argument("--postgres-version", help="PostgreSQL major, 12–18 (default 16)")
-    group.add_argument("--temporal-version", help="Temporal server release, e.g. 1.30.8")
-    group.add_argument("--ui-version", help="Temporal UI server release, e.g. 2.55.0")
+    group.add_argument("--temporal-version", help="Temporal server release, e.g. 1.32.2")
+    group.add_argument(
+        "--ui-version", help="Temporal UI server release (default: the one for the release)"
+    )
     group.add_argument("--postgres-port", help="PostgreSQL port (default 55432)")
     group.add_argument("--temporal-port", help="Temporal frontend port (default 7233)")
     group.add_argument("--ui-port", help="Temporal UI port (default 8080)")
@@ -135,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     workload_commands.add(commands, _settings_args)
     # -- external target: preflight; the gates with an exit policy, the verdict
     external_commands.add(commands, _settings_args)
+    # -- upgrades: upgrade --to, backup, restore (docs/UPGRADES.md)
+    upgrade_commands.add(commands, _settings_args)
     # compose target: local images with the official images' contract, built offline
     images = commands.add_parser(
         "images", help="build the local images for the compose target (cached; no registry)"
@@ -199,22 +205,23 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
         if not args.dry_run:
             stack.up()
         return 0 if _print_status(stack) else 1
-    decision = gate(settings)  # a refused pair stops here: nothing is built or started
+    refused = decide(settings.temporal_version, settings.postgres_major, settings.force_version)
+    if not refused.allowed:  # a refused pair stops here: nothing is built or started
+        raise refused.refusal()
+    # The deployment's effective settings (compose: .env and the environment may choose the
+    # versions; making the stack object reads them and starts nothing), judged in full: the
+    # pair, and the path from the release its data was written by.
+    stack = make_stack(settings)
+    effective = stack.settings
+    decision = gate(effective)
     if args.dry_run:
         if not decision.warning:
             print(decision.message())
         print(
-            f"dry run: would deploy Temporal {settings.temporal_version} on PostgreSQL "
-            f"{settings.postgres_major} ({settings.target}); nothing was started"
+            f"dry run: would deploy Temporal {effective.temporal_version} on PostgreSQL "
+            f"{effective.postgres_major} ({effective.target}); nothing was started"
         )
         return 0
-    stack = make_stack(settings)
-    effective = stack.settings  # compose: .env and the environment may choose the versions
-    if (effective.temporal_version, effective.postgres_major) != (
-        settings.temporal_version,
-        settings.postgres_major,
-    ):
-        decision = gate(effective)
     bring_up(effective, stack, decision)
     _print_status(stack)
     return 0
@@ -311,6 +318,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         return 0
     if args.command in workload_commands.NAMES:
         return workload_commands.run(args, settings)
+    if args.command in upgrade_commands.NAMES:
+        return upgrade_commands.run(args, settings)
     stack = make_stack(settings)
     if args.command == "status":
         return 0 if _print_status(stack) else 1

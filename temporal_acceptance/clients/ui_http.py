@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -50,3 +51,53 @@ def ui_namespaces(base_url: str) -> list[str]:
     """Namespaces as the UI's API (which goes through to the Temporal frontend) lists them."""
     body = get_json(f"{base_url}/api/v1/namespaces")
     return [ns["namespaceInfo"]["name"] for ns in body.get("namespaces", [])]
+
+
+def ui_version(base_url: str) -> str:
+    """The UI server's own version (its settings API), '' when it does not say."""
+    body = get_json(f"{base_url}/api/v1/settings")
+    return str(body.get("Version", "")) if isinstance(body, dict) else ""
+
+
+def _pages(url: str, key: str, limit: int = 50) -> list[Any]:
+    """Every item under `key` of a paged UI API answer (nextPageToken), up to `limit` pages."""
+    items: list[Any] = []
+    token = ""
+    for _ in range(limit):
+        page = get_json(url + (f"&nextPageToken={urllib.parse.quote(token)}" if token else ""))
+        items += _dig(page, key)
+        token = str(page.get("nextPageToken") or "") if isinstance(page, dict) else ""
+        if not token:
+            break
+    return items
+
+
+def _dig(body: Any, key: str) -> list[Any]:
+    for part in key.split("."):
+        body = body.get(part, {}) if isinstance(body, dict) else {}
+    return body if isinstance(body, list) else []
+
+
+def ui_workflows(base_url: str, namespace: str) -> list[tuple[str, str]]:
+    """(workflow id, run id) of every workflow the UI lists in the namespace."""
+    url = f"{base_url}/api/v1/namespaces/{urllib.parse.quote(namespace)}/workflows?pageSize=500"
+    return [
+        (str(e["execution"]["workflowId"]), str(e["execution"]["runId"]))
+        for e in _pages(url, "executions")
+        if isinstance(e, dict) and "execution" in e
+    ]
+
+
+def ui_history(
+    base_url: str, namespace: str, workflow_id: str, run_id: str
+) -> list[tuple[int, str]]:
+    """(event id, event type) of a run's history as the UI serves it."""
+    url = (
+        f"{base_url}/api/v1/namespaces/{urllib.parse.quote(namespace)}/workflows/"
+        f"{urllib.parse.quote(workflow_id)}/history?execution.runId={urllib.parse.quote(run_id)}"
+    )
+    return [
+        (int(e["eventId"]), str(e["eventType"]))
+        for e in _pages(url, "history.events")
+        if isinstance(e, dict)
+    ]

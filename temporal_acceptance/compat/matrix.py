@@ -63,7 +63,7 @@ def observed_source(date: str) -> Source:
 
 
 # Release lines the matrix covers; each is deployable by the suite (built from the Go proxy).
-TEMPORAL_SERIES = ("1.29", "1.30", "1.31")
+TEMPORAL_SERIES = ("1.29", "1.30", "1.31", "1.32")
 POSTGRES_MAJORS = tuple(SUPPORTED_POSTGRES_MAJORS)
 # The majors Temporal's docs name as tested (13.18, 14.15, 15.10, 16.6).
 UPSTREAM_TESTED = (13, 14, 15, 16)
@@ -146,11 +146,13 @@ def _observed_working(series: str, version: str, major: int, date: str) -> Cell:
 
 # Cells changed by a conclusive observation of this suite (see docs/COMPATIBILITY.md).
 # Keyed by (Temporal release line, PostgreSQL major); the source must be the observation.
-# 2026-11-25, `make matrix` with the workload merged: every check passed on 12–18 for
-# 1.30.8 and 1.31.2. Only the untested cells change: 12 stays unsupported (end of life).
+# 2026-12-01, `make matrix` for each line's release (with the UI that goes with it): every
+# check passed on PostgreSQL 12–18 for 1.29.2, 1.30.8, 1.31.2 and 1.32.2. Only the untested
+# cells change: 12 stays unsupported (end of life, not a failure).
+OBSERVED_RELEASES = (("1.29", "1.29.2"), ("1.30", "1.30.8"), ("1.31", "1.31.2"), ("1.32", "1.32.2"))
 CORRECTIONS: dict[tuple[str, int], Cell] = {
-    (series, major): _observed_working(series, version, major, "2026-11-25")
-    for series, version in (("1.30", "1.30.8"), ("1.31", "1.31.2"))
+    (series, major): _observed_working(series, version, major, "2026-12-01")
+    for series, version in OBSERVED_RELEASES
     for major in (17, 18)
 }
 

@@ -51,6 +51,7 @@ class Observation:
     checks: tuple[Check, ...]
     seconds: dict[str, float] = field(default_factory=dict)
     suite: str = ""  # which code made the observation (git revision, or a note)
+    ui_version: str = ""  # the UI server the stack ran ('' in observations before 2026-12)
 
     @property
     def temporal_series(self) -> str:
@@ -94,6 +95,7 @@ class Observation:
                 checks,
                 {k: float(v) for k, v in data.get("seconds", {}).items()},
                 str(data.get("suite", "")),
+                str(data.get("ui_version", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed observation {data!r}: {exc}") from exc

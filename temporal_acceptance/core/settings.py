@@ -30,6 +30,7 @@ from temporal_acceptance.core.versions import (
     parse_postgres_major,
     parse_temporal_version,
     parse_ui_version,
+    ui_for,
 )
 
 TARGETS = ("native", "compose", "external")
@@ -246,6 +247,8 @@ class Settings:
             values["temporal_version"] = str(parse_temporal_version(raw["temporal_version"]))
         if "ui_version" in raw:
             values["ui_version"] = str(parse_ui_version(raw["ui_version"]))
+        else:  # the UI server that goes with the Temporal release (core/versions.py)
+            values["ui_version"] = ui_for(values.get("temporal_version", settings.temporal_version))
         if "postgres_version" in raw:
             values["postgres_major"] = parse_postgres_major(raw["postgres_version"])
         for key in ("postgres_port", "ui_port"):

@@ -11,11 +11,57 @@ from dataclasses import dataclass
 
 from temporal_acceptance.core.errors import UserError
 
-# Newest 1.30 patch whose go.mod the machine's Go (1.26.8) builds without a toolchain
-# download; carries the 1.30 line's fixes on top of 1.30.1 (schema 1.18 / visibility 1.13).
-DEFAULT_TEMPORAL_VERSION = "1.30.8"
-# Newest ui-server tag without a `replace` directive that builds with Go 1.26.8.
-DEFAULT_UI_VERSION = "2.55.0"
+
+@dataclass(frozen=True)
+class ReleaseLine:
+    """The release of a Temporal line the suite deploys (and upgrades through), and the UI
+    server that goes with it: the newest ui-server release built on the same Temporal API
+    minor as the server (go.temporal.io/api in both go.mod files) or an older one, so the
+    UI asks nothing of the server that its API does not define."""
+
+    series: str
+    temporal: str
+    ui: str
+    why: str
+
+
+# Read from the Go module proxy on 2026-12-01 (go.mod of each release).
+RELEASE_LINES: tuple[ReleaseLine, ...] = (
+    ReleaseLine(
+        "1.29",
+        "1.29.2",
+        "2.42.1",
+        "newest 1.29 patch; server on go.temporal.io/api 1.53, UI 2.42.1 on 1.51 "
+        "(no ui-server release is built on 1.52–1.53)",
+    ),
+    ReleaseLine(
+        "1.30",
+        "1.30.8",
+        "2.52.0",
+        "the line's release the suite has run since it began (1.30.9, which needs Go "
+        "1.26.10, is not observed); server on api 1.62.2, UI 2.52.0 the newest on api 1.62",
+    ),
+    ReleaseLine(
+        "1.31",
+        "1.31.2",
+        "2.52.0",
+        "1.31.3–1.31.5 cannot be built: the module proxy refuses their "
+        "go.temporal.io/auto-scaled-workers (403); server on api 1.62.8, UI 2.52.0 the newest "
+        "on api 1.62",
+    ),
+    ReleaseLine(
+        "1.32",
+        "1.32.2",
+        "2.56.4",
+        "newest release (needs Go 1.26.10, fetched by the go command); server and UI 2.56.4 "
+        "both on api 1.63.5",
+    ),
+)
+RELEASES = {line.series: line for line in RELEASE_LINES}
+
+# The newest release line, proven by the matrix on PostgreSQL 12–18 (docs/COMPATIBILITY.md).
+DEFAULT_TEMPORAL_VERSION = RELEASES["1.32"].temporal
+DEFAULT_UI_VERSION = RELEASES["1.32"].ui
 DEFAULT_POSTGRES_MAJOR = 16
 SUPPORTED_POSTGRES_MAJORS = range(12, 19)
 
@@ -134,3 +180,9 @@ def schema_version_key(text: str) -> tuple[int, ...]:
     if not parts or not all(p.isdigit() for p in parts):
         raise ValueError(f"schema version {text!r} is not dotted numbers")
     return tuple(int(p) for p in parts)
+
+
+def ui_for(temporal_version: str) -> str:
+    """The UI server that goes with a Temporal release (its line's), else the default."""
+    line = RELEASES.get(".".join(temporal_version.split(".")[:2]))
+    return line.ui if line else DEFAULT_UI_VERSION

@@ -22,7 +22,10 @@ from pathlib import Path
 
 from temporal_acceptance.core.ports import port_is_free
 from temporal_acceptance.core.settings import ENV_PREFIX, MAX_TEMPORAL_PORT
+from temporal_acceptance.core.versions import ui_for
+from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.temporal import TemporalPorts
+from temporal_acceptance.stack.ownership import claim
 
 
 def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -117,3 +120,21 @@ def leftovers(state_dir: Path, ports: Sequence[int], host: str = "127.0.0.1") ->
     found = [f"state directory {state_dir} exists"] if state_dir.exists() else []
     found += [f"port {port} is taken" for port in ports if not port_is_free(port, host)]
     return found
+
+
+def recorded_deployment(release: str) -> Path:
+    """A state directory whose deployment record says its data was written by `release`
+    (nothing runs there: the deploy and upgrade commands decide from the record)."""
+    state_dir = throwaway_deployment().state_dir
+    claim(state_dir)
+    Layout(state_dir).record({"temporal_version": release, "ui_version": ui_for(release)})
+    return state_dir
+
+
+def release_argv(command: str, release: str, state_dir: Path) -> list[str]:
+    """`up` (the deploy command) or `upgrade` asking for `release` on that deployment."""
+    if command == "deploy":
+        return deploy_argv(release, "16", state_dir)
+    if command == "upgrade":
+        return ["upgrade", "--to", release, "--state-dir", str(state_dir)]
+    raise ValueError(f"unknown command {command!r}; use deploy or upgrade")

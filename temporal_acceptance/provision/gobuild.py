@@ -3,6 +3,11 @@
 Each comes from the Go module proxy with `go install module/cmd@version`, built once into
 `<cache>/<tool>-<version>/<tool>` and reused afterwards. An environment variable can point
 at an existing binary instead, in which case nothing is built.
+
+The Go toolchain is chosen per module version from its own go.mod (`go` and `toolchain`
+lines): the machine's Go when it is new enough, else exactly the version the module asks
+for, which the go command fetches once from the module proxy (golang.org/toolchain) and
+keeps in its module cache (e.g. temporal-server 1.32.2 needs Go 1.26.10).
 """
 
 from __future__ import annotations
@@ -82,15 +87,71 @@ def ui_server(version: str) -> GoTool:
     )
 
 
-def go_build_env(gobin: Path, base: Mapping[str, str]) -> dict[str, str]:
+LOCAL_TOOLCHAIN = "local"
+_GO_LINE = re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)\s*(?://.*)?$", re.MULTILINE)
+_TOOLCHAIN_LINE = re.compile(r"^toolchain\s+go(\d+\.\d+(?:\.\d+)?)\S*\s*$", re.MULTILINE)
+
+
+def go_version_key(version: str) -> tuple[int, int, int]:
+    """'1.26' → (1, 26, 0), '1.26.10' → (1, 26, 10): Go's own ordering of releases."""
+    parts = [int(part) for part in version.split(".")]
+    return (parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
+
+
+def required_go(go_mod: str) -> str | None:
+    """The Go a module needs, from its go.mod: the higher of the `go` and `toolchain` lines
+    (None when it names neither)."""
+    found = _GO_LINE.findall(go_mod) + _TOOLCHAIN_LINE.findall(go_mod)
+    return max(found, key=go_version_key) if found else None
+
+
+def toolchain_for(required: str | None, local: str) -> str:
+    """GOTOOLCHAIN for a build: 'local' when the machine's Go satisfies the module, else
+    the exact release it names (go1.26.10), which the go command fetches once."""
+    if required is None or local == "unknown":
+        return LOCAL_TOOLCHAIN
+    if go_version_key(local) >= go_version_key(required):
+        return LOCAL_TOOLCHAIN
+    return "go" + ".".join(map(str, go_version_key(required)))
+
+
+def module_go_mod(go: str, module: str, version: str, env: Mapping[str, str]) -> str:
+    """The go.mod of `module@version` (from the module proxy; only the .mod file is read)."""
+    result = subprocess.run(
+        [go, "list", "-m", "-json", f"{module}@v{version}"],
+        capture_output=True,
+        text=True,
+        env={**env, "GOTOOLCHAIN": LOCAL_TOOLCHAIN, "GOFLAGS": "-mod=mod"},
+        cwd=tempfile.gettempdir(),
+        check=False,
+    )
+    try:
+        info = json.loads(result.stdout)
+        return Path(info["GoMod"]).read_text()
+    except (json.JSONDecodeError, KeyError, OSError) as exc:
+        raise UserError(
+            f"could not read the go.mod of {module}@v{version}: "
+            f"{_last_meaningful_line(result.stderr)}",
+            "check the version exists and the Go module proxy is reachable (GOPROXY)",
+        ) from exc
+
+
+def choose_toolchain(go: str, module: str, version: str, env: Mapping[str, str]) -> str:
+    """The GOTOOLCHAIN value that builds `module@version` (see toolchain_for)."""
+    return toolchain_for(required_go(module_go_mod(go, module, version, env)), go_version(go))
+
+
+def go_build_env(
+    gobin: Path, base: Mapping[str, str], toolchain: str = LOCAL_TOOLCHAIN
+) -> dict[str, str]:
     env = dict(base)
     env.update(
         {
             "GOBIN": str(gobin),
             # Static binaries, as upstream ships them; also needed for FROM-scratch images.
             "CGO_ENABLED": "0",
-            # Never fetch another Go toolchain: a module needing a newer Go must say so.
-            "GOTOOLCHAIN": "local",
+            # Exactly the toolchain chosen from the module's go.mod, never a newer one.
+            "GOTOOLCHAIN": toolchain,
             "GOFLAGS": (env.get("GOFLAGS", "") + " -trimpath").strip(),
         }
     )
@@ -157,12 +218,19 @@ def _build(go: str, tool: GoTool, target: Path, env: Mapping[str, str], say: Say
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     log_path = target.parent / "build.log"
     started = time.monotonic()
+    toolchain = choose_toolchain(go, tool.module, tool.version, env)
+    local = go_version(go)
+    using = (
+        f"Go {local}"
+        if toolchain == LOCAL_TOOLCHAIN
+        else f"Go {toolchain[2:]}, which the module requires (fetched once from the module proxy)"
+    )
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".gobin-") as gobin:
-        what = f"building {tool.name} {tool.version} ({tool.package}) with the Go module proxy"
+        what = f"building {tool.name} {tool.version} ({tool.package}) with {using}"
         with ticking(what, say), log_path.open("w") as log:
             result = subprocess.run(
                 go_install_command(go, tool),
-                env=go_build_env(Path(gobin), env),
+                env=go_build_env(Path(gobin), env, toolchain),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=gobin,
@@ -184,7 +252,8 @@ def _build(go: str, tool: GoTool, target: Path, env: Mapping[str, str], say: Say
         "tool": tool.name,
         "package": tool.package,
         "version": tool.version,
-        "go": go_version(go),
+        "go": local if toolchain == LOCAL_TOOLCHAIN else toolchain[2:],
+        "toolchain": toolchain,
         "build_seconds": round(seconds, 1),
     }
     write_manifest(target.parent, manifest)
@@ -199,11 +268,12 @@ def go_version(go: str) -> str:
 
 def module_source_dir(go: str, module: str, version: str, env: Mapping[str, str]) -> Path:
     """Where the Go module cache holds `module@version` (downloading it if needed)."""
+    toolchain = choose_toolchain(go, module, version, env)
     result = subprocess.run(
         [go, "mod", "download", "-json", f"{module}@v{version}"],
         capture_output=True,
         text=True,
-        env={**env, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"},
+        env={**env, "GOTOOLCHAIN": toolchain, "GOFLAGS": "-mod=mod"},
         cwd=tempfile.gettempdir(),
         check=False,
     )

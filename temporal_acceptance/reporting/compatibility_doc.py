@@ -26,6 +26,7 @@ from temporal_acceptance.compat.matrix import (
 )
 from temporal_acceptance.compat.notes import DEPLOYMENT_NOTES
 from temporal_acceptance.compat.observations import CheckOutcome, Observation, Verdict
+from temporal_acceptance.core.versions import RELEASE_LINES
 
 DATA_FILE = "temporal_acceptance/compat/matrix.py"
 OBSERVATIONS_FILE = "docs/compatibility-observations.json"
@@ -115,8 +116,9 @@ def _observation_table(observations: Sequence[Observation]) -> list[str]:
     ]
     for o in observations:
         seconds = ", ".join(f"{k} {v:.1f}" for k, v in o.seconds.items()) or "—"
+        ui = f" (UI {o.ui_version})" if o.ui_version else ""
         lines.append(
-            f"| {o.temporal_version} | {o.postgres_version or o.postgres_major} | "
+            f"| {o.temporal_version}{ui} | {o.postgres_version or o.postgres_major} | "
             f"{o.postgres_build} | {o.observed_on} | {o.verdict} | {_checks(o)} | {seconds} |"
         )
     names = list(dict.fromkeys(c.name for o in observations for c in o.checks))
@@ -176,14 +178,43 @@ def _reasons() -> list[str]:
     return lines
 
 
-def _recommendations() -> list[str]:
+def _releases() -> list[str]:
+    """The release of each line the suite deploys and upgrades through, with its UI."""
+    rows = ["| line | release | UI server | why this release |", "|---|---|---|---|"]
+    rows += [f"| {r.series} | {r.temporal} | {r.ui} | {r.why} |" for r in RELEASE_LINES]
+    return rows
+
+
+def default_evidence(observations: Sequence[Observation], temporal: str) -> str:
+    """What the matrix proves of the default release, in one clause."""
+    works = sorted(
+        o.postgres_major
+        for o in observations
+        if o.temporal_version == temporal and o.verdict is Verdict.WORKS
+    )
+    if works == list(POSTGRES_MAJORS):
+        return (
+            f"the newest release line, and the matrix observed it pass every check on each "
+            f"PostgreSQL major {POSTGRES_MAJORS[0]}–{POSTGRES_MAJORS[-1]}"
+        )
+    seen = ", ".join(map(str, works)) or "none"
+    return f"observed passing every check on PostgreSQL {seen} only: re-run `make matrix`"
+
+
+def _recommendations(observations: Sequence[Observation]) -> list[str]:
     temporal = recommended_temporal()
     series = temporal.rsplit(".", 1)[0]
     postgres = recommended_postgres(series)
     eol = sorted(END_OF_LIFE)
     eol_text = ", ".join(str(m) for m in eol[:-1]) + f" and {eol[-1]}"
     return [
-        f"- Deploy Temporal {temporal} on PostgreSQL {postgres} (the suite's defaults).",
+        f"- Deploy Temporal {temporal} on PostgreSQL {postgres} (the suite's defaults): "
+        f"{default_evidence(observations, temporal)}; PostgreSQL {postgres} is also among the "
+        "majors Temporal's own pipelines test, and maintained.",
+        "- Upgrade one minor release line at a time, both schemas before the new server "
+        "starts: `temporal-acceptance upgrade --to X.Y.Z` backs up both databases, updates "
+        "the schemas, swaps the release, verifies it and rolls back on failure "
+        "(docs/UPGRADES.md). The deploy command refuses a skipped line or a downgrade.",
         f"- PostgreSQL {eol_text} are end of life by the PostgreSQL versioning policy: plan "
         "upgrades away from them, even where Temporal's pipelines still test them.",
         "- An untested pair deploys with a warning; record the @matrix run for it before "
@@ -231,9 +262,13 @@ def render(observations: Sequence[Observation]) -> str:
         "",
         *[f"- {note.text} Source: {note.source}." for note in DEPLOYMENT_NOTES],
         "",
+        "## Releases the suite deploys",
+        "",
+        *_releases(),
+        "",
         "## Recommendations",
         "",
-        *_recommendations(),
+        *_recommendations(observations),
         "",
     ]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from temporal_acceptance.core.topology import parse_topology
 from temporal_acceptance.provision.binaries import ReleaseSchema, release_schema
 from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 from temporal_acceptance.stack.mutants import parse_mutant
+from temporal_acceptance.stack.release import SchemaUpdate
 
 
 class Service(StrEnum):
@@ -200,6 +201,23 @@ class Stack(abc.ABC):
     def _whole_service(self, process: Process, operation: str) -> None:
         if process.name != process.service.value:
             raise self._unsupported(f"{operation} the single process {process.label}")
+
+    # -- release changes (upgrade, rollback, restore): see docs/UPGRADES.md --------------
+    def use_release(self, temporal_version: str, ui_version: str) -> None:
+        """Run these releases from the next start of Temporal and the UI on (same data)."""
+        raise self._unsupported("changing the Temporal release")
+
+    def update_schemas(self) -> list[SchemaUpdate]:
+        """Both schemas brought to the current release's versions (Temporal stopped)."""
+        raise self._unsupported("updating the schemas")
+
+    def update_schema_commands(self) -> list[str]:
+        """The update-schema commands for the current release, as a user would run them."""
+        raise self._unsupported("updating the schemas")
+
+    def record_release(self) -> None:
+        """Record the releases now running with the deployment."""
+        raise self._unsupported("changing the Temporal release")
 
     # -- mutants: deliberately broken variants that prove the gates can fail ------------
     def enable_mutant(self, name: str) -> None:

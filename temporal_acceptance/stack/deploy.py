@@ -11,18 +11,85 @@ from pathlib import Path
 from typing import Any
 
 from temporal_acceptance.compat.decision import Decision, decide
+from temporal_acceptance.compat.upgrades import deploy_refusal
 from temporal_acceptance.core.progress import Say, stderr_say
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.versions import ui_for
 from temporal_acceptance.stack.base import Stack
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.ownership import claim
 
 RECORD_KEY = "compatibility"
+UPGRADES_KEY = "upgrades"
+
+
+def deployed_release(state_dir: Path) -> str | None:
+    """The Temporal release whose schema the deployment in `state_dir` holds: the one it
+    last ran (native), else the one its deploy decision was recorded for; None when there
+    is no deployment there yet."""
+    data = Layout(state_dir).recorded()
+    running = data.get("temporal_version")
+    if isinstance(running, str) and running:
+        return running
+    entry = data.get(RECORD_KEY)
+    version = entry.get("temporal_version") if isinstance(entry, dict) else None
+    return version if isinstance(version, str) and version else None
+
+
+def deployed_versions(state_dir: Path) -> tuple[str, str] | None:
+    """The Temporal and UI releases the deployment runs (see deployed_release); the UI is
+    the recorded one, else the one that goes with the Temporal release."""
+    temporal = deployed_release(state_dir)
+    if temporal is None:
+        return None
+    ui = Layout(state_dir).recorded().get("ui_version")
+    return temporal, ui if isinstance(ui, str) and ui else ui_for(temporal)
+
+
+def backup_before(state_dir: Path, release: str) -> str:
+    """The backup an upgrade away from `release` took (the way back to it), or ''."""
+    history = Layout(state_dir).recorded().get(UPGRADES_KEY)
+    for entry in reversed(history if isinstance(history, list) else []):
+        if isinstance(entry, dict) and entry.get("from") == release and entry.get("backup"):
+            return str(entry["backup"])
+    return ""
+
+
+def path_gate(settings: Settings) -> None:
+    """Refuse a release the deployment's data cannot take directly: a skipped minor line or
+    a downgrade (with the path to take instead), and a next minor line (sent to the
+    upgrade command, which backs up and updates the schemas first)."""
+    current = deployed_release(settings.state_dir)
+    if current is None:
+        return
+    refusal = deploy_refusal(
+        current,
+        settings.temporal_version,
+        backup_before(settings.state_dir, settings.temporal_version),
+    )
+    if refusal is not None:
+        raise refusal
+
+
+def record_upgrade(state_dir: Path, entry: dict[str, Any]) -> None:
+    """Append an upgrade (or its rollback) to the deployment's history in stack.json."""
+    layout = Layout(state_dir)
+    data = layout.recorded()
+    history = data.get(UPGRADES_KEY)
+    data[UPGRADES_KEY] = [*(history if isinstance(history, list) else []), entry]
+    layout.record(data)
 
 
 def gate(settings: Settings, say: Say = stderr_say) -> Decision:
     """Decide for the requested pair: raise the refusal (nothing started), say the warning
-    of an untested or forced pair; a supported pair passes quietly (`status` shows it)."""
+    of an untested or forced pair; a supported pair passes quietly (`status` shows it).
+    On an existing deployment the release must be one its data can take (path_gate)."""
+    path_gate(settings)
+    return pair_gate(settings, say)
+
+
+def pair_gate(settings: Settings, say: Say = stderr_say) -> Decision:
+    """The compatibility matrix's answer for the pair alone (see gate)."""
     decision = decide(settings.temporal_version, settings.postgres_major, settings.force_version)
     if not decision.allowed:
         raise decision.refusal()

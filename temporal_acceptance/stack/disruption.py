@@ -227,12 +227,25 @@ def perform(
     return DisruptionTiming(disruption.name, started_at, stopped, clock() - begin, note=note)
 
 
-def restart_in_outage(stack: Stack, service: Service, outage: float = OUTAGE_SECONDS) -> str:
+def restart_in_outage(
+    stack: Stack,
+    service: Service,
+    outage: float = OUTAGE_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> str:
     """PostgreSQL down; `service` stopped and launched again without it; PostgreSQL back
     once the service gave up or `outage` passed; the service started again if it exited.
-    Returns what the service did while PostgreSQL was away."""
-    stack.stop(Service.POSTGRES)
-    stack.stop(service)
+    Returns what the service did while PostgreSQL was away, and how long each step took."""
+    steps: list[str] = []
+    began = clock()
+
+    def step(what: str, action: Callable[[], object]) -> None:
+        start = clock()
+        action()
+        steps.append(f"{what} {clock() - start:.1f} s")
+
+    step("PostgreSQL stopped in", lambda: stack.stop(Service.POSTGRES))
+    step(f"{service.value} stopped in", lambda: stack.stop(service))
     stack.launch(service)
     try:
         ended = wait_until(
@@ -243,11 +256,13 @@ def restart_in_outage(stack: Stack, service: Service, outage: float = OUTAGE_SEC
         )
     except WaitTimeout:
         ended = None
-    stack.start(Service.POSTGRES)
+    step("PostgreSQL healthy again in", lambda: stack.start(Service.POSTGRES))
     if ended is not None:
-        stack.start(service)
-        return f"{service.value} exited while PostgreSQL was down ({ended}); started again"
-    return f"{service.value} kept running through the PostgreSQL outage"
+        step(f"{service.value} healthy again in", lambda: stack.start(service))
+        what = f"{service.value} exited while PostgreSQL was down ({ended}); started again"
+    else:
+        what = f"{service.value} kept running through the PostgreSQL outage"
+    return f"{what} — {', '.join(steps)} (all {clock() - began:.1f} s)"
 
 
 def _perform_on_process(

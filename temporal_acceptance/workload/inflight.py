@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 
 from temporal_acceptance.core.waiting import wait_until_async
 from temporal_acceptance.workload.events import history_json
+from temporal_acceptance.workload.execute import DEFAULT_EXECUTION_MARGIN
 from temporal_acceptance.workload.shared import ACTIVITY_EXECUTION, new_workflow_id
 from temporal_acceptance.workload.watch import (
     Watched,
@@ -43,19 +44,22 @@ class InFlightPair:
 
 
 async def park_pair(
-    client: Client, task_queue: str, prefix: str, timer_seconds: float
+    client: Client,
+    task_queue: str,
+    prefix: str,
+    timer_seconds: float,
+    margin: float = DEFAULT_EXECUTION_MARGIN,
 ) -> InFlightPair:
     """Start both and return once each is where the disruption should find it; their
-    histories at that point are kept as `before`."""
+    histories at that point are kept as `before`. `margin`: see watch.options_for."""
+    sleeping_options = options_for(
+        new_workflow_id(f"{prefix}-timer"), task_queue, timer_seconds, margin=margin
+    )
+    waiting_options = options_for(
+        new_workflow_id(f"{prefix}-signal"), task_queue, WAITING_TIMER_SECONDS, margin=margin
+    )
     sleeping, waiting = await asyncio.gather(
-        start(
-            client, options_for(new_workflow_id(f"{prefix}-timer"), task_queue, timer_seconds), True
-        ),
-        start(
-            client,
-            options_for(new_workflow_id(f"{prefix}-signal"), task_queue, WAITING_TIMER_SECONDS),
-            False,
-        ),
+        start(client, sleeping_options, True), start(client, waiting_options, False)
     )
     waiting.before = await wait_for_position(
         client, waiting, "waiting for its signal", PARK_TIMEOUT

@@ -208,12 +208,18 @@ async def finish(client: Client, watched: Watched, timeout: float) -> ExecutionR
 
 
 def options_for(
-    workflow_id: str, task_queue: str, timer_seconds: float, hold_seconds: float = 0.0
+    workflow_id: str,
+    task_queue: str,
+    timer_seconds: float,
+    hold_seconds: float = 0.0,
+    margin: float = DEFAULT_EXECUTION_MARGIN,
 ) -> ExecutionOptions:
+    """`margin`: how long the workflow may take beyond its timer and held activity before
+    it times out (a workflow in flight across an upgrade and its rollback needs more)."""
     return ExecutionOptions(
         workflow_id,
         task_queue,
         timer_seconds=timer_seconds,
         activity_hold_seconds=hold_seconds,
-        execution_timeout=timer_seconds + hold_seconds + DEFAULT_EXECUTION_MARGIN,
+        execution_timeout=timer_seconds + hold_seconds + margin,
     )

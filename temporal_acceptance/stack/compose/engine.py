@@ -4,6 +4,7 @@ finding a compose project's containers by their labels, reading their environmen
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from collections.abc import Iterable, Mapping
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from temporal_acceptance.core.errors import UserError
-from temporal_acceptance.core.logs import LogLine, parse_line
+from temporal_acceptance.core.logs import LogLine, parse_line, window
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -172,3 +173,19 @@ def parse_docker_logs(raw: bytes | str, service: str) -> list[LogLine]:
             continue
         lines.append(LogLine(ts, service, parse_line(message)[1], message))
     return lines
+
+
+def container_log(
+    container: Any, service: str, since: datetime | None, until: datetime | None
+) -> list[LogLine]:
+    """A container's log lines between `since` and `until` (none without a container).
+    Docker takes whole seconds: ask for a window that covers the request, then cut it to the
+    exact times with docker's own per-line timestamps."""
+    if container is None:
+        return []
+    options: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": True}
+    if since is not None:
+        options["since"] = max(1, math.floor(since.timestamp()))
+    if until is not None:
+        options["until"] = math.ceil(until.timestamp()) + 1
+    return window(parse_docker_logs(container.logs(**options), service), since, until)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from temporal_acceptance.clients.endpoints import DataStore
+from temporal_acceptance.clients.endpoints import DataStore, Endpoints
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.ports import Listener
 from temporal_acceptance.core.secrets import Secret, redact
@@ -147,3 +147,14 @@ def wait_job(find: Callable[[], Any | None], compose_service: str, tail: Callabl
             f"the {compose_service} job failed: {line}\n{tail()}",
             f"fix what its log says, then run up again (docker logs of {compose_service})",
         )
+
+
+def endpoints_view(endpoints: Endpoints) -> dict[str, str]:
+    """The endpoints as the recorded configuration shows them (no password)."""
+    return {
+        "postgres": f"{endpoints.postgres_host}:{endpoints.postgres_port}",
+        "postgres_user": endpoints.postgres_user,
+        "postgres_password": "***",
+        "temporal_frontend": endpoints.temporal_address,
+        "ui": endpoints.ui_url,
+    }

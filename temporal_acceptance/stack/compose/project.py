@@ -298,7 +298,10 @@ def resolve_variables(
         if environ.get(name):
             variables[name] = environ[name]
     for key, (names, value_of) in SETTING_VARIABLES.items():
-        if key in settings.given:
+        # The UI follows a Temporal release the user gave (core.versions.ui_for), as on
+        # the native target, unless the UI release is given too.
+        follows = key == "ui_version" and "temporal_version" in settings.given
+        if key in settings.given or follows:
             for name in names:
                 variables[name] = value_of(settings)
     if not environ.get(DATA_MOUNT_VARIABLE) and (

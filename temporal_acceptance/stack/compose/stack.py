@@ -7,7 +7,6 @@ the labels compose puts on them.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -18,7 +17,7 @@ from typing import Any
 
 from temporal_acceptance.clients.endpoints import APP_ROLE, DataStore, Endpoints, PostgresAddress
 from temporal_acceptance.core.errors import UserError
-from temporal_acceptance.core.logs import LogLine, window
+from temporal_acceptance.core.logs import LogLine
 from temporal_acceptance.core.ports import Listener, require_free
 from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
@@ -27,12 +26,12 @@ from temporal_acceptance.core.topology import MULTIROLE, parse_topology
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.base import START_ORDER, Process, Service, ServiceStatus
 from temporal_acceptance.stack.compose import images as image_choice
-from temporal_acceptance.stack.compose import profile
+from temporal_acceptance.stack.compose import profile, release
 from temporal_acceptance.stack.compose.cli import ComposeCli, find_compose_cli, run_compose
 from temporal_acceptance.stack.compose.engine import (
     CONFIG_FILES_LABEL,
     connect_engine,
-    parse_docker_logs,
+    container_log,
     parse_env,
     service_containers,
     state_of,
@@ -40,6 +39,7 @@ from temporal_acceptance.stack.compose.engine import (
 from temporal_acceptance.stack.compose.observe import (
     container_summary,
     datastores_seen_from_host,
+    endpoints_view,
     failed_state,
     log_tail,
     project_containers,
@@ -74,7 +74,7 @@ STOP_TIMEOUT = 30
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
-class ComposeStack(ComposeRoleStack):
+class ComposeStack(release.ComposeReleases, ComposeRoleStack):
     target = "compose"
     role_health_dialable = True  # the ring names this project's own container
 
@@ -107,6 +107,7 @@ class ComposeStack(ComposeRoleStack):
         self._adopted = False
         # topology=multirole: one container per Temporal role (stack/compose/roles.py)
         self.roles = ComposeRoles(self._container) if self.settings.topology == MULTIROLE else None
+        self.recreate: set[Service] = set()  # services to recreate from new image tags
 
     # -- collaborators (connected on first use: a status call needs no compose CLI) ------
     @cached_property
@@ -207,14 +208,20 @@ class ComposeStack(ComposeRoleStack):
             self._wait_healthy(service)
             return
         container = self._container(COMPOSE_SERVICE[service])
-        if container is None:
+        if container is None or service in self.recreate:
+            self.recreate.discard(service)
             project = self._project_in_use()
             self._compose(project, "up", "-d", "--no-deps", COMPOSE_SERVICE[service])
         else:
             container.reload()
             if container.status != "running":
                 container.start()
-        self._wait_healthy(service)
+        try:
+            self._wait_healthy(service)
+        except (UserError, AssertionError) as exc:
+            if service is not Service.TEMPORAL:
+                raise
+            raise release.refusal_from_logs(self, exc) from None
 
     def launch(self, service: Service) -> None:
         container = self._require_container(service)
@@ -259,12 +266,19 @@ class ComposeStack(ComposeRoleStack):
                  lambda: self._log_tail(compose_service))  # fmt: skip
 
     def _wait_healthy(self, service: Service) -> None:
+        def status() -> ServiceStatus:
+            found = self.status(service)
+            if not found.running and "exited" in found.detail:  # waiting cannot help
+                raise UserError(f"the compose {service.value} service {found.detail}")
+            return found
+
         wait_until(
-            lambda: self.status(service),
+            status,
             what=f"the compose {service.value} service to be running and healthy",
             timeout=READY_TIMEOUT[service],
-            accept=lambda status: status.healthy,
-            describe=lambda status: status.line(),
+            accept=lambda found: found.healthy,
+            describe=lambda found: found.line(),
+            fatal=(UserError,),
             hint=lambda: self._log_tail(COMPOSE_SERVICE[service]),
         )
 
@@ -304,17 +318,7 @@ class ComposeStack(ComposeRoleStack):
     ) -> list[LogLine]:
         if service is Service.TEMPORAL and self.roles:
             return self.roles.all_logs(since, until)
-        container = self._container(COMPOSE_SERVICE[service])
-        if container is None:
-            return []
-        # Docker takes whole seconds: ask for a window that covers the request, then cut it
-        # to the exact times with docker's own per-line timestamps.
-        options: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": True}
-        if since is not None:
-            options["since"] = max(1, math.floor(since.timestamp()))
-        if until is not None:
-            options["until"] = math.ceil(until.timestamp()) + 1
-        return window(parse_docker_logs(container.logs(**options), service.value), since, until)
+        return container_log(self._container(COMPOSE_SERVICE[service]), service.value, since, until)
 
     def listening(self, service: Service) -> list[Listener]:
         container = self._container(COMPOSE_SERVICE[service])
@@ -386,13 +390,7 @@ class ComposeStack(ComposeRoleStack):
         except UserError as exc:  # the report still wants everything else
             cli = exc.line()
         config["compose"] = self.project.describe(cli)
-        config["endpoints"] = {
-            "postgres": f"{endpoints.postgres_host}:{endpoints.postgres_port}",
-            "postgres_user": endpoints.postgres_user,
-            "postgres_password": "***",
-            "temporal_frontend": endpoints.temporal_address,
-            "ui": endpoints.ui_url,
-        }
+        config["endpoints"] = endpoints_view(endpoints)
         config["containers"] = container_summary(self._container, COMPOSE_SERVICE.values())
         if self._container(TEMPORAL_SERVICE) is not None:
             config["temporal_server_environment"] = server_config_view(self._server_env())

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from temporal_acceptance.core.progress import Say, format_elapsed, stderr_say
 from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.topology import MULTIROLE, parse_topology
-from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema, provision_all
+from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema
 from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus
 from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 from temporal_acceptance.stack.native import mutant_switch, profile, seeded
@@ -38,6 +37,7 @@ from temporal_acceptance.stack.native.postgres import (
     service_account,
 )
 from temporal_acceptance.stack.native.process import ManagedProcess, RunAs, descendants
+from temporal_acceptance.stack.native.releases import ReleaseChanges
 from temporal_acceptance.stack.native.role_processes import RoleProcesses
 from temporal_acceptance.stack.native.roles import ADMIN_ROLE
 from temporal_acceptance.stack.native.server_config import (
@@ -56,7 +56,7 @@ from temporal_acceptance.stack.native.ui import NativeUi
 from temporal_acceptance.stack.ownership import owned, purge_state_dir
 
 
-class NativeStack(RoleProcesses):
+class NativeStack(RoleProcesses, ReleaseChanges):
     target = "native"
 
     def __init__(
@@ -68,9 +68,10 @@ class NativeStack(RoleProcesses):
         self.env = os.environ if env is None else env
         self.layout = Layout(settings.state_dir)
         self.ports = TemporalPorts(settings.temporal_port)
-        self.binaries: Callable[[], Binaries] = cache(
-            lambda: provision_all(self.settings, self.env, self.say)
-        )
+        # Provisioned on first use, once per release: a release swap (use_release) makes
+        # every part of the stack run the other release's binaries from then on.
+        self._provisioned: dict[tuple[str, str, int], Binaries] = {}
+        self.binaries: Callable[[], Binaries] = self._binaries
         host = settings.host
         self.postgres = NativePostgres(
             lambda: self.binaries().postgres,
@@ -91,6 +92,7 @@ class NativeStack(RoleProcesses):
             settings.postgres_user,
             settings.namespace,
         )
+        self.temporal.release = settings.temporal_version
         self.ui = NativeUi(
             lambda: self.binaries().ui_server,
             self.layout,
@@ -194,7 +196,10 @@ class NativeStack(RoleProcesses):
             self._start_postgres()
         elif service is Service.TEMPORAL:
             password = self.layout.ensure_password()
-            for change in self.temporal.ensure_schema(password, self.binaries().schema):
+            # Only a deployment that never came up has its existing schema migrated here.
+            first_time = "temporal_version" not in self.layout.recorded()
+            expected = self.binaries().schema
+            for change in self.temporal.ensure_schema(password, expected, first_time):
                 self.say(f"  schema {change}")
             if self.mutant == seeded.PASSWORD_IN_LOG:
                 login = self.access.login(self.settings.postgres_user)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -27,7 +29,7 @@ from temporal_acceptance.clients.temporal import (
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.logs import tail
 from temporal_acceptance.core.secrets import Secret
-from temporal_acceptance.core.versions import schema_version_key
+from temporal_acceptance.core.versions import parse_temporal_version, schema_version_key
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema
 from temporal_acceptance.stack.native.layout import Layout, write_private
@@ -41,8 +43,27 @@ from temporal_acceptance.stack.native.server_config import (
     datastores_from_config,
     render_config,
 )
+from temporal_acceptance.stack.release import (
+    SCHEMA_NAMES,
+    SchemaUpdate,
+    find_schema_mismatch,
+    schema_refusal,
+    sql_tool_commands,
+)
 
 __all__ = ["NativeTemporal", "TemporalPorts", "datastores_from_config", "render_config"]
+
+
+def server_argv(binary: Path, release: str, config_file: Path) -> list[str]:
+    """How a release takes its configuration file: `--config-file` from 1.30 on; before,
+    a directory and an environment name (it reads <dir>/<env>.yaml) — 1.29 refuses the
+    newer flag ("flag provided but not defined: -config-file")."""
+    version = parse_temporal_version(release) if release else None
+    if version is not None and (version.major, version.minor) < (1, 30):
+        where = ["--root", str(config_file.parent), "--config", ".", "--env", config_file.stem]
+    else:
+        where = ["--config-file", str(config_file)]
+    return [str(binary), *where, "--allow-no-auth", "start"]
 
 
 class NativeTemporal:
@@ -63,6 +84,7 @@ class NativeTemporal:
         self.pg_port = pg_port
         self.pg_user = pg_user
         self.namespace = namespace
+        self.release = ""  # the Temporal release being run (for messages); set by the stack
         self.process = ManagedProcess("temporal", layout.pid("temporal"), layout.log("temporal"))
         # What the server config asks for; mutants (stack/mutants.py, stack/native/seeded.py,
         # stack/native/defects.py) change these.
@@ -93,32 +115,53 @@ class NativeTemporal:
             return None
         return str(row[0]) if row else None
 
-    def ensure_schema(self, password: Secret, expected: ReleaseSchema) -> list[str]:
-        """Create and migrate both databases with temporal-sql-tool; return what it did."""
+    def ensure_schema(
+        self, password: Secret, expected: ReleaseSchema, migrate_existing: bool = True
+    ) -> list[str]:
+        """Create both databases' schemas with temporal-sql-tool; return what it did. An
+        existing, older schema is migrated only with `migrate_existing` (a deployment that
+        never came up); a running deployment's schema changes only through update_schema,
+        so a newer server started on it meets the server's own compatibility check."""
         done: list[str] = []
         # (the visibility-wrong-database mutant's store is set up like the real one)
         visibility = dict.fromkeys((VISIBILITY_DATABASE, self.visibility_database), "visibility")
         wanted = {TEMPORAL_DATABASE: expected.temporal}
         wanted.update(dict.fromkeys(visibility, expected.visibility))
-        for database, schema in {TEMPORAL_DATABASE: "temporal", **visibility}.items():
+        names = {TEMPORAL_DATABASE: SCHEMA_NAMES[TEMPORAL_DATABASE]}
+        names.update(dict.fromkeys(visibility, SCHEMA_NAMES[VISIBILITY_DATABASE]))
+        for database, schema in names.items():
             current = self.schema_state(password, database)
-            if current is not None and schema_version_key(current) >= schema_version_key(
-                wanted[database]
+            if current is not None and (
+                not migrate_existing
+                or schema_version_key(current) >= schema_version_key(wanted[database])
             ):
                 continue
             if current is None:
                 # The admin created the database (owned by Temporal's role): Temporal's role
                 # sets its schema up and cannot create databases (stack/native/roles.py).
                 self._sql_tool(password, database, "setup-schema", "-v", "0.0")
-            self._sql_tool(
-                password,
-                database,
-                "update-schema",
-                "--schema-name",
-                f"postgresql/v12/{schema}",
-            )
+            self._sql_tool(password, database, "update-schema", "--schema-name", schema)
             done.append(f"{database}: {current or 'new'} → {wanted[database]}")
         return done
+
+    def update_schema(self, password: Secret) -> list[SchemaUpdate]:
+        """Both databases brought to this release's schema with its own temporal-sql-tool
+        (update-schema), each timed; the server must be stopped."""
+        updates = []
+        for database, schema in SCHEMA_NAMES.items():
+            before = self.schema_state(password, database) or "none"
+            started = time.monotonic()
+            self._sql_tool(password, database, "update-schema", "--schema-name", schema)
+            seconds = round(time.monotonic() - started, 2)
+            after = self.schema_state(password, database) or "none"
+            updates.append(SchemaUpdate(database, before, after, seconds))
+        return updates
+
+    def update_schema_commands(self) -> list[str]:
+        """The update-schema commands a user runs for this release, by hand."""
+        return sql_tool_commands(
+            str(self.binaries().sql_tool), self.host, self.pg_port, self.pg_user
+        )
 
     def _sql_tool(self, password: Secret, database: str, *command: str) -> None:
         env = {**os.environ, "SQL_PASSWORD": password.reveal()}
@@ -170,20 +213,20 @@ class NativeTemporal:
 
     def start(self, password: Secret, timeout: float = 90.0) -> None:
         self.launch(password)
-        self.wait_serving(timeout)
+        try:
+            self.wait_serving(timeout)
+        except ServiceExited:
+            mismatch = find_schema_mismatch(tail(self.process.log_file, 40))
+            if mismatch is None:
+                raise
+            raise schema_refusal(self.release, mismatch, self.update_schema_commands()) from None
         self.ensure_namespace(timeout)
 
     def launch(self, password: Secret) -> None:
         """The server process, not waited for."""
         self.write_config(password)
         self.process.start(
-            [
-                str(self.binaries().temporal_server),
-                "--config-file",
-                str(self.layout.temporal_config),
-                "--allow-no-auth",
-                "start",
-            ],
+            server_argv(self.binaries().temporal_server, self.release, self.layout.temporal_config),
             cwd=self.layout.temporal_dir,
         )
 
