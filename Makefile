@@ -21,6 +21,7 @@ help:
 	@echo "make proofs       the external target on four deployments the suite did not create (slow)"
 	@echo "make upgrade      the upgrade gates CI runs (the 1.30 → 1.31 hop, refusal, rollback, restore) on native and compose"
 	@echo "make upgrade-full every hop 1.29 → 1.30 → 1.31 → 1.32 on one native deployment, and the rest"
+	@echo "make full         every heavy tier: all of CI at full size, every mutant, every upgrade hop, the matrix"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -204,3 +205,24 @@ upgrade-full: setup
 upgrade-images: setup
 	TACC_TARGET=compose TACC_TEMPORAL_VERSION=$(UPGRADE_FROM) $(BIN)/temporal-acceptance images
 	TACC_TARGET=compose TACC_TEMPORAL_VERSION=$(UPGRADE_TO) $(BIN)/temporal-acceptance images
+
+# ---------------------------------------------------------------- the heavy tiers
+# `make full`: what CI (.ci/run) runs a representative part of, at full size — the operator
+# profile with persistence, compose with its multirole topology, the multirole native stack
+# with every non-UI feature, every mutant of the catalogue (refreshing docs/MUTANTS.md), every
+# upgrade hop on native and the CI hop on compose, the external proofs, and the PostgreSQL
+# matrix. Hours, not minutes: run it before a release, not per change. Ends with the summary
+# line over every tier that ran.
+.PHONY: full
+full: setup
+	@status=0; \
+	$(MAKE) --no-print-directory check || status=1; \
+	$(MAKE) --no-print-directory check-profile || status=1; \
+	TACC_CI_TIER=full bash .ci/compose || status=1; \
+	TACC_CI_TIER=full bash .ci/multirole || status=1; \
+	bash .ci/external || status=1; \
+	$(MAKE) --no-print-directory mutation || status=1; \
+	$(MAKE) --no-print-directory upgrade || status=1; \
+	$(MAKE) --no-print-directory upgrade-full || status=1; \
+	$(MAKE) --no-print-directory matrix || status=1; \
+	exit $$status
