@@ -57,6 +57,9 @@ def test_the_multirole_project_adds_its_override_and_its_local_images(tmp_path: 
     assert [p.name for p in single.stack.project.with_local_images().files] == [
         "docker-compose.yml", "local-images.yml",
     ]  # fmt: skip
+    # five server processes' pools need more connections than one process's
+    assert harness.stack.project.variables["POSTGRES_MAX_CONNECTIONS"] == "300"
+    assert "POSTGRES_MAX_CONNECTIONS" not in single.stack.project.variables
 
 
 def test_the_override_keeps_volumes_credentials_and_environment_of_the_main_file() -> None:

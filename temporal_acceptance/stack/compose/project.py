@@ -76,6 +76,7 @@ def project_network(name: str, subnet: str = "") -> tuple[str, str]:
 # topology=multirole: one container per Temporal role (and its local images' override).
 MULTIROLE_OVERRIDE = "compose/multirole.yml"
 MULTIROLE_LOCAL_IMAGES = "compose/multirole-local-images.yml"
+MULTIROLE_MAX_CONNECTIONS = 300
 
 # Compose service names (upstream's, minus fixed container names).
 POSTGRES_SERVICE = "postgresql"
@@ -381,6 +382,10 @@ def load_project(
         variables[TLS_DIR_VARIABLE] = str(settings.state_dir / "tls")
     if settings.topology == MULTIROLE:
         files.append((directory / MULTIROLE_OVERRIDE).resolve())
+        # Five server processes open their own pools to both databases: 200 connections
+        # leave too little headroom (the connection-budget gate failed it), unless set.
+        if not variables.get("POSTGRES_MAX_CONNECTIONS"):
+            variables["POSTGRES_MAX_CONNECTIONS"] = str(MULTIROLE_MAX_CONNECTIONS)
     project = ComposeProject(
         directory, tuple(files), name, variables, effective_settings(settings, variables)
     )
