@@ -143,3 +143,22 @@ def test_the_hops_timings_are_printed_and_kept(
     assert "1.30.8 → 1.31.2 (upgraded): update both schemas 3.72, total 18.40; schema: " \
            "temporal 1.18→1.19 0.29" in out.getvalue()  # fmt: skip
     assert json.loads((tmp_path / "hops.json").read_text())[0]["to"] == "1.31.2"
+
+
+def test_backups_and_restores_run_as_the_admin_where_the_suite_holds_it() -> None:
+    from fake_stack import RecordingStack
+
+    from temporal_acceptance.clients.endpoints import PostgresAddress
+    from temporal_acceptance.core.secrets import Secret
+
+    stack = RecordingStack()
+    assert stack.maintenance_endpoints() == stack.endpoints()  # no admin: Temporal's role
+    admin = PostgresAddress("127.0.0.1", 3, "postgres", Secret("admin-pw"), ca_file="/ca.pem")
+    stack.admin_address = lambda: admin  # type: ignore[method-assign]
+    maintenance = stack.maintenance_endpoints()
+    assert (maintenance.postgres_user, maintenance.postgres_password) == (
+        "postgres",
+        admin.password,
+    )
+    assert maintenance.postgres.ca_file == "/ca.pem"
+    assert maintenance.temporal_address == stack.endpoints().temporal_address

@@ -114,7 +114,7 @@ def run_backup(args: argparse.Namespace, settings: Settings) -> int:
             "two together (the upgrade command stops Temporal before its backup)"
         )
     manifest = take_backup(
-        stack.endpoints(),
+        stack.maintenance_endpoints(),
         directory,
         (current.temporal_version, current.ui_version, current.postgres_major),
         running,

@@ -248,7 +248,7 @@ def _backup(stack: Stack, directory: Path, release: str, ui: str, say: Say) -> B
     """Both databases dumped (Temporal stopped: the pair is consistent), then read back:
     every dump present and intact before any schema changes."""
     release_info = (release, ui, stack.settings.postgres_major)
-    take_backup(stack.endpoints(), directory, release_info, False, say)
+    take_backup(stack.maintenance_endpoints(), directory, release_info, False, say)
     return read_backup(directory)
 
 
@@ -271,7 +271,7 @@ def _rollback(
             _stop_temporal_and_ui(stack)
         if manifest is not None:
             with _timed(result, "rollback: restore backup", say):
-                restore_databases(stack.endpoints(), plan.backup_dir, manifest, say)
+                restore_databases(stack.maintenance_endpoints(), plan.backup_dir, manifest, say)
         stack.use_release(plan.hop.from_version, old_ui)
         with _timed(result, "rollback: start old release", say):
             _start_temporal_and_ui(stack)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -268,6 +268,20 @@ class Stack(abc.ABC):
         """PostgreSQL's admin role, for the few readings only it may make (the live data
         directory); None where the suite does not hold the admin's password."""
         return None
+
+    def maintenance_endpoints(self) -> Endpoints:
+        """The endpoints with the admin as PostgreSQL's role where the suite holds it: what
+        backups and restores use (a restore drops and re-creates Temporal's databases, which
+        Temporal's own role may not: least privilege). Elsewhere Temporal's role."""
+        endpoints, admin = self.endpoints(), self.admin_address()
+        if admin is None:
+            return endpoints
+        return replace(
+            endpoints,
+            postgres_user=admin.user,
+            postgres_password=admin.password,
+            postgres_ca_file=admin.ca_file or endpoints.postgres_ca_file,
+        )
 
     def known_secrets(self) -> list[Secret]:
         """The deployment's secrets, to redact wherever its output is shown."""

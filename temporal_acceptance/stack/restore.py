@@ -83,7 +83,7 @@ def restore(stack: Stack, directory: Path, say: Say) -> RestoreOutcome:
     stack.start(Service.POSTGRES)
     stack.stop(Service.UI)
     stack.stop(Service.TEMPORAL)
-    endpoints = stack.endpoints()
+    endpoints = stack.maintenance_endpoints()  # the admin: a restore re-creates databases
     if holds_data(endpoints):
         previous = deployed_release(settings.state_dir) or "unknown"
         safety = default_directory(settings.state_dir, previous, "before-restore")

@@ -34,19 +34,20 @@ def test_a_backup_restores_every_workflow_with_its_history(
     native_stack: NativeStack, tmp_path: Path
 ) -> None:
     endpoints = native_stack.endpoints()
+    admin = native_stack.maintenance_endpoints()  # a restore re-creates the databases
     run_sync(lambda: _workflows(endpoints.temporal_address, endpoints.namespace))
     before = read_served(endpoints.temporal_address, endpoints.namespace)
     assert sum(w.closed for w in before.workflows.values()) >= 1, before.summary()
     settings = native_stack.settings
     release = (settings.temporal_version, settings.ui_version, settings.postgres_major)
-    manifest = backup.take_backup(endpoints, tmp_path / "b", release, True, print)
+    manifest = backup.take_backup(admin, tmp_path / "b", release, True, print)
     assert [d.database for d in manifest.dumps] == ["temporal", "temporal_visibility"]
     with pytest.raises(Exception, match="is not empty"):
-        backup.take_backup(endpoints, tmp_path / "b", release, True, print)
+        backup.take_backup(admin, tmp_path / "b", release, True, print)
     native_stack.stop(Service.UI)
     native_stack.stop(Service.TEMPORAL)
     restored = backup.restore_databases(
-        endpoints, tmp_path / "b", backup.read_backup(tmp_path / "b"), print
+        admin, tmp_path / "b", backup.read_backup(tmp_path / "b"), print
     )
     assert [r.schema_version for r in restored] == [d.schema_version for d in manifest.dumps]
     native_stack.start(Service.TEMPORAL)
