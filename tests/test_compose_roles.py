@@ -67,6 +67,9 @@ def test_the_override_keeps_volumes_credentials_and_environment_of_the_main_file
     roles = yaml.safe_load((REPO / "compose/multirole.yml").read_text())["services"]
     local = yaml.safe_load((REPO / "compose/multirole-local-images.yml").read_text())["services"]
     assert set(roles) == {"temporal", *ROLE_SERVICES}
+    # each role container carries the label `down --purge` checks (else it refuses to purge)
+    for name in ROLE_SERVICES:
+        assert "io.temporal-acceptance.deployment" in roles[name]["labels"], name
     assert set(local) == set(ROLE_SERVICES)
     for name in ROLE_SERVICES:
         role = roles[name]

@@ -173,3 +173,26 @@ def test_the_oom_killer_kills_the_worker_at_its_first_signal_wait(tmp_path: Path
     threading.Timer(0.05, halted.halt.set).start()
     halted.run()
     assert not halted.killed.is_set()
+
+
+def test_a_changed_shard_count_follows_a_cluster_created_with_the_real_one() -> None:
+    from types import SimpleNamespace
+
+    from temporal_acceptance.core.secrets import Secret
+    from temporal_acceptance.stack.base import Service
+
+    started: list[int] = []
+    temporal = SimpleNamespace(history_shards=8)
+    temporal.start = lambda password: started.append(temporal.history_shards)
+    stack = SimpleNamespace(
+        mutant="second-shard-count",
+        temporal=temporal,
+        settings=SimpleNamespace(topology=""),
+        say=lambda line: None,
+        stop=lambda service: started.append(-1 if service is Service.TEMPORAL else 0),
+    )
+    mutant_switch.before_temporal_starts(stack, Secret("pw"), first_time=False)  # type: ignore[arg-type]
+    assert started == []  # the cluster exists: the changed count is what it meets
+    mutant_switch.before_temporal_starts(stack, Secret("pw"), first_time=True)  # type: ignore[arg-type]
+    assert started == [4, -1]  # created with the real count, stopped
+    assert temporal.history_shards == 8  # the next start runs the changed count

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.secrets import Secret
+from temporal_acceptance.core.topology import HISTORY_SHARDS as TOPOLOGY_SHARDS
+from temporal_acceptance.core.topology import parse_topology_name
 from temporal_acceptance.stack.base import Service
 from temporal_acceptance.stack.mutants import parse_mutant
 from temporal_acceptance.stack.native import seeded
-from temporal_acceptance.stack.native.config_mutants import apply_config_mutant
+from temporal_acceptance.stack.native.config_mutants import SECOND_SHARD_COUNT, apply_config_mutant
 from temporal_acceptance.stack.native.defects import NEEDS_OWN_STACK, SEEDED, SeededDefect
 from temporal_acceptance.stack.native.mutant import EPHEMERAL_POSTGRES, EphemeralPostgresData
 from temporal_acceptance.stack.native.postgres import PostgresOptions
@@ -51,6 +53,21 @@ def seed_defect(stack: NativeStack, name: str) -> None:
     )
     history = f"{stack.settings.host}:{stack.ports.history}"
     stack.ui.frontend = defect.ui_frontend(stack.temporal.address, history)
+
+
+def before_temporal_starts(stack: NativeStack, password: Secret, first_time: bool) -> None:
+    """second-shard-count changes the shard count *after* the cluster was created: on a
+    deployment that never came up (a mutant's own stack), the cluster is created first
+    with the topology's real count, then the server restarts on the changed one."""
+    if not first_time or stack.mutant != SECOND_SHARD_COUNT:
+        return
+    changed = stack.temporal.history_shards
+    topology = parse_topology_name(stack.settings.topology or "single")
+    stack.temporal.history_shards = TOPOLOGY_SHARDS[topology]
+    stack.say(f"  creating the cluster with {stack.temporal.history_shards} shards first")
+    stack.temporal.start(password)
+    stack.stop(Service.TEMPORAL)
+    stack.temporal.history_shards = changed
 
 
 def after_temporal_serves(stack: NativeStack, password: Secret) -> None:

@@ -206,6 +206,7 @@ class NativeStack(RoleProcesses, ReleaseChanges):
                 seeded.write_leak(self.layout.logs_dir, login)
             if self.defect.name:
                 self.defect.before_temporal_starts(self.endpoints(), password)
+            mutant_switch.before_temporal_starts(self, password, first_time)
             self.temporal.start(password)
             if self.defect.name:
                 mutant_switch.after_temporal_serves(self, password)
