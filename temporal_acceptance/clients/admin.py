@@ -14,6 +14,7 @@ from typing import Any
 
 import grpc
 
+from temporal_acceptance.clients.grpc_channels import channel_to
 from temporal_acceptance.clients.wire import HEALTH_STATES, SERVING_STATUS, message_class
 
 ADMIN_SERVICE = "temporal.server.api.adminservice.v1.AdminService"
@@ -80,7 +81,7 @@ def _unary(channel: grpc.Channel, path: str, request: str, response: str) -> Any
 def _call(
     address: str, path: str, request: str, response: str, timeout: float, **fields: Any
 ) -> Any:
-    with grpc.insecure_channel(address) as channel:
+    with channel_to(address) as channel:
         method, request_type = _unary(channel, path, request, response)
         return method(request_type(**fields), timeout=timeout)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from temporal_acceptance.clients.grpc_channels import channel_to
 from temporal_acceptance.clients.protowire import encode_string, fields, messages, number, text
 
 DESCRIBE_CLUSTER = "/temporal.server.api.adminservice.v1.AdminService/DescribeCluster"
@@ -46,7 +47,7 @@ class Rings:
 
 
 def _unary(address: str, method: str, request: bytes, timeout: float) -> bytes:
-    with grpc.insecure_channel(address) as channel:
+    with channel_to(address) as channel:
         call = channel.unary_unary(method)
         answer: bytes = call(request, timeout=timeout)
         return answer

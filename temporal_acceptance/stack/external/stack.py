@@ -21,6 +21,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from temporal_acceptance.clients.endpoints import DataStore, Endpoints, dsn_database
+from temporal_acceptance.clients.grpc_channels import use_tls
 from temporal_acceptance.clients.postgres import connect as connect_postgres
 from temporal_acceptance.clients.reach import Unreachable, resolve
 from temporal_acceptance.clients.temporal import frontend_ready, run_sync, settings_tls
@@ -96,6 +97,8 @@ class ExternalStack(Stack):
         self, settings: Settings, say: Say = stderr_say, env: Mapping[str, str] | None = None
     ) -> None:
         self.env = os.environ if env is None else env
+        # the suite's own gRPC clients (admin, membership) dial the frontend with its TLS too
+        use_tls(settings.temporal_address, settings_tls(settings))
         port = (
             settings.postgres_port if "postgres_port" in settings.given else POSTGRES_DEFAULT_PORT
         )
