@@ -105,7 +105,9 @@ check: setup
 # native stack with the PostgreSQL TLS profile and a non-UTC, non-whole-hour time zone for
 # PostgreSQL and the suite itself. Own ports and a throw-away state directory; the cached
 # binaries are reused. Its results go to reports/allure-results-profile (native's are kept).
-PROFILE_PORTS ?= TACC_POSTGRES_PORT=55532 TACC_TEMPORAL_PORT=31633 TACC_UI_PORT=18180
+# Below 32768: Linux hands out 32768–60999 as the local ports of outgoing connections, and a
+# fixed listening port there can be taken by one at the moment a stack starts.
+PROFILE_PORTS ?= TACC_POSTGRES_PORT=15532 TACC_TEMPORAL_PORT=31633 TACC_UI_PORT=18180
 PROFILE_FEATURES ?= features/deployment.feature features/workflow_execution.feature features/persistence.feature
 .PHONY: check-profile
 check-profile: setup
