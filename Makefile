@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
 REPORTS := reports
 
-.PHONY: help setup acceptance check lint typecheck unit up down status bench clean report report-screenshot images browser proofs
+.PHONY: help setup acceptance check lint typecheck unit up down status bench bench-load load clean report report-screenshot images browser proofs
 
 help:
 	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
-	@echo "make check        ruff, mypy, pytest and the gates against the native stack (what CI runs)"
+	@echo "make check        ruff, mypy, pytest and the gates (with the load gate) against the native stack (what CI runs)"
+	@echo "make load         the load gate alone: throughput, latency, CPU and memory (features/performance.feature)"
+	@echo "make bench-load   the load on the native stack and on the Temporal dev server, side by side"
 	@echo "make up|status|down   drive the stack by hand (data is kept; 'down' never deletes it)"
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
 	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
@@ -68,6 +70,16 @@ acceptance: setup
 bench: setup
 	$(BIN)/temporal-acceptance bench
 
+# The load gate alone (features/performance.feature) against the stack, brought up if needed.
+load: setup
+	$(BIN)/temporal-acceptance up
+	$(BIN)/behave --tags=@load $(BEHAVE_ARGS) features/performance.feature
+
+# The load gate's burst on the native stack and on the Temporal dev server, with the ratio
+# (docs/PERFORMANCE.md). BENCH_LOAD_ARGS="--count 300 --concurrency 50 --rounds 3"
+bench-load: setup
+	$(BIN)/temporal-acceptance bench-load $(BENCH_LOAD_ARGS)
+
 # ---------------------------------------------------------------- compose target
 # Local images with the official images' environment contract, built without a registry.
 images: setup
@@ -84,6 +96,10 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest
 
+# The gates `make check` runs: the default set (pyproject.toml's default_tags) and the load gate
+# (features/performance.feature, @load), in one run and one report.
+CHECK_TAGS ?= not @matrix and not @multirole and not @upgrade
+
 # Runs every stage even when one fails, then prints one summary line over all of them.
 # The stack goes up before pytest so binaries are built (with progress) outside pytest.
 check: setup
@@ -94,7 +110,7 @@ check: setup
 	$(BIN)/temporal-acceptance up; up=$$?; \
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
 	echo "package coverage: $$($(BIN)/coverage report --format=total)% (gate: 80%)"; $(BIN)/coverage report >/dev/null; coverage=$$?; \
-	report=1; secrets=1; run_gate=1; if [ $$up -eq 0 ]; then $(BIN)/behave $(BEHAVE_ARGS) 2>&1 | tee $(REPORTS)/console.log; \
+	report=1; secrets=1; run_gate=1; if [ $$up -eq 0 ]; then $(BIN)/behave --tags="$(CHECK_TAGS)" $(BEHAVE_ARGS) 2>&1 | tee $(REPORTS)/console.log; \
 	  ! grep -q '^  LEAK ' $(REPORTS)/console.log; run_gate=$$?; \
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \

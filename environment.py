@@ -20,6 +20,7 @@ from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_erro
 from temporal_acceptance.core.evidence import attach_text
 from temporal_acceptance.fixtures.browser import browser_fixture
 from temporal_acceptance.fixtures.persistence import persistence_fixture
+from temporal_acceptance.fixtures.resources import resources_fixture
 from temporal_acceptance.fixtures.run import run_fixture
 from temporal_acceptance.fixtures.scenario import ScenarioWindow, report_scenario_end
 from temporal_acceptance.fixtures.secrets import report_cleanup_error, secrets_gate_fixture
@@ -28,6 +29,8 @@ from temporal_acceptance.fixtures.topology import skip_reason as topology_skip_r
 from temporal_acceptance.fixtures.topology import topology_fixture
 from temporal_acceptance.fixtures.upgrade import upgrade_fixture
 from temporal_acceptance.fixtures.worker import worker_fixture
+from temporal_acceptance.reporting import timings
+from temporal_acceptance.reporting.charts import resource_chart
 from temporal_acceptance.reporting.formatter import skip_message
 from temporal_acceptance.reporting.metadata import record_environment
 from temporal_acceptance.reporting.verdict import (
@@ -58,6 +61,8 @@ def before_all(context: Any) -> None:
         context.persistence = use_fixture(persistence_fixture, context)
         context.topology = use_fixture(topology_fixture, context)  # multirole figures
         context.upgrade = use_fixture(upgrade_fixture, context)  # stacks only when asked for
+        # ---- reporting: CPU and memory of every service and the worker, the whole run
+        context.resources = use_fixture(resources_fixture, context)
     except (UserError, WaitTimeout, OSError) as exc:
         # One line and exit status 2, for a wait that ran out or an OS error too. behave
         # turns any exception here, even SystemExit, into "HOOK-ERROR", a run summary and
@@ -79,10 +84,34 @@ def after_all(context: Any) -> None:
     print(f"\ngates took {int(took // 60)}m{took % 60:04.1f}s (wall time)", file=CONSOLE)
     # ---- reporting: every gate's status and reason for a pipeline (reports/verdict.json),
     # the skipped ones listed, and the verdict on the report's overview
-    verdict = verdict_from(context.run.stack.target, _scenarios(context), took)
+    scenarios = _scenarios(context)
+    verdict = verdict_from(context.run.stack.target, scenarios, took)
     path = write_verdict(verdict, Path(context.config.userdata.get("verdict_file", VERDICT_FILE)))
+    # ---- reporting: each scenario's time, slowest first (console, files, overview)
+    ran = timings.timings(scenario for scenario, selected, _ in scenarios if selected)
+    timings.save(ran, path.with_name("timings.json"))
+    print("\n" + timings.table(ran, timings.CONSOLE_ROWS), file=CONSOLE)
+    print(f"(every scenario's time: {path.with_name('timings.txt')})", file=CONSOLE)
     print("\n".join(verdict.summary_lines()) + f"\n(verdict: {path})", file=CONSOLE)
-    record_environment(environment_facts(verdict))
+    record_environment(
+        {**environment_facts(verdict), **timings.overview_fact(ran), **_resources(context, path)}
+    )
+
+
+def _resources(context: Any, verdict_path: Path) -> dict[str, str]:
+    """The run's CPU and memory per process: reports/resources.json and .png, and the
+    overview's figures."""
+    usage = context.resources.finish(verdict_path.with_name("resources.json"))
+    if context.resources.sampler is not None and context.resources.sampler.series:
+        chart = resource_chart(context.resources.sampler.series, "the whole run")
+        verdict_path.with_name("resources.png").write_bytes(chart)
+    return {f"CPU and memory: {name}": _usage_line(u) for name, u in sorted(usage.items())}
+
+
+def _usage_line(usage: dict[str, float]) -> str:
+    cpu_mean, cpu_max = usage.get("cpu_percent_mean", 0), usage.get("cpu_percent_max", 0)
+    rss = usage.get("rss_mib_max", 0)
+    return f"CPU mean {cpu_mean:.0f} %, max {cpu_max:.0f} % (100 % = a core); RSS max {rss:.0f} MiB"
 
 
 def _scenarios(context: Any) -> list[tuple[Any, bool, str]]:
@@ -140,3 +169,6 @@ def after_scenario(context: Any, scenario: Any) -> None:
     # ---- reporting: timings always; on failure the effective configuration and the logs
     # of every service (and the worker) for this scenario's window
     report_scenario_end(context.run, scenario, context.scenario_window)
+    # ---- reporting: a disruption may have restarted a service: sample its new pid
+    if "disruptive" in scenario.effective_tags or "multirole" in scenario.effective_tags:
+        context.resources.refresh()

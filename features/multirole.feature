@@ -31,7 +31,7 @@ Feature: The production topology: one process per role, two history hosts
 
   Rule: A history host that dies hands its shards to the other, and no workflow is lost
 
-    @P0 @disruptive @load @slow
+    @P0 @disruptive @inflight @slow
     Scenario: One history host is killed while 51 workflows are in flight
       Given 51 workflows in flight: sleeping in their timer, waiting for their signal or in an activity
       When one history host is killed

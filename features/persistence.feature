@@ -79,7 +79,7 @@ Feature: Persistence through restarts and crashes
 
   Rule: No workflow is lost or duplicated when the server restarts under load
 
-    @P1 @load @slow
+    @P1 @inflight @slow
     Scenario: 50 workflows in flight across a Temporal restart all complete, each exactly once
       Given 50 workflows are in flight
       When the Temporal server is restarted

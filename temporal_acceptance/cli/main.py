@@ -16,6 +16,7 @@ from temporal_acceptance.cli import external as external_commands
 from temporal_acceptance.cli import upgrade as upgrade_commands
 from temporal_acceptance.cli import workload as workload_commands
 from temporal_acceptance.cli.bench import run_bench
+from temporal_acceptance.cli.bench_load import run_bench_load
 from temporal_acceptance.cli.images import build_local_images
 from temporal_acceptance.cli.matrix import add_parser as add_matrix_parser
 from temporal_acceptance.cli.matrix import run_matrix
@@ -113,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--rounds", type=int, default=3, help="repetitions per measurement")
     _settings_args(bench)
+    bench_load = commands.add_parser(
+        "bench-load",
+        help="the load gate's burst on a throw-away native stack and on the Temporal dev "
+        "server, side by side, with their ratio",
+    )
+    bench_load.add_argument("--count", type=int, default=300, help="workflows per round")
+    bench_load.add_argument("--concurrency", type=int, default=50, help="in flight at most")
+    bench_load.add_argument("--rounds", type=int, default=3, help="rounds per server")
+    _settings_args(bench_load)
     # ---- reporting
     report = commands.add_parser(
         "report", help="single-file HTML report and ISSUES.md from the last run's results"
@@ -315,6 +325,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         if args.rounds < 1:
             raise UserError(f"--rounds {args.rounds} is not a count", "give --rounds 1 or more")
         print(run_bench(settings, args.rounds, say=print))
+        return 0
+    if args.command == "bench-load":
+        print(run_bench_load(settings, args.count, args.concurrency, args.rounds, say=print))
         return 0
     if args.command in workload_commands.NAMES:
         return workload_commands.run(args, settings)

@@ -16,6 +16,12 @@ WORKFLOW_NAME = "TestWorkflow"
 CHILD_WORKFLOW_NAME = "ChildTestWorkflow"
 # Takes one large input and returns its length: the payload-limit gate's workflow.
 PAYLOAD_WORKFLOW_NAME = "PayloadSizeWorkflow"
+# One activity and nothing else: the load gate's short workflow (throughput and latency).
+LOAD_PROBE_WORKFLOW_NAME = "LoadProbeWorkflow"
+# The kinds of load (workload/throughput.py): LoadProbeWorkflow, or the test workflow with a
+# short timer and its signal sent with the start.
+SHORT_LOAD = "short"
+FIVE_STAGE_LOAD = "five-stage"
 ACTIVITY_EXECUTION = "test_activity_execution"
 DATABASE_OPERATION = "test_database_operation"
 SIGNAL_NAME = "test_signal"

@@ -53,12 +53,14 @@ from temporal_acceptance.workload.shared import (
     APP_DSN_ENV,
     CHILD_WORKFLOW_NAME,
     DATABASE_OPERATION,
+    LOAD_PROBE_WORKFLOW_NAME,
     PAYLOAD_WORKFLOW_NAME,
     TASK_QUEUE,
     WORKFLOW_NAME,
 )
 from temporal_acceptance.workload.workflows import (
     ChildTestWorkflow,
+    LoadProbeWorkflow,
     PayloadSizeWorkflow,
     TestWorkflow,
 )
@@ -70,6 +72,7 @@ WORKFLOWS = {
     WORKFLOW_NAME: TestWorkflow,
     CHILD_WORKFLOW_NAME: ChildTestWorkflow,
     PAYLOAD_WORKFLOW_NAME: PayloadSizeWorkflow,
+    LOAD_PROBE_WORKFLOW_NAME: LoadProbeWorkflow,
 }
 ACTIVITIES: dict[str, Callable[..., Any]] = {
     ACTIVITY_EXECUTION: test_activity_execution,

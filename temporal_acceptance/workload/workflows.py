@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from temporal_acceptance.workload.shared import (
         CHILD_WORKFLOW_NAME,
+        LOAD_PROBE_WORKFLOW_NAME,
         PAYLOAD_WORKFLOW_NAME,
         QUERY_NAME,
         SIGNAL_NAME,
@@ -154,3 +155,20 @@ class PayloadSizeWorkflow:
     @workflow.run
     async def run(self, payload: str) -> int:
         return len(payload)
+
+
+@workflow.defn(name=LOAD_PROBE_WORKFLOW_NAME)
+class LoadProbeWorkflow:
+    """One activity, then done: the shortest round trip through the server, the persistence
+    and the worker (a workflow task, an activity task, a workflow task). The load gate
+    starts hundreds of them to measure throughput and start-to-close latency."""
+
+    @workflow.run
+    async def run(self, message: str) -> str:
+        result = await workflow.execute_activity(
+            test_activity_execution,
+            ActivityInput(message),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=activity_retry(5),
+        )
+        return result.checksum

@@ -1,0 +1,115 @@
+"""Steps of the load gate: throughput, latency and the resources a load takes.
+
+Given the CPU and memory of every service and of the test worker are being sampled
+Given PostgreSQL's database sizes are read
+When these loads run one after the other, each on the test worker:
+Then every load completed within the thresholds of its row
+Then the CPU and memory of every service and of the test worker were recorded
+Then PostgreSQL's database sizes were recorded before and after the loads
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from behave import given, then, when
+
+from temporal_acceptance.checks import performance
+from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE
+from temporal_acceptance.clients.postgres import connect
+from temporal_acceptance.core.evidence import attach_png, attach_text
+from temporal_acceptance.core.verdict import expect
+from temporal_acceptance.probes.resources import ResourceSampler, database_sizes, stack_pids
+from temporal_acceptance.reporting.charts import latency_chart, resource_chart
+from temporal_acceptance.workload.throughput import one_workflow, run_load
+
+CONSOLE = sys.__stderr__ or sys.stderr
+
+
+@given("the CPU and memory of every service and of the test worker are being sampled")
+async def step_sample_resources(context: Any) -> None:
+    driver = await context.worker.ensure(context.run)
+    pids = stack_pids(context.run.stack, driver.pid)
+    context.resource_sampler = ResourceSampler(lambda: pids).start()
+    context.add_cleanup(context.resource_sampler.stop)
+
+
+@given("PostgreSQL's database sizes are read")
+def step_sizes_before(context: Any) -> None:
+    with connect(context.run.endpoints, TEMPORAL_DATABASE) as conn:
+        context.sizes_before = database_sizes(conn)
+
+
+@when("these loads run one after the other, each on the test worker:")
+async def step_run_loads(context: Any) -> None:
+    run, stack = context.run, context.run.stack
+    driver = await context.worker.ensure(run)
+    client = await run.client()
+    context.loads = []
+    for row in context.table:
+        spec, limits = performance.parse_row(dict(zip(row.headings, row.cells, strict=True)))
+        if not stack.supports_disruption:  # a deployment the suite does not own
+            asked = str(context.config.userdata.get("load_workflows", ""))
+            spec, limits, note = performance.scaled_for_external(spec, limits, asked)
+            attach_text("the load on this target", note)
+        print(f"      load: {spec.line()} …", file=CONSOLE, flush=True)
+        make_one = one_workflow(
+            spec.kind, client, driver.spec.task_queue, f"load-{spec.kind}", spec.timer_seconds
+        )
+        done = await context.worker.needed(run_load(make_one, spec.count, spec.concurrency))
+        figures = performance.summarise(spec, done.samples, done.wall_seconds)
+        print(f"      {figures.line()}", file=CONSOLE, flush=True)
+        context.loads.append((spec, limits, figures, done.samples))
+
+
+@then("every load completed within the thresholds of its row")
+def step_loads_within(context: Any) -> None:
+    found: list[str] = []
+    for _spec, limits, figures, samples in context.loads:
+        attach_png(f"latency: {figures.spec.line()}", latency_chart(figures, samples))
+        found += performance.problems(figures, limits)
+    expect(
+        "the load gate",
+        found,
+        {"load figures": [figures.as_json() for _s, _l, figures, _d in context.loads]},
+    )
+
+
+@then("the CPU and memory of every service and of the test worker were recorded")
+def step_resources_recorded(context: Any) -> None:
+    sampler = context.resource_sampler
+    series = sampler.stop()
+    summary = sampler.summary()
+    if series:
+        attach_png("CPU and memory during the loads", resource_chart(series, "during the loads"))
+    watched = sorted(stack_pids(context.run.stack, context.worker.driver.pid))
+    missing = [name for name in watched if not summary.get(name, {}).get("samples")]
+    expect(
+        "resource usage",
+        [f"no CPU and memory samples of {name}" for name in missing],
+        {"CPU and memory per process (mean and max)": summary},
+    )
+
+
+@then("PostgreSQL's database sizes were recorded before and after the loads")
+def step_sizes_after(context: Any) -> None:
+    with connect(context.run.endpoints, TEMPORAL_DATABASE) as conn:
+        after = database_sizes(conn)
+    before = context.sizes_before
+    problems = [] if after else ["PostgreSQL reported no database size this role may read"]
+    grown = after.get(TEMPORAL_DATABASE, 0) - before.get(TEMPORAL_DATABASE, 0)
+    if TEMPORAL_DATABASE in before and grown <= 0:
+        # Hundreds of workflows' histories and rows are written by the loads: a database
+        # that did not grow did not store them (or the figures are not this deployment's).
+        problems.append(
+            f"Temporal's database did not grow under the loads: {before[TEMPORAL_DATABASE]} "
+            f"bytes before, {after.get(TEMPORAL_DATABASE)} after"
+        )
+    table = {
+        name: {"before": before.get(name), "after": size, "grown": size - before.get(name, size)}
+        for name, size in after.items()
+    }
+    attach_text("database sizes (bytes)", json.dumps(table, indent=2), "json")
+    expect("PostgreSQL's database sizes", problems)

