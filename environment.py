@@ -28,6 +28,7 @@ from temporal_acceptance.fixtures.target import plan_for, skip_reason_of
 from temporal_acceptance.fixtures.topology import skip_reason as topology_skip_reason
 from temporal_acceptance.fixtures.topology import topology_fixture
 from temporal_acceptance.fixtures.upgrade import upgrade_fixture
+from temporal_acceptance.fixtures.watchdog import watchdog_for
 from temporal_acceptance.fixtures.worker import worker_fixture
 from temporal_acceptance.reporting import timings
 from temporal_acceptance.reporting.charts import resource_chart
@@ -63,6 +64,9 @@ def before_all(context: Any) -> None:
         context.upgrade = use_fixture(upgrade_fixture, context)  # stacks only when asked for
         # ---- reporting: CPU and memory of every service and the worker, the whole run
         context.resources = use_fixture(resources_fixture, context)
+        # ---- fail fast: a frontend that stops answering between scenarios ends the run's
+        # hope once, with one verdict, instead of every scenario timing out in turn
+        context.watchdog = watchdog_for(context.run, context.config.userdata)
     except (UserError, WaitTimeout, OSError) as exc:
         # One line and exit status 2, for a wait that ran out or an OS error too. behave
         # turns any exception here, even SystemExit, into "HOOK-ERROR", a run summary and
@@ -145,6 +149,8 @@ def before_scenario(context: Any, scenario: Any) -> None:
     if plan.note:
         scenario.tacc_note = plan.note
         attach_text(f"on the {context.run.stack.target} target", plan.note)
+    # -- fail fast: the frontend answers, or this scenario fails with the run's one verdict
+    context.run.run(context.watchdog.before_scenario())
     # -- persistence: disruptive scenarios always leave a healthy stack behind (a cleanup
     # runs even on failure)
     if "disruptive" in scenario.effective_tags:
