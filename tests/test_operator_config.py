@@ -20,6 +20,7 @@ from temporal_acceptance.stack.native.config_mutants import (
     BLOB_LIMIT_ABOVE_GRPC,
     HISTORY_PERSISTENCE_TOO_SLOW,
     MAX_CONNECTIONS_TOO_SMALL,
+    NAMESPACE_RPS_TOO_LOW,
     SECOND_SHARD_COUNT,
     apply_config_mutant,
 )
@@ -131,6 +132,8 @@ def test_configuration_mutants_change_only_what_they_name() -> None:
     assert temporal.dynamic_extra == {"limit.blobSize.error": [{"value": 6 * 1024 * 1024}]}
     apply_config_mutant(HISTORY_PERSISTENCE_TOO_SLOW, postgres, temporal)
     assert list(temporal.dynamic_extra) == ["history.healthPersistenceLatencyFailure"]
+    apply_config_mutant(NAMESPACE_RPS_TOO_LOW, postgres, temporal)
+    assert temporal.dynamic_extra == {"frontend.namespaceRPS": [{"value": 20}]}
 
 
 def test_compose_facts_follow_the_server_template_defaults() -> None:

@@ -234,6 +234,16 @@ CATALOGUE: tuple[Mutant, ...] = (
         r"cannot list namespaces",
         in_check=True,
     ),
+    # ---- the load gate (issue 17; stack/native/config_mutants.py)
+    Mutant(
+        "namespace-rps-too-low",
+        "the frontend's per-namespace rate limit is 20 requests/s (copied from a shared "
+        "development cluster): one workflow runs, a burst of them crawls",
+        ("native",),
+        "@load",
+        r"A burst of short workflows and a batch of five-stage ones stay within the thresholds",
+        r"workflows/s, expected at least|latency p\d\d .* expected at most|did not complete",
+    ),
 )
 MUTANTS = {mutant.name: mutant for mutant in CATALOGUE}
 

@@ -14,12 +14,14 @@ SECOND_SHARD_COUNT = "second-shard-count"
 TLS_NOT_REQUIRED = "postgres-tls-not-required"
 BLOB_LIMIT_ABOVE_GRPC = "blob-limit-above-grpc"
 HISTORY_PERSISTENCE_TOO_SLOW = "history-persistence-too-slow"
+NAMESPACE_RPS_TOO_LOW = "namespace-rps-too-low"
 CONFIG_MUTANTS = (
     MAX_CONNECTIONS_TOO_SMALL,
     SECOND_SHARD_COUNT,
     TLS_NOT_REQUIRED,
     BLOB_LIMIT_ABOVE_GRPC,
     HISTORY_PERSISTENCE_TOO_SLOW,
+    NAMESPACE_RPS_TOO_LOW,
 )
 
 # Below the pools of Temporal's four roles (4 × (20 + 5)), as on a small managed instance.
@@ -33,6 +35,10 @@ GRPC_BREAKING_BLOB_LIMIT = 6 * 1024 * 1024
 # no database meets makes history report NOT_SERVING, as a database too slow for it would,
 # while the frontend's own gRPC health stays SERVING.
 UNREACHABLE_LATENCY_MS = 0.001
+# The frontend's per-namespace request rate limit (2400/s by default) at 20/s, as copied
+# from a shared development cluster: every start, poll answer and result counts against it,
+# so a burst of workflows crawls while a single one still runs.
+LOW_NAMESPACE_RPS = 20
 
 
 def apply_config_mutant(name: str, postgres: Any, temporal: Any) -> None:
@@ -48,3 +54,5 @@ def apply_config_mutant(name: str, postgres: Any, temporal: Any) -> None:
         temporal.dynamic_extra = {
             "history.healthPersistenceLatencyFailure": [{"value": UNREACHABLE_LATENCY_MS}]
         }
+    elif name == NAMESPACE_RPS_TOO_LOW:
+        temporal.dynamic_extra = {"frontend.namespaceRPS": [{"value": LOW_NAMESPACE_RPS}]}
