@@ -19,7 +19,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import yaml
 from temporalio.client import Client
 
 from temporal_acceptance.checks.performance import LoadFigures, LoadSpec, summarise
@@ -135,7 +137,26 @@ async def measure(
         driver.close()
 
 
-def run_bench_load(settings: Settings, count: int, concurrency: int, rounds: int, say: Say) -> str:
+def parse_dynamic(pairs: list[str]) -> dict[str, Any]:
+    """`--dynamic-config KEY=VALUE` (VALUE in YAML: 1, true, "text") as dynamic config."""
+    found: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--dynamic-config {pair!r} is not KEY=VALUE", "e.g. history.x=1")
+        found[key.strip()] = [{"value": yaml.safe_load(raw)}]
+    return found
+
+
+def run_bench_load(
+    settings: Settings,
+    count: int,
+    concurrency: int,
+    rounds: int,
+    say: Say,
+    dynamic: dict[str, Any] | None = None,
+    native_only: bool = False,
+) -> str:
     if count < 1 or concurrency < 1 or rounds < 1:
         raise UserError(
             f"--count {count}, --concurrency {concurrency}, --rounds {rounds}",
@@ -154,6 +175,8 @@ def run_bench_load(settings: Settings, count: int, concurrency: int, rounds: int
     }
     bench_settings = Settings.load(values, env={})
     stack = NativeStack(bench_settings, say=lambda line: None)
+    # A configuration change to measure (the native stack only; the reference is never tuned)
+    stack.temporal.dynamic_extra = dict(dynamic or {})
     logs = state / "bench-logs"
     logs.mkdir()
     loop = asyncio.new_event_loop()
@@ -168,6 +191,8 @@ def run_bench_load(settings: Settings, count: int, concurrency: int, rounds: int
         native = Side("native (PostgreSQL)", endpoints.temporal_address, endpoints.namespace)
         loop.run_until_complete(measure(native, spec, rounds, stack_pids(stack), logs, say))
         stack.down()
+        if native_only:
+            return "\n".join([*native.lines(), f"dynamic config: {dynamic or 'the suite default'}"])
         with dev_server(logs / "dev-server.log") as (address, process):
             dev = Side("dev server (in-memory SQLite)", address, DEV_SERVER_NAMESPACE)
             pids = {"temporal dev server": process.pid}

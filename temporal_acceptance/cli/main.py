@@ -16,7 +16,7 @@ from temporal_acceptance.cli import external as external_commands
 from temporal_acceptance.cli import upgrade as upgrade_commands
 from temporal_acceptance.cli import workload as workload_commands
 from temporal_acceptance.cli.bench import run_bench
-from temporal_acceptance.cli.bench_load import run_bench_load
+from temporal_acceptance.cli.bench_load import parse_dynamic, run_bench_load
 from temporal_acceptance.cli.images import build_local_images
 from temporal_acceptance.cli.matrix import add_parser as add_matrix_parser
 from temporal_acceptance.cli.matrix import run_matrix
@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench_load.add_argument("--count", type=int, default=300, help="workflows per round")
     bench_load.add_argument("--concurrency", type=int, default=50, help="in flight at most")
     bench_load.add_argument("--rounds", type=int, default=3, help="rounds per server")
+    bench_load.add_argument(
+        "--dynamic-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a dynamic config value for the native stack (to measure a change)",
+    )
+    bench_load.add_argument("--native-only", action="store_true", help="skip the dev server")
     _settings_args(bench_load)
     # ---- reporting
     report = commands.add_parser(
@@ -327,7 +335,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         print(run_bench(settings, args.rounds, say=print))
         return 0
     if args.command == "bench-load":
-        print(run_bench_load(settings, args.count, args.concurrency, args.rounds, say=print))
+        dynamic = parse_dynamic(args.dynamic_config)
+        print(
+            run_bench_load(
+                settings, args.count, args.concurrency, args.rounds, print, dynamic,
+                args.native_only,
+            )
+        )  # fmt: skip
         return 0
     if args.command in workload_commands.NAMES:
         return workload_commands.run(args, settings)
