@@ -177,14 +177,14 @@ def run_bench_load(
     stack = NativeStack(bench_settings, say=lambda line: None)
     # A configuration change to measure (the native stack only; the reference is never tuned)
     stack.temporal.dynamic_extra = dict(dynamic or {})
-    logs = state / "bench-logs"
-    logs.mkdir()
+    logs = state / "logs"  # the stack's own log folder: the worker's and the dev server's too
     loop = asyncio.new_event_loop()
     try:
         say(f"native stack: Temporal {settings.temporal_version}, PostgreSQL "
             f"{settings.postgres_major} (fsync and synchronous_commit on) — starting")  # fmt: skip
         started = time.monotonic()
         stack.up()
+        logs.mkdir(parents=True, exist_ok=True)
         say(f"native stack up in {time.monotonic() - started:.1f} s; load: {spec.line()}, "
             f"{rounds} round(s) after {WARM_UP} warm-up workflows")  # fmt: skip
         endpoints = stack.endpoints()
