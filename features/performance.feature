@@ -23,8 +23,8 @@ Feature: Performance acceptable, in numbers
     And PostgreSQL's database sizes are read
     When these loads run one after the other, each on the test worker:
       | load       | workflows | concurrency | timer | at least per second | p50 at most | p95 at most | p99 at most |
-      | short      | 300       | 50          | -     | 6                   | 6           | 16          | 20          |
-      | five-stage | 50        | 25          | 1     | 2                   | 10          | 16          | 18          |
+      | short      | 300       | 50          | -     | 5                   | 9           | 17          | 21          |
+      | five-stage | 50        | 25          | 1     | 1.5                 | 13          | 23          | 25          |
     Then every load completed within the thresholds of its row
     And the CPU and memory of every service and of the test worker were recorded
     And PostgreSQL's database sizes were recorded before and after the loads
