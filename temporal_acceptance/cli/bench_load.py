@@ -7,6 +7,7 @@ client, the same load. Prints both, the ratio, and the CPU each process used mea
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import shutil
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from temporal_acceptance.workload.driver import WorkerDriver, WorkerSpec
 from temporal_acceptance.workload.shared import SHORT_LOAD
 from temporal_acceptance.workload.throughput import one_workflow, run_load
 
+NAME = "bench-load"
 WARM_UP = 30  # workflows run first on each server and not counted (caches, connections)
 DEV_SERVER_NAMESPACE = "default"
 
@@ -207,3 +209,34 @@ def run_bench_load(
         f"server {dev.throughput:.1f} workflows/s, ratio native/dev {ratio:.2f}"
     )
     return "\n".join([*native.lines(), *dev.lines(), verdict])
+
+
+def add(commands: Any, settings_args: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Add `bench-load` to the CLI's subparsers."""
+    parser = commands.add_parser(
+        NAME,
+        help="the load gate's burst on a throw-away native stack and on the Temporal dev "
+        "server, side by side, with their ratio",
+    )
+    parser.add_argument("--count", type=int, default=300, help="workflows per round")
+    parser.add_argument("--concurrency", type=int, default=50, help="in flight at most")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per server")
+    parser.add_argument(
+        "--dynamic-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a dynamic config value for the native stack (to measure a change)",
+    )
+    parser.add_argument("--native-only", action="store_true", help="skip the dev server")
+    settings_args(parser)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    dynamic = parse_dynamic(args.dynamic_config)
+    print(
+        run_bench_load(
+            settings, args.count, args.concurrency, args.rounds, print, dynamic, args.native_only
+        )
+    )
+    return 0

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from temporal_acceptance.cli import bench_load
 from temporal_acceptance.cli import external as external_commands
 from temporal_acceptance.cli import upgrade as upgrade_commands
 from temporal_acceptance.cli import workload as workload_commands
 from temporal_acceptance.cli.bench import run_bench
-from temporal_acceptance.cli.bench_load import parse_dynamic, run_bench_load
 from temporal_acceptance.cli.images import build_local_images
 from temporal_acceptance.cli.matrix import add_parser as add_matrix_parser
 from temporal_acceptance.cli.matrix import run_matrix
@@ -114,23 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--rounds", type=int, default=3, help="repetitions per measurement")
     _settings_args(bench)
-    bench_load = commands.add_parser(
-        "bench-load",
-        help="the load gate's burst on a throw-away native stack and on the Temporal dev "
-        "server, side by side, with their ratio",
-    )
-    bench_load.add_argument("--count", type=int, default=300, help="workflows per round")
-    bench_load.add_argument("--concurrency", type=int, default=50, help="in flight at most")
-    bench_load.add_argument("--rounds", type=int, default=3, help="rounds per server")
-    bench_load.add_argument(
-        "--dynamic-config",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a dynamic config value for the native stack (to measure a change)",
-    )
-    bench_load.add_argument("--native-only", action="store_true", help="skip the dev server")
-    _settings_args(bench_load)
+    bench_load.add(commands, _settings_args)
     # ---- reporting
     report = commands.add_parser(
         "report", help="single-file HTML report and ISSUES.md from the last run's results"
@@ -334,15 +318,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
             raise UserError(f"--rounds {args.rounds} is not a count", "give --rounds 1 or more")
         print(run_bench(settings, args.rounds, say=print))
         return 0
-    if args.command == "bench-load":
-        dynamic = parse_dynamic(args.dynamic_config)
-        print(
-            run_bench_load(
-                settings, args.count, args.concurrency, args.rounds, print, dynamic,
-                args.native_only,
-            )
-        )  # fmt: skip
-        return 0
+    if args.command == bench_load.NAME:
+        return bench_load.run(args, settings)
     if args.command in workload_commands.NAMES:
         return workload_commands.run(args, settings)
     if args.command in upgrade_commands.NAMES:
