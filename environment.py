@@ -30,6 +30,7 @@ from temporal_acceptance.fixtures.topology import topology_fixture
 from temporal_acceptance.fixtures.upgrade import upgrade_fixture
 from temporal_acceptance.fixtures.watchdog import watchdog_for
 from temporal_acceptance.fixtures.worker import worker_fixture
+from temporal_acceptance.probes.resources import usage_line
 from temporal_acceptance.reporting import timings
 from temporal_acceptance.reporting.charts import resource_chart
 from temporal_acceptance.reporting.formatter import skip_message
@@ -109,13 +110,7 @@ def _resources(context: Any, verdict_path: Path) -> dict[str, str]:
     if context.resources.sampler is not None and context.resources.sampler.series:
         chart = resource_chart(context.resources.sampler.series, "the whole run")
         verdict_path.with_name("resources.png").write_bytes(chart)
-    return {f"CPU and memory: {name}": _usage_line(u) for name, u in sorted(usage.items())}
-
-
-def _usage_line(usage: dict[str, float]) -> str:
-    cpu_mean, cpu_max = usage.get("cpu_percent_mean", 0), usage.get("cpu_percent_max", 0)
-    rss = usage.get("rss_mib_max", 0)
-    return f"CPU mean {cpu_mean:.0f} %, max {cpu_max:.0f} % (100 % = a core); RSS max {rss:.0f} MiB"
+    return {f"CPU and memory: {name}": usage_line(u) for name, u in sorted(usage.items())}
 
 
 def _scenarios(context: Any) -> list[tuple[Any, bool, str]]:

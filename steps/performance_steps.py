@@ -32,6 +32,7 @@ CONSOLE = sys.__stderr__ or sys.stderr
 async def step_sample_resources(context: Any) -> None:
     driver = await context.worker.ensure(context.run)
     pids = stack_pids(context.run.stack, driver.pid)
+    context.resource_pids = pids  # what must have been sampled (read once: a status call each)
     context.resource_sampler = ResourceSampler(lambda: pids).start()
     context.add_cleanup(context.resource_sampler.stop)
 
@@ -87,7 +88,7 @@ def step_loads_within(context: Any) -> None:
 @then("the CPU and memory of every service and of the test worker were recorded")
 def step_resources_recorded(context: Any) -> None:
     summary = context.resource_sampler.summary()
-    watched = sorted(stack_pids(context.run.stack, context.worker.driver.pid))
+    watched = sorted(context.resource_pids)
     missing = [name for name in watched if not summary.get(name, {}).get("samples")]
     expect("resource usage", [f"no CPU and memory samples of {name}" for name in missing])
 

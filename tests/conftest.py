@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import stat
-import sys
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
+
+from temporal_acceptance.cli import bench_load
+from temporal_acceptance.core.errors import UserError
 
 T = TypeVar("T")
 
@@ -70,11 +71,11 @@ def held_port() -> Iterator[int]:
 
 
 def dev_server_binary() -> Path | None:
-    beside_python = Path(sys.executable).parent / "temporal"
-    if beside_python.is_file():
-        return beside_python
-    found = shutil.which("temporal")
-    return Path(found) if found else None
+    """The package's own lookup (bench-load uses it too); None when it is missing."""
+    try:
+        return bench_load.dev_server_binary()
+    except UserError:
+        return None
 
 
 class LoopRunner:

@@ -38,7 +38,7 @@ def test_a_side_prints_rounds_cpu_and_its_median() -> None:
     assert side.throughput == 1.0
     text = "\n".join(side.lines())
     assert "round 3: 2/2 completed in 4.00 s" in text
-    assert "CPU temporal: mean 120 %, max 180 %" in text
+    assert "temporal: CPU mean 120 %, max 180 %" in text
 
 
 def test_no_dev_server_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.progress import Say
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.waiting import wait_until_async
-from temporal_acceptance.probes.resources import ResourceSampler, stack_pids
+from temporal_acceptance.probes.resources import ResourceSampler, stack_pids, usage_line
 from temporal_acceptance.stack.native.stack import NativeStack
 from temporal_acceptance.workload.driver import WorkerDriver, WorkerSpec
 from temporal_acceptance.workload.shared import SHORT_LOAD
@@ -59,12 +59,7 @@ class Side:
     def lines(self) -> list[str]:
         out = [f"{self.name} ({self.address}):"]
         out += [f"  round {i}: {f.line()}" for i, f in enumerate(self.rounds, 1)]
-        for process, usage in sorted(self.cpu.items()):
-            out.append(
-                f"  CPU {process}: mean {usage.get('cpu_percent_mean', 0):.0f} %, max "
-                f"{usage.get('cpu_percent_max', 0):.0f} % (100 % = one core); RSS max "
-                f"{usage.get('rss_mib_max', 0):.0f} MiB"
-            )
+        out += [f"  {process}: {usage_line(usage)}" for process, usage in sorted(self.cpu.items())]
         return out
 
 

@@ -70,6 +70,15 @@ class Series:
         }
 
 
+def usage_line(usage: Mapping[str, float]) -> str:
+    """One process's summary as the report and the benchmark print it."""
+    return (
+        f"CPU mean {usage.get('cpu_percent_mean', 0):.0f} %, max "
+        f"{usage.get('cpu_percent_max', 0):.0f} % (100 % = one core); RSS max "
+        f"{usage.get('rss_mib_max', 0):.0f} MiB"
+    )
+
+
 class ResourceSampler:
     """Samples each named process tree every `interval` seconds on a thread of its own
     (the run's event loop goes on meanwhile). `pids` is asked on every sample; give it a
