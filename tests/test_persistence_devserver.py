@@ -88,6 +88,7 @@ def test_a_workflow_that_does_not_move_on_is_reported_lost_or_stuck(
     run: LoopRunner, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(gates, "lost_or_kept", lambda e, run_id, n: "LOST: nothing stored")
+    monkeypatch.setattr(gates, "PROGRESS_WAIT_AT_LEAST", 0.3)
     client, q = dev_env.client, queue()  # no worker polls this queue: nothing moves
 
     async def scenario() -> None:

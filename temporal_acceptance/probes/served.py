@@ -7,6 +7,7 @@ Reads through the frontend only (no SQL): this is what users and the UI get.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +88,9 @@ async def read_served_with(client: Client, limit: int = LIMIT) -> ServedData:
 async def read_served_async(address: str, namespace: str, limit: int = LIMIT) -> ServedData:
     """read_served_with on a client of its own, retried while the frontend warms up."""
     try:
-        client = await connect(address, namespace)
+        # A frontend that accepts the connection and never answers would hold the SDK's
+        # connect far longer: the whole read is bounded by READ_TIMEOUT.
+        client = await asyncio.wait_for(connect(address, namespace), READ_TIMEOUT)
         return await wait_until_async(
             lambda: read_served_with(client, limit),
             what=f"the workflows served by {address}",
@@ -96,6 +99,8 @@ async def read_served_async(address: str, namespace: str, limit: int = LIMIT) ->
             errors=(RPCError,),
             max_delay=0.5,
         )
+    except TimeoutError:
+        return ServedData(error=f"{address} did not answer a connection in {READ_TIMEOUT:g} s")
     except (WaitTimeout, RPCError, RuntimeError) as exc:
         return ServedData(error=redact(" ".join(str(exc).split())))
 
