@@ -17,6 +17,8 @@ from temporal_acceptance.clients.browser import (
     UiSession,
     find_chromium,
     first_line,
+    same_app,
+    same_page,
 )
 from temporal_acceptance.clients.ui_urls import UiUrls
 from temporal_acceptance.core.errors import UserError
@@ -269,3 +271,18 @@ def test_the_session_logs_each_load_and_counts_repeated_failures(run: LoopRunner
     run(session.screenshot("UI: page"))
     assert shots == [("UI: page", b"\x89PNG fake")]
     assert session.screenshots == ["UI: page"]
+
+
+def test_a_link_is_followed_in_the_app_only_from_a_page_of_that_ui() -> None:
+    base = "http://127.0.0.1:8080"
+    assert same_app(base + "/namespaces/default/workflows", base)
+    assert same_app(base, base)
+    assert not same_app("http://127.0.0.1:80800/", base)  # another port, not a sub-path
+    assert not same_app("about:blank", base)
+
+
+def test_an_address_is_the_same_page_however_the_app_encoded_its_query() -> None:
+    encoded = "http://ui/namespaces/default/workflows?query=WorkflowId%3D%22wf%22"
+    assert same_page(encoded, 'http://ui/namespaces/default/workflows?query=WorkflowId="wf"')
+    assert same_page("http://ui/", "http://ui")
+    assert not same_page(encoded, encoded.replace("wf", "wf-child"))

@@ -1,5 +1,6 @@
-"""The browser fixture: a session per scenario closed by its cleanup, what a scenario's end
-attaches; the worker fixture's completed run, made once per run for the UI gates."""
+"""The browser fixture: a session kept while scenarios pass and closed after a failure,
+what a scenario's end attaches; the worker fixture's completed run, made once per run for
+the UI gates."""
 
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ class FakeSession:
         self.fail_screenshot = fail_screenshot
         self.page = type("Page", (), {"url": "http://127.0.0.1:8080/x"})()
 
+    def next_scenario(self) -> None:
+        self.kept = getattr(self, "kept", 0) + 1
+
     async def screenshot(self, name: str) -> None:
         if self.fail_screenshot:
             raise RuntimeError("Target page, context or browser has been closed\nmore")
@@ -91,16 +95,24 @@ def test_the_chromium_setting_reaches_the_browser(run: LoopRunner) -> None:
         next(fixture)  # the cleanup closes the browser (never launched: nothing to close)
 
 
-def test_one_session_per_scenario_closed_by_its_cleanup(run: LoopRunner) -> None:
+def test_a_session_is_kept_while_scenarios_pass_and_closed_after_a_failure(
+    run: LoopRunner, attached: list[tuple[str, str]]
+) -> None:
     browser = FakeChromium()
     ui, fake_run = gates(browser), FakeRun(run.loop)
     cleanups: list[Callable[[], Any]] = []
     first = run(ui.open_session(fake_run, cleanups.append))  # type: ignore[arg-type]
     again = run(ui.open_session(fake_run, cleanups.append))  # type: ignore[arg-type]
     assert first is again
-    assert len(cleanups) == 1
+    assert len(cleanups) == 1  # one per scenario
     assert first.urls.home() == "http://127.0.0.1:8080/"
-    cleanups[0]()  # behave runs it when the scenario ends (the loop is idle then)
+    run(ui.scenario_end(False))  # passed: kept for the next scenario
+    cleanups[0]()  # behave runs it after the hook: nothing left to do
+    assert not first.closed  # type: ignore[attr-defined]
+    assert first.kept == 1  # type: ignore[attr-defined]
+    assert run(ui.open_session(fake_run, cleanups.append)) is first  # type: ignore[arg-type]
+    assert len(cleanups) == 2
+    run(ui.scenario_end(True))  # failed: closed, so nothing it left carries over
     assert first.closed  # type: ignore[attr-defined]
     assert ui.session is None
     run(ui.open_session(fake_run, cleanups.append))  # type: ignore[arg-type]
@@ -108,6 +120,26 @@ def test_one_session_per_scenario_closed_by_its_cleanup(run: LoopRunner) -> None
     run(ui.close())
     assert browser.closed
     assert browser.opened[1].closed
+
+
+def test_a_scenario_that_never_reached_its_end_hook_closes_its_session(run: LoopRunner) -> None:
+    ui, fake_run = gates(FakeChromium()), FakeRun(run.loop)
+    cleanups: list[Callable[[], Any]] = []
+    session = run(ui.open_session(fake_run, cleanups.append))  # type: ignore[arg-type]
+    cleanups[0]()
+    assert session.closed  # type: ignore[attr-defined]
+    assert ui.session is None
+
+
+def test_another_ui_address_gets_a_new_session(run: LoopRunner) -> None:
+    browser = FakeChromium()
+    ui, fake_run = gates(browser), FakeRun(run.loop)
+    first = run(ui.open_session(fake_run, lambda cleanup: None))  # type: ignore[arg-type]
+    fake_run.endpoints = FakeEndpoints(ui_url="http://127.0.0.1:9090")
+    second = run(ui.open_session(fake_run, lambda cleanup: None))  # type: ignore[arg-type]
+    assert first.closed  # type: ignore[attr-defined]
+    assert second is not first
+    assert second.urls.home() == "http://127.0.0.1:9090/"
 
 
 def test_a_passed_scenario_gets_its_page_loads(

@@ -38,7 +38,7 @@ def rendered_later(body: str) -> str:
 HOME = rendered_later('<input data-testid="namespace-switcher" value="default">')
 
 
-def list_page(rows: list[tuple[str, str, str]]) -> str:
+def list_body(rows: list[tuple[str, str, str]]) -> str:
     columns = ["Status", "Workflow ID", "Run ID", "Type"]
     head = "".join(
         f'<th data-testid="workflows-summary-table-header-cell-{c}">{c}</th>' for c in columns
@@ -54,9 +54,11 @@ def list_page(rows: list[tuple[str, str, str]]) -> str:
         for status, wid, rid in rows
     )
     empty = "" if rows else "<h2>No Workflows Found</h2>"
-    return rendered_later(
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}"
-    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}"
+
+
+def list_page(rows: list[tuple[str, str, str]]) -> str:
+    return rendered_later(list_body(rows))
 
 
 def workflow_header(wid: str, status: str, result: str, links: str = "") -> str:
@@ -96,6 +98,13 @@ function go(a) {
   return false;
 }
 </script>"""
+# As the UI's router does for any link in its page: a click on a link is routed in the page.
+APP_ROUTER = """<script>
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a');
+  if (link && !link.hasAttribute('onclick')) { event.preventDefault(); go(link); }
+});
+</script>"""
 CHILD_PAGE = workflow_header(
     CHILD, "COMPLETED", "{}",
     f'<a href="/namespaces/default/workflows/{PARENT}/{PARENT_RUN}/timeline">{PARENT}</a>',
@@ -111,6 +120,7 @@ class StandInUi:
         self.loads: dict[str, int] = {}
         self.refuse = False
         self.routed_page = ""  # what a link routed in the page shows
+        self.routes_links = False  # every link is routed in the page, as the UI's are
 
     async def handle(self, route: Route) -> None:
         url = route.request.url
@@ -122,6 +132,7 @@ class StandInUi:
             if path.startswith(prefix):
                 self.loads[prefix] = self.loads.get(prefix, 0) + 1
                 router = ROUTER % json.dumps(self.routed_page)
+                router += APP_ROUTER if self.routes_links else ""
                 body = render(self.loads[prefix]).replace("<html>", "<html>" + router, 1)
                 await route.fulfill(status=200, content_type="text/html", body=body)
                 return
@@ -302,3 +313,53 @@ def test_a_page_slower_than_the_reload_delay_is_not_reloaded_before_it_renders(
     view = run(pages.home(session, partial(checks.home_problems, namespace="default")))
     assert view.namespaces == ("default",)
     assert stand_in.loads == {"/": 1}
+
+
+def test_a_page_opened_from_a_page_of_the_ui_is_routed_in_the_app(
+    ui: tuple[UiSession, StandInUi], run: LoopRunner
+) -> None:
+    session, stand_in = ui
+    stand_in.routes_links = True
+    rows = [("COMPLETED", PARENT, PARENT_RUN)]
+    # the longer prefix first: "/" would answer every address
+    set_pages(stand_in, **{"/namespaces/default/workflows": list_page(rows), "/": HOME})
+    stand_in.routed_page = list_body(rows)
+    run(pages.home(session))
+    wanted = partial(
+        checks.list_problems, workflow_id=PARENT, run_id=PARENT_RUN, status="Completed"
+    )
+    view = run(pages.workflow_list(session, PARENT, wanted))
+    assert wanted(view) == []
+    assert stand_in.loads == {"/": 1}  # the list was never loaded: the app routed to it
+    assert session.loads[-1].endswith("(open; no page load)")
+
+
+def test_a_link_the_app_does_not_route_is_loaded_in_full_and_said_so(
+    ui: tuple[UiSession, StandInUi], run: LoopRunner
+) -> None:
+    session, stand_in = ui
+    rows = [("COMPLETED", PARENT, PARENT_RUN)]
+    # the longer prefix first: "/" would answer every address
+    set_pages(stand_in, **{"/namespaces/default/workflows": list_page(rows), "/": HOME})
+    run(pages.home(session))
+    view = run(pages.workflow_list(session, PARENT))
+    assert view.rows[0].status == "COMPLETED"
+    assert stand_in.loads == {"/namespaces/default/workflows": 1, "/": 1}
+    assert session.loads[-1].endswith("(open; the app did not route it: a full load)")
+
+
+def test_a_kept_session_opens_its_next_scenarios_page_afresh(
+    ui: tuple[UiSession, StandInUi], run: LoopRunner
+) -> None:
+    """The next scenario does not read the page the last one left: the same address is
+    loaded again (a person would reload it), and the loads are listed afresh."""
+    session, stand_in = ui
+    set_pages(stand_in, **{"/": HOME})
+    run(pages.home(session))
+    session.next_scenario()
+    assert session.loads[0].endswith(
+        f"browser context kept from the previous scenario, which ended on {BASE}/"
+    )
+    run(pages.home(session))
+    assert stand_in.loads == {"/": 2}
+    assert session.loads[-1].endswith(f"load {BASE}/ (open)")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
 from typing import Any
+from urllib.parse import unquote
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
@@ -112,6 +113,30 @@ def load_failure(text: str) -> str:
     return f"{code.group(1).replace('_', ' ').lower()} ({line})" if code else line
 
 
+# A link the UI's router follows: an anchor in its document, clicked (then removed).
+FOLLOW_LINK_JS = """(url) => {
+  window.__taccFollowed = true;
+  const link = document.createElement('a');
+  link.href = url;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}"""
+ROUTED_JS = "() => window.__taccFollowed === true"
+# The app routes a followed link at once; one it did not route is loaded in full instead.
+IN_APP_TIMEOUT_MS = 5_000
+
+
+def same_app(url: str, base_url: str) -> bool:
+    """Whether `url` is a page of the UI at `base_url`."""
+    return url == base_url or url.startswith(base_url.rstrip("/") + "/")
+
+
+def same_page(a: str, b: str) -> bool:
+    """The same address, however the app re-encoded its query ("%22" or '"')."""
+    return unquote(a).rstrip("/") == unquote(b).rstrip("/")
+
+
 @dataclass
 class UiSession:
     """One scenario's browser context and page, and what it visited."""
@@ -142,8 +167,16 @@ class UiSession:
         self._last_entry, self._repeats = what, 0
         self.loads.append(stamp + what)
 
-    async def navigate(self, url: str, why: str = "open") -> None:
-        """Load `url` in the page (a full load: the UI fetches all its scripts again)."""
+    async def navigate(self, url: str, why: str = "open", in_app: bool = False) -> None:
+        """Show `url` in the page. With `in_app`, when the page already shows the UI, a link
+        to it is followed inside the app (the UI routes it: no new document, as when a
+        person clicks a link in the UI); otherwise, or when the app does not route it, a
+        full load (the UI fetches its ~240 scripts and settings again: 2–3 s here)."""
+        if in_app and (routed := await self._follow_in_app(url)) is not None:
+            how = "no page load" if routed else "the app did not route it: a full load"
+            self.note(f"followed a link to {url} in the app ({why}; {how})")
+            self.loaded_url, self.loaded_at = url, monotonic()
+            return
         self.loaded_url, self.loaded_at = url, None
         try:
             await self.page.goto(url, wait_until="domcontentloaded")
@@ -153,10 +186,39 @@ class UiSession:
         self.note(f"load {url} ({why})")
         self.loaded_at = monotonic()
 
+    async def _follow_in_app(self, url: str) -> bool | None:
+        """Click a link to `url` placed in the UI's page, from a page of the UI that loaded
+        (its router listens for clicks on links): True when the app routed it in the page,
+        False when the browser loaded it in full instead, None when the browser did not
+        get there (then the caller loads it)."""
+        here = self.page.url
+        if self.loaded_at is None or not same_app(here, self.urls.base_url):
+            return None
+        if same_page(here, url):
+            return None  # already there: a person would reload, so the page is loaded anew
+        try:
+            await self.page.evaluate(FOLLOW_LINK_JS, url)
+            await self.page.wait_for_url(lambda now: same_page(now, url), timeout=IN_APP_TIMEOUT_MS)
+            # A full load starts a new document: the marker the click left is gone.
+            return bool(await self.page.evaluate(ROUTED_JS))
+        except PlaywrightError:
+            return None
+
     def navigated(self, url: str) -> None:
         """Record a navigation the page made itself (a followed link, routed in the page)."""
         self.loaded_url, self.loaded_at = url, monotonic()
         self.note(f"followed a link to {url}")
+
+    def next_scenario(self) -> None:
+        """Keep the browser context and page for the next scenario (as a person keeps the UI
+        open): its loads are listed afresh, and its first page is opened, not read as
+        left (a link followed in the app, or a full load of the same address)."""
+        here = self.page.url
+        self.loads, self.screenshots = [], []
+        self._last_entry, self._repeats = "", 0
+        self.loaded_url = None
+        self.opened_at = monotonic()
+        self.note(f"browser context kept from the previous scenario, which ended on {here}")
 
     async def screenshot(self, name: str) -> None:
         """Attach a screenshot of the whole page to the report."""

@@ -91,7 +91,9 @@ async def watch(
         if why:
             rendered_at = None
             try:
-                await session.navigate(url, why)
+                # A page opened is a link followed in the app when the UI is already shown;
+                # a retry or a reload is a full load, as a person pressing refresh.
+                await session.navigate(url, why, in_app=why == "open")
             except PlaywrightError as exc:
                 failure[0] = f"the browser could not load {url}: {load_failure(str(exc))}"
                 raise PageNotLoaded(failure[0]) from None
