@@ -150,6 +150,10 @@ async def namespace_usable(client: Client, namespace: str) -> bool:
     return True
 
 
+# A namespace-usable probe refused by the visibility rate limiter is asked again this soon.
+RATE_LIMITED_RETRY = 0.2
+
+
 async def frontend_ready(
     address: str, namespace: str, timeout: float = 3.0, tls: FrontendTls | None = None
 ) -> tuple[bool, str]:
@@ -163,11 +167,19 @@ async def frontend_ready(
     if not await frontend_serving(address, timeout, tls):
         return False, f"frontend {address} NOT_SERVING"
     client = await connect(address, namespace, tls=tls)
-    try:
-        await namespace_usable(client, namespace)
-    except RPCError as exc:
-        return False, f"frontend {address} SERVING, namespace {namespace!r} not served: {exc}"
-    return True, f"frontend {address} SERVING, namespace {namespace!r} served"
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await namespace_usable(client, namespace)
+        except RPCError as exc:
+            # The probe is a visibility call, limited per namespace (10/s by default: the UI
+            # spends that budget fast); a refusal by the limiter is asked again, briefly.
+            limited = exc.status == RPCStatusCode.RESOURCE_EXHAUSTED
+            if limited and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(RATE_LIMITED_RETRY)
+                continue
+            return False, f"frontend {address} SERVING, namespace {namespace!r} not served: {exc}"
+        return True, f"frontend {address} SERVING, namespace {namespace!r} served"
 
 
 async def list_namespaces(client: Client) -> list[str]:
