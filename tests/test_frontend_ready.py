@@ -56,7 +56,7 @@ def test_a_limiter_that_never_lets_it_through_is_not_ready_within_the_bound(
     fake_probe(monkeypatch, [limited()] * 1000)
     ready, seen = run(temporal.frontend_ready("f:1", "default", timeout=0.1))
     assert not ready
-    assert "not served: namespace rate limit exceeded" in seen
+    assert "past its visibility rate limit; last seen: namespace rate limit exceeded" in seen
 
 
 def test_a_namespace_not_found_is_not_ready_at_once(

@@ -24,7 +24,9 @@ from temporalio.client import Client
 from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient, TLSConfig
 
 from temporal_acceptance.clients.endpoints import FrontendTls
+from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.settings import Settings
+from temporal_acceptance.core.waiting import wait_until_async
 
 T = TypeVar("T")
 
@@ -167,19 +169,35 @@ async def frontend_ready(
     if not await frontend_serving(address, timeout, tls):
         return False, f"frontend {address} NOT_SERVING"
     client = await connect(address, namespace, tls=tls)
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+
+    async def refusal() -> RPCError | None:
         try:
             await namespace_usable(client, namespace)
         except RPCError as exc:
-            # The probe is a visibility call, limited per namespace (10/s by default: the UI
-            # spends that budget fast); a refusal by the limiter is asked again, briefly.
-            limited = exc.status == RPCStatusCode.RESOURCE_EXHAUSTED
-            if limited and asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(RATE_LIMITED_RETRY)
-                continue
-            return False, f"frontend {address} SERVING, namespace {namespace!r} not served: {exc}"
-        return True, f"frontend {address} SERVING, namespace {namespace!r} served"
+            return exc
+        return None
+
+    # The probe is a visibility call, limited per namespace (frontend.namespaceRPS.visibility,
+    # 10/s by default, which the UI spends fast): a refusal by that limiter is asked again
+    # within the bound; any other answer is final.
+    try:
+        refused = await wait_until_async(
+            refusal,
+            what=f"namespace {namespace!r} on {address} past its visibility rate limit",
+            timeout=timeout,
+            accept=lambda exc: exc is None or exc.status != RPCStatusCode.RESOURCE_EXHAUSTED,
+            describe=str,
+            max_delay=RATE_LIMITED_RETRY,
+        )
+    except WaitTimeout as exc:
+        refused_line = str(exc).splitlines()[0]
+        return (
+            False,
+            f"frontend {address} SERVING, namespace {namespace!r} not served: {refused_line}",
+        )
+    if refused is not None:
+        return False, f"frontend {address} SERVING, namespace {namespace!r} not served: {refused}"
+    return True, f"frontend {address} SERVING, namespace {namespace!r} served"
 
 
 async def list_namespaces(client: Client) -> list[str]:

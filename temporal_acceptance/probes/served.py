@@ -89,7 +89,7 @@ async def read_served_async(address: str, namespace: str, limit: int = LIMIT) ->
     """read_served_with on a client of its own, retried while the frontend warms up."""
     try:
         # A frontend that accepts the connection and never answers would hold the SDK's
-        # connect far longer: the whole read is bounded by READ_TIMEOUT.
+        # connect far longer: the connect is bounded by READ_TIMEOUT too.
         client = await asyncio.wait_for(connect(address, namespace), READ_TIMEOUT)
         return await wait_until_async(
             lambda: read_served_with(client, limit),
