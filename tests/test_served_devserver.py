@@ -16,8 +16,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from temporal_acceptance.checks.served import served_differences, ui_view_problems
 from temporal_acceptance.clients.ui_http import ui_history, ui_version, ui_workflows
+from temporal_acceptance.core.waiting import wait_until_async
 from temporal_acceptance.probes import served
-from temporal_acceptance.probes.served import read_served, read_served_with, read_ui_view
+from temporal_acceptance.probes.served import (
+    ServedData,
+    read_served,
+    read_served_with,
+    read_ui_view,
+)
 
 pytestmark = pytest.mark.devserver
 
@@ -29,12 +35,25 @@ def test_closed_workflows_come_with_their_history(
     closed = run(client.start_workflow("Nothing", id=f"closed-{queue}", task_queue=queue))
     run(closed.terminate("done"))
     run(client.start_workflow("Nothing", id=f"open-{queue}", task_queue=queue))
-    found = run(read_served_with(client))
+    expected = {("closed", "TERMINATED"), ("open", "RUNNING")}
+
+    def listed(data: ServedData) -> set[tuple[str, str]]:
+        mine = [w for k, w in data.workflows.items() if k[0].endswith(queue)]
+        return {(w.workflow_id.split("-")[0], w.status) for w in mine}
+
+    # Visibility is eventually consistent, on the dev server too: wait (bounded) until both
+    # are listed; a reader that drops or mislabels one still fails on the last reading.
+    found = run(
+        wait_until_async(
+            lambda: read_served_with(client),
+            what="both workflows to be listed",
+            timeout=10.0,
+            accept=lambda data: listed(data) == expected,
+            describe=lambda data: str(sorted(listed(data))),
+        )
+    )
+    assert listed(found) == expected
     mine = {k: w for k, w in found.workflows.items() if k[0].endswith(queue)}
-    assert {(w.workflow_id.split("-")[0], w.status) for w in mine.values()} == {
-        ("closed", "TERMINATED"),
-        ("open", "RUNNING"),
-    }
     assert [len(w.events) for w in mine.values() if w.closed] == [3]
     assert run(read_served_with(client, limit=1)).limited
     assert served_differences(found, run(read_served_with(client))) == []
