@@ -33,6 +33,7 @@ class FakeContainer:
     image: str = "temporal-acceptance/server:1.30.8"
     calls: list[tuple[str, Any]] = field(default_factory=list)
     deployment: str = ""  # io.temporal-acceptance.deployment (the suite's mark)
+    stop_timeout: int | None = None  # Config.StopTimeout (compose's stop_grace_period)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -67,6 +68,7 @@ class FakeContainer:
                 "Env": [f"{k}={v}" for k, v in self.env.items()],
                 "Hostname": self.name[:12],
                 "Image": self.image,
+                **({} if self.stop_timeout is None else {"StopTimeout": self.stop_timeout}),
             },
             "NetworkSettings": {
                 "Ports": self.ports,

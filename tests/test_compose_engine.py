@@ -12,8 +12,10 @@ from docker_fakes import FakeClient, FakeContainer
 
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.stack.compose.engine import (
+    ENGINE_STOP_TIMEOUT,
     connect_engine,
     engine_error,
+    grace_period,
     network_names,
     parse_docker_logs,
     parse_docker_timestamp,
@@ -138,3 +140,14 @@ def test_docker_log_lines_take_docker_time_and_the_service_level() -> None:
     assert lines[0].is_error
     assert lines[0].service == "temporal"
     assert parse_docker_logs("no prefix at all\n", "ui") == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [(None, ENGINE_STOP_TIMEOUT), (30, 30), (0, 0), (-1, ENGINE_STOP_TIMEOUT)],
+)
+def test_the_grace_period_is_the_containers_own_else_the_engines(
+    declared: int | None, expected: int
+) -> None:
+    container = FakeContainer("p_temporal_1", "temporal", stop_timeout=declared)
+    assert grace_period(container) == expected

@@ -226,7 +226,8 @@ def test_status_reads_docker_state_health_and_the_probe(harness: Harness) -> Non
 def test_stop_start_kill_through_the_sdk(harness: Harness) -> None:
     stack, temporal = harness.stack, harness.containers["temporal"]
     stack.stop(Service.TEMPORAL)
-    assert ("stop", 30) in temporal.calls
+    # no grace period declared: the engine's default, as `docker stop` and compose use
+    assert ("stop", 10) in temporal.calls
     assert not temporal.running
     stack.start(Service.TEMPORAL)
     assert ("start", None) in temporal.calls
@@ -236,6 +237,13 @@ def test_stop_start_kill_through_the_sdk(harness: Harness) -> None:
     assert stack.status(Service.TEMPORAL).detail.endswith("exited (exit code 137)")
     stack.restart(Service.TEMPORAL)
     assert temporal.running
+
+
+def test_stop_gives_the_grace_period_the_compose_file_declares(harness: Harness) -> None:
+    postgres = harness.containers["postgresql"]
+    postgres.stop_timeout = 30  # the file's stop_grace_period: 30s
+    harness.stack.stop(Service.POSTGRES)
+    assert ("stop", 30) in postgres.calls
 
 
 def test_start_without_a_container_asks_compose(harness: Harness) -> None:

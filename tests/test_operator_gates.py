@@ -49,8 +49,8 @@ def test_a_temporal_restart_during_an_outage_is_started_again_once_postgres_is_b
     ]  # fmt: skip
     assert note == (
         "temporal exited while PostgreSQL was down (exit status 1); started again — "
-        "PostgreSQL stopped in 1.0 s, temporal stopped in 1.0 s, PostgreSQL healthy again "
-        "in 1.0 s, temporal healthy again in 1.0 s (all 9.0 s)"
+        "PostgreSQL stopped in 1.0 s, temporal stopped in 1.0 s (exit status 1), PostgreSQL "
+        "healthy again in 1.0 s, temporal healthy again in 1.0 s (all 9.0 s)"
     )
 
 

@@ -246,6 +246,10 @@ def restart_in_outage(
 
     step("PostgreSQL stopped in", lambda: stack.stop(Service.POSTGRES))
     step(f"{service.value} stopped in", lambda: stack.stop(service))
+    # How it ended (where the target says: compose's exit code) tells a graceful stop from
+    # one cut short at its grace period.
+    if (how := stack.exited(service)) not in (None, "not running"):
+        steps[-1] += f" ({how})"
     stack.launch(service)
     try:
         ended = wait_until(

@@ -129,6 +129,21 @@ def network_names(container: ContainerLike) -> set[str]:
     return names
 
 
+# What the engine gives a container to stop after SIGTERM when it declares no grace period
+# (`docker stop`'s and compose's default).
+ENGINE_STOP_TIMEOUT = 10
+
+
+def grace_period(container: ContainerLike) -> int:
+    """The seconds a container is given to stop after SIGTERM before the engine kills it:
+    its own StopTimeout (compose sets it from the file's `stop_grace_period`), else the
+    engine's default. The suite stops containers as `docker stop` and compose do."""
+    declared = (container.attrs.get("Config") or {}).get("StopTimeout")
+    if isinstance(declared, int) and not isinstance(declared, bool) and declared >= 0:
+        return declared
+    return ENGINE_STOP_TIMEOUT
+
+
 def state_of(container: ContainerLike) -> tuple[bool, str | None, str]:
     """(running, docker health or None when it has no healthcheck, one-line state)."""
     state = container.attrs.get("State") or {}

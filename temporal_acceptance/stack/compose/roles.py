@@ -19,12 +19,11 @@ from temporal_acceptance.core.logs import LogLine, window
 from temporal_acceptance.core.topology import MULTIROLE, RoleProcess, role_processes
 from temporal_acceptance.core.waiting import wait_until
 from temporal_acceptance.stack.base import Process, Service, ServiceStatus, Stack
-from temporal_acceptance.stack.compose.engine import parse_docker_logs, state_of
+from temporal_acceptance.stack.compose.engine import grace_period, parse_docker_logs, state_of
 
 # The gRPC port each role listens on inside its container (the server's defaults).
 ROLE_PORTS = {"frontend": 7233, "history": 7234, "matching": 7235, "worker": 7239}
 KILL_TIMEOUT = 30.0
-STOP_TIMEOUT = 30
 READY_TIMEOUT = 120.0
 
 
@@ -72,7 +71,7 @@ class ComposeRoles:
 
     def stop(self, name: str) -> None:
         if (container := self.of(name)) is not None:
-            container.stop(timeout=STOP_TIMEOUT)
+            container.stop(timeout=grace_period(container))
 
     def start(self, name: str) -> bool:
         """Start the container if it exists (False: compose must create it)."""

@@ -32,6 +32,7 @@ from temporal_acceptance.stack.compose.engine import (
     CONFIG_FILES_LABEL,
     connect_engine,
     container_log,
+    grace_period,
     parse_env,
     service_containers,
     state_of,
@@ -70,7 +71,6 @@ COMPOSE_SERVICE = {
 # How long each piece may take to become ready (a cold PostgreSQL init plus schema setup is
 # the slowest part, about 10 s on a 2-core machine).
 READY_TIMEOUT = {Service.POSTGRES: 90.0, Service.TEMPORAL: 120.0, Service.UI: 60.0}
-STOP_TIMEOUT = 30
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -199,7 +199,7 @@ class ComposeStack(release.ComposeReleases, ComposeRoleStack):
             return self.roles.each(self.roles.stop, reverse=True)
         container = self._container(COMPOSE_SERVICE[service])
         if container is not None:
-            container.stop(timeout=STOP_TIMEOUT)
+            container.stop(timeout=grace_period(container))
 
     def start(self, service: Service) -> None:
         if service is Service.TEMPORAL and self.roles:
