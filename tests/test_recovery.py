@@ -121,6 +121,24 @@ def test_compose_dns_missing_the_stopped_postgres_is_noise_only_of_a_postgres_di
     assert [e.text for e in ui_only.errors] == [COMPOSE_DNS]
 
 
+# Seen in a compose CI run, 1.5 s into a graceful restart of Temporal.
+ROLLBACK_CUT_OFF = (
+    '{"level":"error","ts":"2026-12-02T14:59:14.081Z","msg":"transaction rollback error",'
+    '"error":"driver: bad connection","logging-call-at":"go.temporal.io/server@v1.32.2/common/'
+    'persistence/sql/common.go:61"}'
+)
+
+
+def test_a_rollback_cut_off_by_a_graceful_stop_is_noise_of_that_stop_only() -> None:
+    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, ROLLBACK_CUT_OFF)]})
+    window = (T0, T0 + timedelta(seconds=5))
+    assert scan_after(stack, [TEMPORAL_RESTART], *window).errors == []
+    killed = DISRUPTIONS["the Temporal server is killed and started again"]
+    assert [e.text for e in scan_after(stack, [killed], *window).errors] == [ROLLBACK_CUT_OFF]
+    late = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, ROLLBACK_CUT_OFF, 25)]})
+    assert len(scan_after(late, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=30)).errors) == 1
+
+
 def test_a_restart_during_an_outage_allows_postgres_noise_too() -> None:
     stack = stack_with({Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)]})
     outage = DISRUPTIONS["the Temporal server is restarted while PostgreSQL is down"]
