@@ -62,6 +62,10 @@ class Process:
         return self.name if self.name == self.service.value else f"{self.service.value} {self.name}"
 
 
+# The detail of a service whose process is gone and says nothing more (no exit code).
+NOT_RUNNING = "not running"
+
+
 @dataclass
 class ServiceStatus:
     service: Service
@@ -133,7 +137,7 @@ class Stack(abc.ABC):
     def exited(self, service: Service) -> str | None:
         """How a launched service ended ("exit status 1: ..."), or None while it runs."""
         status = self.status(service)
-        return None if status.running else status.detail or "not running"
+        return None if status.running else status.detail or NOT_RUNNING
 
     # -- processes: a service may run as several (topology=multirole) ------------------
     def processes(self, service: Service) -> list[Process]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.waiting import wait_until
-from temporal_acceptance.stack.base import START_ORDER, Process, Service, Stack
+from temporal_acceptance.stack.base import NOT_RUNNING, START_ORDER, Process, Service, Stack
 
 # How long PostgreSQL stays away once the service has been restarted without it: until the
 # service has given up (exited) or this long has passed.
@@ -246,9 +246,9 @@ def restart_in_outage(
 
     step("PostgreSQL stopped in", lambda: stack.stop(Service.POSTGRES))
     step(f"{service.value} stopped in", lambda: stack.stop(service))
-    # How it ended (where the target says: compose's exit code) tells a graceful stop from
-    # one cut short at its grace period.
-    if (how := stack.exited(service)) not in (None, "not running"):
+    # How it ended, where the target says more than NOT_RUNNING (compose: the exit code),
+    # tells a graceful stop from one cut short at its grace period.
+    if (how := stack.exited(service)) not in (None, NOT_RUNNING):
         steps[-1] += f" ({how})"
     stack.launch(service)
     try:

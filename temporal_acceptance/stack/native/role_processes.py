@@ -12,7 +12,7 @@ from temporal_acceptance.core.logs import LogLine
 from temporal_acceptance.core.ports import require_free
 from temporal_acceptance.core.progress import Say, format_elapsed
 from temporal_acceptance.core.secrets import redact
-from temporal_acceptance.stack.base import Process, Service, ServiceStatus, Stack
+from temporal_acceptance.stack.base import NOT_RUNNING, Process, Service, ServiceStatus, Stack
 from temporal_acceptance.stack.native.layout import Layout
 from temporal_acceptance.stack.native.topology import MultiroleTemporal
 
@@ -65,7 +65,7 @@ class RoleProcesses(Stack):
         host = roles.role_host(process.name)
         pid = host.process.pid()
         if pid is None:
-            return ServiceStatus(process.service, False, False, "not running", process=process.name)
+            return ServiceStatus(process.service, False, False, NOT_RUNNING, process=process.name)
         try:
             healthy, detail = roles.host_ready(host)
         except Exception as exc:  # any failure to answer is "not healthy", with its reason

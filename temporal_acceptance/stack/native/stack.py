@@ -21,7 +21,7 @@ from temporal_acceptance.core.secrets import Secret, redact
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.topology import MULTIROLE, parse_topology
 from temporal_acceptance.provision.binaries import Binaries, ReleaseSchema
-from temporal_acceptance.stack.base import START_ORDER, Service, ServiceStatus
+from temporal_acceptance.stack.base import NOT_RUNNING, START_ORDER, Service, ServiceStatus
 from temporal_acceptance.stack.facts import DataLocation, TemporalFacts
 from temporal_acceptance.stack.native import mutant_switch, profile, seeded
 from temporal_acceptance.stack.native.access import Access
@@ -299,7 +299,7 @@ class NativeStack(RoleProcesses, ReleaseChanges):
         process = self._process(service)
         pid = process.pid()
         if pid is None:
-            return ServiceStatus(service, running=False, healthy=False, detail="not running")
+            return ServiceStatus(service, running=False, healthy=False, detail=NOT_RUNNING)
         try:
             if service is Service.POSTGRES:
                 healthy = self.access.ping()
