@@ -212,7 +212,7 @@ def test_the_cluster_after_a_disruption_is_judged_against_the_bound_from_its_sta
     seen: dict[str, Any] = {}
 
     def fake(name: str, problems: list[str]) -> Any:
-        def settled(*args: Any) -> Any:
+        def settled(*args: Any, **kwargs: Any) -> Any:
             seen[name] = args
             return cluster.Settled(f"{name} reading", list(problems), 0.1, None)  # type: ignore[arg-type]
 
@@ -231,3 +231,64 @@ def test_the_cluster_after_a_disruption_is_judged_against_the_bound_from_its_sta
     assert set(recovery.evidence()) >= {"the cluster after the disruption"}
     unread = cluster.whole_again(RecordingStack(), None, None, timing, 30)  # type: ignore[arg-type]
     assert "the shards could not be read before the disruption" in unread.problems
+
+
+def _watched(monkeypatch: pytest.MonkeyPatch, health: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from temporal_acceptance.gates import cluster
+    from temporal_acceptance.stack.disruption import DisruptionTiming
+
+    def settled(*args: Any, **kwargs: Any) -> Any:
+        return cluster.Settled("reading", [], 0.1, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cluster, "read_health", health)
+    monkeypatch.setattr(cluster, "ring", settled)
+    monkeypatch.setattr(cluster, "shards", settled)
+    timing = DisruptionTiming("restart of temporal", datetime.now(UTC), None, 2.0)
+    return cluster.Watch(RecordingStack(), None, {1: 3}, timing, 30)  # type: ignore[arg-type]
+
+
+def test_the_cluster_watched_from_the_disruption_on_is_judged_as_if_read_in_its_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from temporal_acceptance.gates import cluster
+
+    readings = iter(["SERVING? not yet", "SERVING"])
+    monkeypatch.setattr(cluster, "health_problems", lambda r: [] if r == "SERVING" else [r])
+    monkeypatch.setattr(cluster, "POLL_SECONDS", 0.01)
+    recovery = _watched(monkeypatch, lambda endpoints, dial: next(readings)).result()
+    assert recovery.problems == []
+    assert recovery.health.reading == "SERVING"  # it polled on until healthy, in its thread
+    assert list(recovery.seen_after) == [
+        "every role healthy (deep health, gRPC health)",
+        "membership rings as the topology expects",
+        "history shards consistent, owned, re-acquired",
+    ]
+
+
+def test_a_watch_hands_its_failure_to_the_step_and_stops_when_the_scenario_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from temporal_acceptance.gates import cluster
+
+    def refused(endpoints: Any, dial: bool) -> Any:
+        raise ConnectionError("frontend refused the connection")
+
+    watch = _watched(monkeypatch, refused)
+    watch.cancel()  # the scenario ended before its step read the watch
+    with pytest.raises(cluster.Cancelled):
+        watch.result()  # at once, not after its 30 s bound
+    monkeypatch.setattr(cluster, "WATCH_GRACE_SECONDS", 0.0)
+    stuck = threading.Event()
+
+    def hangs(endpoints: Any, dial: bool) -> Any:
+        stuck.wait()
+        raise ConnectionError("no answer")
+
+    hung = _watched(monkeypatch, hangs)
+    hung.timeout = 0.05  # a reading that never returns: the step is not held past the bound
+    with pytest.raises(TimeoutError, match="gave no result within 0.05 s"):
+        hung.result()
+    hung.cancel()
+    stuck.set()

@@ -5,6 +5,7 @@ has nothing to say, and returns what it last saw with its problems."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from temporal_acceptance.probes.cluster import (
 )
 from temporal_acceptance.stack.base import Stack
 from temporal_acceptance.stack.disruption import DisruptionTiming
+from temporal_acceptance.stack.facts import TemporalFacts
 
 T = TypeVar("T")
 POLL_SECONDS = 0.5
@@ -71,17 +73,28 @@ def settle(
         pause(POLL_SECONDS)
 
 
-def healthy(endpoints: Endpoints, dial_roles: bool, timeout: float) -> Settled[HealthReading]:
-    return settle(lambda log: read_health(endpoints, dial_roles), health_problems, timeout)
+def healthy(
+    endpoints: Endpoints,
+    dial_roles: bool,
+    timeout: float,
+    pause: Callable[[float], None] = time.sleep,
+) -> Settled[HealthReading]:
+    return settle(
+        lambda log: read_health(endpoints, dial_roles), health_problems, timeout, pause=pause
+    )
 
 
 def ring(
-    endpoints: Endpoints, topology: Mapping[str, int], timeout: float
+    endpoints: Endpoints,
+    topology: Mapping[str, int],
+    timeout: float,
+    pause: Callable[[float], None] = time.sleep,
 ) -> Settled[MembershipReading]:
     return settle(
         lambda log: read_membership(endpoints, log),
         lambda reading: ring_problems(reading, topology),
         timeout,
+        pause=pause,
     )
 
 
@@ -91,6 +104,7 @@ def shards(
     timeout: float,
     before: Mapping[int, int] | None = None,
     reacquired: bool = False,
+    pause: Callable[[float], None] = time.sleep,
 ) -> Settled[ShardReading]:
     def judge(reading: ShardReading) -> list[str]:
         problems = shard_problems(reading)
@@ -98,7 +112,7 @@ def shards(
             problems += shard_progress_problems(before, reading.range_ids(), reacquired)
         return problems
 
-    return settle(lambda log: read_shards(endpoints, configured, log), judge, timeout)
+    return settle(lambda log: read_shards(endpoints, configured, log), judge, timeout, pause=pause)
 
 
 def range_ids(endpoints: Endpoints) -> dict[int, int] | None:
@@ -156,7 +170,20 @@ def whole_again(
     restart, while the frontend already serves), every ring as the topology expects with no
     stale member, and the shards consistent, owned and — when the history host restarted —
     acquired again."""
-    facts = stack.temporal_facts()
+    return _recovery(
+        stack.temporal_facts(), stack.role_health_dialable, endpoints, before, timing, timeout
+    )
+
+
+def _recovery(
+    facts: TemporalFacts,
+    dial_roles: bool,
+    endpoints: Endpoints,
+    before: Mapping[int, int] | None,
+    timing: DisruptionTiming,
+    timeout: float,
+    pause: Callable[[float], None] = time.sleep,
+) -> Recovery:
     elapsed = (datetime.now(UTC) - timing.started_at).total_seconds()
     deadline = time.monotonic() + timeout - elapsed
 
@@ -167,13 +194,86 @@ def whole_again(
         return (datetime.now(UTC) - timing.started_at).total_seconds()
 
     seen: dict[str, float] = {}
-    health = healthy(endpoints, stack.role_health_dialable, left())
+    health = healthy(endpoints, dial_roles, left(), pause=pause)
     seen["every role healthy (deep health, gRPC health)"] = since()
-    membership = ring(endpoints, facts.topology, left())
+    membership = ring(endpoints, facts.topology, left(), pause=pause)
     seen["membership rings as the topology expects"] = since()
-    reacquired = timing.restarted_temporal
-    sharded = shards(endpoints, facts.history_shards, left(), before, reacquired)
+    sharded = shards(
+        endpoints, facts.history_shards, left(), before, timing.restarted_temporal, pause=pause
+    )
     seen["history shards consistent, owned, re-acquired"] = since()
     if before is None:
         sharded.problems.append("the shards could not be read before the disruption")
     return Recovery(health, membership, sharded, seen)
+
+
+class Cancelled(Exception):
+    """The scenario ended before it read the watch: the watch stops polling."""
+
+
+# How long past its own bound a watch may take to hand over its result (a last reading that
+# was under way at the bound: each probe has its own short timeouts).
+WATCH_GRACE_SECONDS = 15.0
+
+
+class Watch:
+    """`whole_again`, begun in a thread of its own as soon as the disruption has ended, so
+    that its waits — history reports SERVING only 5 s after it holds its shards (1.32) —
+    pass while the scenario's other checks run; the scenario reads it where it judges it.
+    The same readings, the same bound from the start of the disruption, the same verdict."""
+
+    def __init__(
+        self,
+        stack: Stack,
+        endpoints: Endpoints,
+        before: Mapping[int, int] | None,
+        timing: DisruptionTiming,
+        timeout: float,
+    ) -> None:
+        self.timeout = timeout
+        self._cancelled = threading.Event()
+        self._outcome: list[Recovery | BaseException] = []
+        facts, dial = stack.temporal_facts(), stack.role_health_dialable
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(facts, dial, endpoints, before, timing),
+            name="cluster-whole-again",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _pause(self, seconds: float) -> None:
+        if self._cancelled.wait(seconds):
+            raise Cancelled
+
+    def _run(
+        self,
+        facts: TemporalFacts,
+        dial: bool,
+        endpoints: Endpoints,
+        before: Mapping[int, int] | None,
+        timing: DisruptionTiming,
+    ) -> None:
+        try:
+            outcome: Recovery | BaseException = _recovery(
+                facts, dial, endpoints, before, timing, self.timeout, self._pause
+            )
+        except BaseException as exc:  # handed to the reader, who raises it in the step
+            outcome = exc
+        self._outcome.append(outcome)
+
+    def result(self) -> Recovery:
+        self._thread.join(self.timeout + WATCH_GRACE_SECONDS)
+        if not self._outcome:
+            raise TimeoutError(
+                "the cluster check begun when the disruption ended gave no result within "
+                f"{self.timeout + WATCH_GRACE_SECONDS:g} s (its bound {self.timeout:g} s "
+                f"and {WATCH_GRACE_SECONDS:g} s for a reading under way)"
+            )
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def cancel(self) -> None:
+        self._cancelled.set()
