@@ -98,7 +98,7 @@ unit: setup
 
 # The gates `make check` runs: the default set (pyproject.toml's default_tags) and the load gate
 # (features/performance.feature, @load), in one run and one report.
-CHECK_TAGS ?= not @matrix and not @multirole and not @upgrade
+CHECK_TAGS ?= {config.tags} or @load
 
 # Runs every stage even when one fails, then prints one summary line over all of them.
 # The stack goes up before pytest so binaries are built (with progress) outside pytest.

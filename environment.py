@@ -16,6 +16,7 @@ from typing import Any
 from behave import use_fixture
 from behave.model_core import Status
 
+from temporal_acceptance.core import tiers
 from temporal_acceptance.core.errors import UserError, WaitTimeout, as_user_error
 from temporal_acceptance.core.evidence import attach_text
 from temporal_acceptance.fixtures.browser import browser_fixture
@@ -52,6 +53,12 @@ CONSOLE = sys.__stderr__ or sys.stderr
 
 def before_all(context: Any) -> None:
     context.run_started = time.monotonic()
+    # ---- selection: the slow tiers run only when the tags name them (core/tiers.py)
+    config = context.config
+    config.tag_expression = tiers.narrowed(config.tags, config.tag_expression)
+    if isinstance(config.tag_expression, tiers.WithoutTiers):
+        note = config.tag_expression.note()
+        print(f"(slow tiers the tags do not name are left out: {note})", file=CONSOLE)
     try:
         # ---- security: set up first so it is cleaned up last, when everything the run
         # wrote is written: a secret in any of it fails the run (fixtures/secrets.py)
