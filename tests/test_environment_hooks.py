@@ -18,6 +18,12 @@ class Exited(Exception):
     pass
 
 
+def _config(**settings: object) -> SimpleNamespace:
+    """behave's configuration as before_all reads it: the default tags and their selection."""
+    default_tags = ["not @matrix and not @multirole and not @upgrade and not @load"]
+    return SimpleNamespace(tags=default_tags, tag_expression=None, **settings)
+
+
 def load_environment() -> ModuleType:
     spec = importlib.util.spec_from_file_location("behave_environment", REPO / "environment.py")
     assert spec is not None
@@ -40,7 +46,7 @@ def test_a_bad_setting_prints_one_line_and_exits_2(
     monkeypatch.setattr(environment.os, "_exit", exit_now)
     monkeypatch.setattr(environment, "CONSOLE", sys.stderr)
     context = SimpleNamespace(
-        config=SimpleNamespace(userdata={"target": "kubernetes"}), add_cleanup=lambda *a, **k: None
+        config=_config(userdata={"target": "kubernetes"}), add_cleanup=lambda *a, **k: None
     )
     with pytest.raises(Exited):
         environment.before_all(context)
@@ -87,7 +93,7 @@ def test_a_wait_that_ran_out_or_an_os_error_is_one_line_too(
     monkeypatch.setattr(environment.os, "_exit", exit_now)
     monkeypatch.setattr(environment, "CONSOLE", sys.stderr)
     monkeypatch.setattr(environment, "use_fixture", failing_fixture)
-    context = SimpleNamespace(config=SimpleNamespace(userdata={}), add_cleanup=lambda *a: None)
+    context = SimpleNamespace(config=_config(userdata={}), add_cleanup=lambda *a: None)
     with pytest.raises(Exited):
         environment.before_all(context)
     assert codes == [2]
