@@ -139,6 +139,26 @@ def test_a_rollback_cut_off_by_a_graceful_stop_is_noise_of_that_stop_only() -> N
     assert len(scan_after(late, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=30)).errors) == 1
 
 
+# Seen in a native CI run: a history queue's checkpoint refused while its shard closes.
+CHECKPOINT_CUT_OFF = (
+    '{"level":"error","ts":"2026-12-03T02:59:36.917Z","msg":"Error updating queue state",'
+    '"shard-id":4,"component":"outbound-queue-processor","error":"shard closed",'
+    '"logging-call-at":"go.temporal.io/server@v1.32.2/service/history/queues/queue_base.go:409"}'
+)
+OTHER_QUEUE_ERROR = CHECKPOINT_CUT_OFF.replace("shard closed", "context deadline exceeded")
+
+
+def test_a_queue_checkpoint_refused_by_a_closing_shard_is_noise_of_a_graceful_stop_only() -> None:
+    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, CHECKPOINT_CUT_OFF),
+                                           line(Service.TEMPORAL, OTHER_QUEUE_ERROR)]})  # fmt: skip
+    window = (T0, T0 + timedelta(seconds=5))
+    restarted = scan_after(stack, [TEMPORAL_RESTART], *window)
+    assert [e.text for e in restarted.errors] == [OTHER_QUEUE_ERROR]
+    killed = DISRUPTIONS["the Temporal server is killed and started again"]
+    assert len(scan_after(stack, [killed], *window).errors) == 2
+    assert len(scan_after(stack, [PG_RESTART], *window).errors) == 2
+
+
 def test_a_restart_during_an_outage_allows_postgres_noise_too() -> None:
     stack = stack_with({Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)]})
     outage = DISRUPTIONS["the Temporal server is restarted while PostgreSQL is down"]
