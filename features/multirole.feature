@@ -49,7 +49,7 @@ Feature: The production topology: one process per role, two history hosts
       When the killed history host is started again
       Then the membership ring shows each role with its hosts within 15 seconds
       And the history shards are spread over both history hosts within 15 seconds
-      And a new workflow runs to completion
+      And a new workflow started within 20 seconds of the host's start
 
   Rule: Matching and the frontend come back without losing work
 

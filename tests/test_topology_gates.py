@@ -3,6 +3,7 @@ move, and the lateness reports built from finished histories."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -153,3 +154,74 @@ def test_placement_counts_each_kind_per_owner() -> None:
     cluster = topology.Cluster.of(ClusterStack())
     assert cluster.history_hosts(without="h:1") == {"h:2": "temporal history-2"}
     assert Process(Service.TEMPORAL, "history-1", "history").label == "temporal history-1"
+
+
+# -- a new workflow after a disruption: the gate's own bound, not the SDK's retries ----------
+
+REFUSED = "connection error: dial tcp 127.0.0.1:27234: connect: connection refused"
+
+
+class _Handle:
+    id = "mr-after-history-1"
+
+
+def _started_record(options: ExecutionOptions, at: datetime) -> ExecutionRecord:
+    record = ExecutionRecord(options.resolved_workflow_id(), "run", options)
+    record.events = [
+        _event(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, at),
+        _event(E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, at + timedelta(seconds=1)),
+    ]
+    record.outcome = "WorkflowExecutionCompleted"
+    return record
+
+
+def _new_workflow(timing: DisruptionTiming, within: float) -> tuple[float | None, list[str]]:
+    client: Any = None  # the start and the follow are stood in for
+    return asyncio.run(role_outage.new_workflow_after(client, "q", timing, within, "mr-after"))
+
+
+def _starts(monkeypatch: Any, refusals: int, started_at: datetime) -> list[str]:
+    from temporalio.service import RPCError, RPCStatusCode
+
+    ids: list[str] = []
+
+    async def start(_client: object, options: ExecutionOptions) -> _Handle:
+        ids.append(options.resolved_workflow_id())
+        if len(ids) <= refusals:
+            raise RPCError(REFUSED, RPCStatusCode.UNAVAILABLE, b"")
+        return _Handle()
+
+    async def finish(_handle: _Handle, options: ExecutionOptions) -> ExecutionRecord:
+        return _started_record(options, started_at)
+
+    monkeypatch.setattr(role_outage, "start_test_workflow", start)
+    monkeypatch.setattr(role_outage, "finish_test_workflow", finish)
+    return ids
+
+
+def test_a_refused_start_is_tried_again_and_timed_from_the_disruption(monkeypatch: Any) -> None:
+    began = datetime.now(UTC)
+    ids = _starts(monkeypatch, refusals=2, started_at=began + timedelta(seconds=13))
+    timing = DisruptionTiming("start of temporal history-1", began, None, 1.0)
+    took, problems = _new_workflow(timing, 20.0)
+    assert len(ids) == 3
+    assert len(set(ids)) == 3
+    assert took == pytest.approx(13.0)
+    assert problems == []
+    took, problems = _new_workflow(timing, 10.0)
+    assert problems == [
+        f"the new workflow {ids[-1]} started after 13.0 s, more than the limit of 10 s"
+    ]
+
+
+def test_a_start_refused_until_the_bound_says_what_the_frontend_answered(
+    monkeypatch: Any,
+) -> None:
+    ids = _starts(monkeypatch, refusals=1000, started_at=T0)
+    timing = DisruptionTiming("start of temporal history-1", datetime.now(UTC), None, 1.0)
+    took, problems = _new_workflow(timing, 1.0)
+    assert took is None
+    assert len(ids) > 1
+    assert problems[0].startswith("no new workflow could be started: timed out after 1s")
+    assert "a new workflow (limit: 1 s from the start of temporal history-1)" in problems[0]
+    assert REFUSED in problems[0]

@@ -163,8 +163,14 @@ async def _follow(handle: WorkflowHandle[Any, Any], record: ExecutionRecord, pay
 async def run_test_workflow(client: Client, options: ExecutionOptions) -> ExecutionRecord:
     """Run TestWorkflow once, end to end; the record says how it went (it does not raise
     when the workflow fails: the failure is evidence too)."""
-    workflow_id = options.resolved_workflow_id()
-    handle = await client.start_workflow(
+    return await finish_test_workflow(await start_test_workflow(client, options), options)
+
+
+async def start_test_workflow(
+    client: Client, options: ExecutionOptions
+) -> WorkflowHandle[Any, Any]:
+    """Start TestWorkflow (raises RPCError when the frontend refuses the start)."""
+    return await client.start_workflow(
         TestWorkflow.run,
         TestWorkflowInput(
             options.message,
@@ -172,11 +178,17 @@ async def run_test_workflow(client: Client, options: ExecutionOptions) -> Execut
             options.activity_attempts,
             options.activity_hold_seconds,
         ),
-        id=workflow_id,
+        id=options.resolved_workflow_id(),
         task_queue=options.task_queue,
         execution_timeout=options.resolved_timeout(),
     )
-    record = ExecutionRecord(workflow_id, handle.result_run_id or "", options)
+
+
+async def finish_test_workflow(
+    handle: WorkflowHandle[Any, Any], options: ExecutionOptions
+) -> ExecutionRecord:
+    """Follow a started TestWorkflow to its end: query it, signal it, read its result."""
+    record = ExecutionRecord(handle.id, handle.result_run_id or "", options)
     await _follow(handle, record, options.signal_payload)
     record.outcome = type_name(record.events[-1].event_type) if record.events else ""
     try:
