@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from temporalio.service import RPCError, RPCStatusCode
 from test_role_disruptions import RoleStack
 from test_topology_units import T0, _event, _timer
 
@@ -181,8 +182,6 @@ def _new_workflow(timing: DisruptionTiming, within: float) -> tuple[float | None
 
 
 def _starts(monkeypatch: Any, refusals: int, started_at: datetime) -> list[str]:
-    from temporalio.service import RPCError, RPCStatusCode
-
     ids: list[str] = []
 
     async def start(_client: object, options: ExecutionOptions) -> _Handle:
