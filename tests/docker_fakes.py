@@ -207,8 +207,34 @@ class FakeVolumes:
         return [v for v in self.all if all(v.labels.get(k) == value for k, value in pairs)]
 
 
+@dataclass
+class FakeNetwork:
+    name: str
+    subnets: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        config = [{"Subnet": subnet, "Gateway": ""} for subnet in self.subnets]
+        return {"Name": self.name, "Labels": self.labels, "IPAM": {"Config": config}}
+
+
+class FakeNetworks:
+    def __init__(self) -> None:
+        # Docker's own: the default bridge (its subnet) and two without any.
+        self.all = [
+            FakeNetwork("bridge", ["172.17.0.0/16"]),
+            FakeNetwork("host"),
+            FakeNetwork("none"),
+        ]
+
+    def list(self) -> list[FakeNetwork]:
+        return list(self.all)
+
+
 class FakeClient:
     def __init__(self) -> None:
+        self.networks = FakeNetworks()
         self.volumes = FakeVolumes()
         self.containers = FakeContainers()
         self.images = FakeImages(self)

@@ -16,14 +16,17 @@ from temporal_acceptance.stack.compose.project import (
     LOCAL_IMAGES_OVERRIDE,
     SUBNET_VARIABLE,
     TEMPORAL_ADDRESS_VARIABLE,
+    free_subnet,
     load_project,
     normalise_project_name,
     parse_dotenv,
+    preferred_subnet,
     project_network,
     redact_variables,
     resolve_variables,
     started_with_local_images,
 )
+from temporal_acceptance.stack.compose.secrets import SECRET_VARIABLES
 from temporal_acceptance.stack.local_images.spec import ImageVersions, local_images
 
 REPO = Path(__file__).resolve().parents[1]
@@ -301,6 +304,70 @@ def test_a_given_subnet_wins_and_a_bad_one_is_one_clear_error(tmp_path: Path) ->
     for bad, why in (("10.77.3.0/28", "smaller than a /24"), ("nope", "not an IPv4 subnet")):
         with pytest.raises(UserError, match=why):
             project_network("p", bad)
+
+
+def test_a_subnet_held_by_another_network_is_skipped_and_the_choice_is_kept(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.load({"state_dir": str(tmp_path / "state")}, env={})
+    project = load_project(settings, {}, _project_dir(tmp_path), tmp_path)
+    preferred = preferred_subnet(project.name)
+    assert project.subnet_source == "preferred"
+    assert project.variables[SUBNET_VARIABLE] == preferred
+    # A network an interrupted run left on the /24 the name hashes to (as in CI once).
+    stale = {"tacc-ci-1_default": [preferred], "bridge": ["172.17.0.0/16"]}
+    chosen = project.with_network(stale, [])
+    subnet = chosen.variables[SUBNET_VARIABLE]
+    assert subnet != preferred
+    assert re.fullmatch(r"172\.31\.(24\d|25[0-5])\.0/24", subnet)
+    assert chosen.variables[TEMPORAL_ADDRESS_VARIABLE] == subnet.replace(".0/24", ".200")
+    # The choice is recorded: the next `up` (after a `down`) keeps Temporal's address even
+    # when the stale network is gone, because the ring remembers hosts by address.
+    again = load_project(settings, {}, _project_dir(tmp_path), tmp_path)
+    assert (again.subnet_source, again.variables[SUBNET_VARIABLE]) == ("recorded", subnet)
+    assert again.with_network({"bridge": ["172.17.0.0/16"]}, []) == again
+    # The project's own network, still there, wins over any choice.
+    fresh = load_project(
+        Settings.load({"state_dir": str(tmp_path / "other")}, env={}),
+        {}, _project_dir(tmp_path), tmp_path,
+    )  # fmt: skip
+    kept = fresh.with_network(stale, ["172.31.247.0/24"])
+    assert kept.variables[SUBNET_VARIABLE] == "172.31.247.0/24"
+
+
+def test_a_held_given_or_recorded_subnet_and_a_full_pool_are_one_clear_error(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.load({"state_dir": str(tmp_path / "state")}, env={})
+    given = load_project(
+        settings, {SUBNET_VARIABLE: "10.77.3.0/24"}, _project_dir(tmp_path), tmp_path
+    )
+    assert given.subnet_source == "given"
+    with pytest.raises(UserError, match=r"TACC_COMPOSE_SUBNET 10.77.3.0/24 overlaps Docker "
+                       r"network 'lab'") as raised:  # fmt: skip
+        given.with_network({"lab": ["10.77.0.0/16"]}, [])
+    assert "docker network rm lab" in raised.value.fix
+    recorded = load_project(settings, {}, _project_dir(tmp_path), tmp_path).with_network({}, [])
+    subnet = recorded.variables[SUBNET_VARIABLE]
+    with pytest.raises(UserError, match=f"subnet .*recorded in .*{subnet} overlaps"):
+        recorded.with_network({"newcomer": [subnet]}, [])
+    every = {f"n{i}": [f"172.31.{240 + i}.0/24"] for i in range(16)}
+    with pytest.raises(UserError, match=r"every /24 of 172.31.240.0/20 is held .*n0, n1"):
+        free_subnet("p", every)
+    # IPv6 and malformed entries are not in the way.
+    assert free_subnet("p", {"v6": ["fd00::/64"], "odd": ["nonsense"]}) == preferred_subnet("p")
+
+
+def test_down_gets_a_stand_in_for_each_password_that_is_gone(tmp_path: Path) -> None:
+    # The project's files purged (or never made): `down` must still reach compose, which
+    # refuses to read the file without every ${PASSWORD:?…} set.
+    settings = Settings.load({"state_dir": str(tmp_path / "state")}, env={})
+    project = load_project(settings, {}, _project_dir(tmp_path), tmp_path)
+    assert not project.variables.get("POSTGRES_ADMIN_PASSWORD")
+    teardown = project.for_teardown()
+    assert all(teardown.variables[name] for name in SECRET_VARIABLES)
+    assert teardown.variables["POSTGRES_PASSWORD"] == "dotenv-secret"  # a real one is kept
+    assert teardown.for_teardown() == teardown
 
 
 def test_the_compose_file_pins_temporal_to_the_project_address() -> None:

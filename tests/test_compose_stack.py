@@ -16,6 +16,7 @@ from docker_fakes import (
     FakeClient,
     FakeContainer,
     FakeImage,
+    FakeNetwork,
     FakeVolume,
     compose_calls,
     fake_compose,
@@ -145,6 +146,25 @@ def test_up_runs_compose_then_waits_for_jobs_and_health(harness: Harness) -> Non
     assert "compose/local-images.yml" in calls[1]  # auto: official absent, local present
     assert harness.probed == [Service.POSTGRES, Service.TEMPORAL, Service.UI]
     assert harness.said[-1].startswith("✓ compose stack up in")
+
+
+def test_up_keeps_clear_of_a_network_left_on_the_projects_subnet(harness: Harness) -> None:
+    harness.have_images(list(LOCAL.values()))
+    preferred = harness.stack.project.variables["TACC_COMPOSE_SUBNET"]
+    harness.client.networks.all.append(FakeNetwork("tacc-ci-23325_default", [preferred]))
+    harness.stack.up()
+    chosen = harness.stack.project.variables["TACC_COMPOSE_SUBNET"]
+    assert chosen != preferred
+    assert harness.stack.project.files_of.subnet() == chosen
+    # its own network, labelled by compose, is not "another" network on the next `up`
+    harness.client.networks.all.append(
+        FakeNetwork(
+            "renamed", [chosen], {"com.docker.compose.project": PROJECT,
+                                  "com.docker.compose.network": "default"},
+        )
+    )  # fmt: skip
+    harness.stack.up()
+    assert harness.stack.project.variables["TACC_COMPOSE_SUBNET"] == chosen
 
 
 def test_a_failed_schema_job_stops_up_with_its_log(harness: Harness) -> None:

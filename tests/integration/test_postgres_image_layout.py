@@ -62,7 +62,9 @@ def _run(engine: Any, image: str, volume: str, mount: str, command: str) -> tupl
         status = container.wait(timeout=120)["StatusCode"]
         return int(status), container.logs().decode(errors="replace")
     finally:
-        container.remove(force=True)
+        # v=True: the image's own VOLUME, when the test mounts elsewhere, is an anonymous
+        # volume that would outlive the container (one leaked per CI run before).
+        container.remove(force=True, v=True)
 
 
 @pytest.mark.parametrize("major", [16, 18])

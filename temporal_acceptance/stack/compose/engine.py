@@ -17,6 +17,7 @@ from temporal_acceptance.core.logs import LogLine, parse_line, window
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
+NETWORK_LABEL = "com.docker.compose.network"
 CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 
@@ -95,6 +96,28 @@ def service_containers(client: Any, project: str, service: str) -> list[Any]:
         key=lambda c: (c.status == "running", str(c.attrs.get("Created", ""))),
         reverse=True,
     )
+
+
+def network_subnets(client: Any, project: str) -> tuple[dict[str, list[str]], list[str]]:
+    """(every other network's IPAM subnets by name, the subnets of `project`'s own default
+    network): what `up` needs to pick a subnet Docker will not refuse."""
+    others: dict[str, list[str]] = {}
+    own: list[str] = []
+    for network in client.networks.list():
+        attrs = network.attrs or {}
+        subnets = [
+            str(entry["Subnet"])
+            for entry in (attrs.get("IPAM") or {}).get("Config") or []
+            if entry.get("Subnet")
+        ]
+        labels = attrs.get("Labels") or {}
+        if network.name == f"{project}_default" or (
+            labels.get(PROJECT_LABEL) == project and labels.get(NETWORK_LABEL) == "default"
+        ):
+            own += subnets
+        elif subnets:
+            others[network.name] = subnets
+    return others, own
 
 
 def parse_env(entries: Iterable[str] | None) -> dict[str, str]:

@@ -50,6 +50,19 @@ class ProjectFiles:
     def deployment_file(self) -> Path:
         return self.root / "deployment-id"
 
+    @property
+    def subnet_file(self) -> Path:
+        return self.root / "subnet"
+
+    def subnet(self) -> str:
+        """The network subnet the project's first `up` chose ("" before that)."""
+        path = self.subnet_file
+        return path.read_text().strip() if path.is_file() else ""
+
+    def record_subnet(self, subnet: str) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.subnet_file.write_text(subnet + "\n")
+
     def secret_file(self, variable: str) -> Path:
         return self.secrets_dir / variable.lower().replace("_", "-")
 

@@ -33,6 +33,7 @@ from temporal_acceptance.stack.compose.engine import (
     connect_engine,
     container_log,
     grace_period,
+    network_subnets,
     parse_env,
     service_containers,
     state_of,
@@ -165,6 +166,8 @@ class ComposeStack(release.ComposeReleases, ComposeRoleStack):
         cli = self.cli  # a missing Compose CLI should stop us before anything else
         # A password per role where none is given, and the id labelling what it creates.
         self.project = self.project.with_generated_secrets()
+        # A subnet Docker will not refuse as overlapping a network another project left.
+        self.project = self.project.with_network(*network_subnets(self.client, self.project.name))
         project = image_choice.choose(self.project, self.client, self.say)
         image_choice.ensure_present(project, cli, self.client, self.env, self.say)
         self._check_ports()
@@ -186,7 +189,8 @@ class ComposeStack(release.ComposeReleases, ComposeRoleStack):
         if purge:
             # refuses (one line, exit 2) before anything is stopped
             require_own_project(self.client, self.project.name, project.files_of.deployment_id())
-        self._compose(project, "down", "--remove-orphans", *(["--volumes"] if purge else []))
+        arguments = ["--remove-orphans", *(["--volumes"] if purge else [])]
+        self._compose(project.for_teardown(), "down", *arguments)
         if purge:
             project.files_of.remove()
         self.say(
