@@ -11,17 +11,19 @@ import yaml
 
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.settings import Settings
-from temporal_acceptance.stack.compose.project import (
-    COMPOSE_FILE,
-    LOCAL_IMAGES_OVERRIDE,
+from temporal_acceptance.stack.compose.network import (
     SUBNET_VARIABLE,
     TEMPORAL_ADDRESS_VARIABLE,
     free_subnet,
+    preferred_subnet,
+    project_network,
+)
+from temporal_acceptance.stack.compose.project import (
+    COMPOSE_FILE,
+    LOCAL_IMAGES_OVERRIDE,
     load_project,
     normalise_project_name,
     parse_dotenv,
-    preferred_subnet,
-    project_network,
     redact_variables,
     resolve_variables,
     started_with_local_images,

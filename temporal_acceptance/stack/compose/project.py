@@ -8,9 +8,7 @@ the report all see one set of values.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +22,13 @@ from temporal_acceptance.core.versions import (
     parse_temporal_version,
     parse_ui_version,
 )
+from temporal_acceptance.stack.compose.network import (
+    SUBNET_VARIABLE,
+    TEMPORAL_ADDRESS_VARIABLE,
+    checked_subnet,
+    on_subnet,
+    project_network,
+)
 from temporal_acceptance.stack.compose.secrets import (
     DEPLOYMENT_VARIABLE,
     SECRET_VARIABLES,
@@ -36,82 +41,13 @@ LOCAL_IMAGES_OVERRIDE = "compose/local-images.yml"
 # The PostgreSQL TLS profile (postgres_tls=on): certificates, hostssl only, clients verify.
 TLS_OVERRIDE = "compose/postgres-tls.yml"
 TLS_DIR_VARIABLE = "TACC_POSTGRES_TLS_DIR"
-# Where the named volume is mounted: the official image keeps its data in
-# /var/lib/postgresql/data up to 17 and in /var/lib/postgresql/<major>/docker from 18 on,
-# refusing a volume at the old place (docker-library/postgres#1259).
+# Where the named volume is mounted: the official image's data is in /var/lib/postgresql/data
+# up to 17, in /var/lib/postgresql/<major>/docker from 18 on (docker-library/postgres#1259).
 DATA_MOUNT_VARIABLE = "POSTGRES_DATA_MOUNT"
 
 
 def data_mount(major: int) -> str:
     return "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
-
-
-# The project network's subnet and the Temporal server's address on it, fixed per project:
-# Temporal's membership ring remembers hosts by address, and a `down` + `up` onto new
-# addresses left the restarted roles joining hosts that were gone (docker-compose.yml).
-SUBNET_VARIABLE = "TACC_COMPOSE_SUBNET"
-TEMPORAL_ADDRESS_VARIABLE = "TACC_COMPOSE_TEMPORAL_ADDRESS"
-
-
-SUBNET_POOL = ipaddress.IPv4Network("172.31.240.0/20")  # the 16 /24s the suite picks from
-SUBNET_HINT = f"set {SUBNET_VARIABLE} to a free private /24, e.g. 172.31.250.0/24"
-
-
-def _subnet_from_pool(index: int) -> str:
-    return str(ipaddress.IPv4Network((int(SUBNET_POOL.network_address) + 256 * index, 24)))
-
-
-def preferred_subnet(name: str) -> str:
-    """The /24 of 172.31.240-255 a project's name hashes to (side-by-side projects mostly
-    get subnets of their own)."""
-    return _subnet_from_pool(zlib.crc32(name.encode()) % 16)
-
-
-def project_network(name: str, subnet: str = "") -> tuple[str, str]:
-    """(subnet, Temporal's address): `subnet` as given, else the one the project's name
-    hashes to; the address is the subnet's 200th host."""
-    subnet = subnet or preferred_subnet(name)
-    try:
-        network = ipaddress.IPv4Network(subnet)
-    except ValueError:
-        raise UserError(
-            f"{SUBNET_VARIABLE}={subnet!r} is not an IPv4 subnet", SUBNET_HINT
-        ) from None
-    if network.num_addresses < 256:
-        raise UserError(f"{SUBNET_VARIABLE}={subnet} is smaller than a /24", SUBNET_HINT)
-    return str(network), str(network.network_address + 200)
-
-
-def held_subnet(subnet: str, held: Mapping[str, Iterable[str]]) -> str | None:
-    """The name of a network in `held` (network name → its subnets) overlapping `subnet`."""
-    wanted = ipaddress.ip_network(subnet)
-    for network, subnets in held.items():
-        for other in subnets:
-            try:
-                candidate = ipaddress.ip_network(other, strict=False)
-            except ValueError:
-                continue
-            if candidate.version == wanted.version and candidate.overlaps(wanted):
-                return network
-    return None
-
-
-def free_subnet(name: str, held: Mapping[str, Iterable[str]]) -> str:
-    """The first /24 of the pool, from the one `name` hashes to on, that no network in
-    `held` overlaps: a network left behind by another project must not make `up` fail
-    with Docker's "Pool overlaps with other one on this address space"."""
-    start = zlib.crc32(name.encode()) % 16
-    for step in range(16):
-        subnet = _subnet_from_pool((start + step) % 16)
-        if held_subnet(subnet, held) is None:
-            return subnet
-    holders = sorted({held_subnet(_subnet_from_pool(i), held) or "" for i in range(16)})
-    raise UserError(
-        f"every /24 of {SUBNET_POOL} is held by another Docker network "
-        f"({', '.join(holders[:4])}{', …' if len(holders) > 4 else ''})",
-        "remove the networks left behind (`docker network ls`, `docker network rm NAME`) "
-        f"or {SUBNET_HINT}",
-    )
 
 
 # topology=multirole: one container per Temporal role (and its local images' override).
@@ -300,11 +236,9 @@ class ComposeProject:
         """The project as `down` hands it to compose: the file demands every password
         (`${VAR:?…}`), which stopping and removing never use, so one that is gone (the
         project's files purged, or never generated) must not make `down` fail."""
-        missing = [name for name in SECRET_VARIABLES if not self.variables.get(name)]
-        if not missing:
-            return self
+        stand_in = {name: "not-used-by-down" for name in SECRET_VARIABLES}
         return replace(
-            self, variables={**self.variables, **dict.fromkeys(missing, "not-used-by-down")}
+            self, variables={**stand_in, **{k: v for k, v in self.variables.items() if v}}
         )
 
     def with_network(
@@ -313,32 +247,13 @@ class ComposeProject:
         """The project on a subnet no other Docker network holds (`up` only: it records the
         choice, so a `down` + `up` keeps Temporal's address). `others`: every other
         network's subnets by name; `own`: the subnets of this project's network, if any."""
-        subnet = self.variables[SUBNET_VARIABLE]
-        if self.subnet_source == "preferred":
-            subnet = next(iter(own), "") or free_subnet(self.name, others)
-            self.files_of.record_subnet(subnet)
-            return self.with_subnet(subnet, "recorded")
-        holder = held_subnet(subnet, others)
-        if holder is not None:
-            where = (
-                f"{SUBNET_VARIABLE}"
-                if self.subnet_source == "given"
-                else f"project {self.name!r}'s subnet (recorded in {self.files_of.subnet_file})"
-            )
-            raise UserError(
-                f"{where} {subnet} overlaps Docker network {holder!r}",
-                f"remove that network if it is left over (`docker network rm {holder}`) or "
-                + SUBNET_HINT,
-            )
+        files, subnet, source = self.files_of, self.variables[SUBNET_VARIABLE], self.subnet_source
+        chosen = checked_subnet(self.name, subnet, source, files.subnet_file, own, others)
+        if chosen is not None:
+            files.record_subnet(chosen)
+            moved = on_subnet(self.name, self.variables, chosen)
+            return replace(self, variables=moved, subnet_source="recorded")
         return self
-
-    def with_subnet(self, subnet: str, source: str) -> ComposeProject:
-        variables = dict(self.variables)
-        old_address = project_network(self.name, variables[SUBNET_VARIABLE])[1]
-        variables[SUBNET_VARIABLE], address = project_network(self.name, subnet)
-        if variables.get(TEMPORAL_ADDRESS_VARIABLE, old_address) == old_address:
-            variables[TEMPORAL_ADDRESS_VARIABLE] = address  # unless one was given
-        return replace(self, variables=variables, subnet_source=source)
 
     def describe(self, cli: str) -> dict[str, object]:
         """The project as the report shows it (passwords redacted)."""
@@ -445,8 +360,7 @@ def load_project(
         or DEFAULT_PROJECT
     )
     variables["COMPOSE_PROJECT_NAME"] = name
-    # The network's subnet: as given, else as an earlier `up` recorded it, else the name's
-    # (checked against Docker's networks by `up`: ComposeProject.with_network).
+    # The subnet: as given, else as recorded by an earlier `up`, else the name's (unchecked).
     generated = ProjectFiles(settings.state_dir, name)
     given, recorded = variables.get(SUBNET_VARIABLE, ""), generated.subnet()
     subnet, address = project_network(name, given or recorded)

@@ -166,7 +166,6 @@ class ComposeStack(release.ComposeReleases, ComposeRoleStack):
         cli = self.cli  # a missing Compose CLI should stop us before anything else
         # A password per role where none is given, and the id labelling what it creates.
         self.project = self.project.with_generated_secrets()
-        # A subnet Docker will not refuse as overlapping a network another project left.
         self.project = self.project.with_network(*network_subnets(self.client, self.project.name))
         project = image_choice.choose(self.project, self.client, self.say)
         image_choice.ensure_present(project, cli, self.client, self.env, self.say)
