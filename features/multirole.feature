@@ -13,9 +13,7 @@ Feature: The production topology: one process per role, two history hosts
   lost; frontend restarted: clients reconnect, new workflows start within the limit.
 
   Runs on topology=multirole only (`-D topology=multirole`), and only when asked for
-  (`--tags=@multirole`); on another topology each scenario skips, saying why. CI leaves out
-  the scenario tagged @open_finding (an intermittent failure not yet explained: TOPOLOGY.md);
-  `make full` runs it. The limits
+  (`--tags=@multirole`); on another topology each scenario skips, saying why. The limits
   were set from measurements on a 2-core machine running five server processes, with the
   headroom stated in the persistence guide; the measured figures are attached to each
   scenario and printed at the end of the run.
@@ -74,7 +72,7 @@ Feature: The production topology: one process per role, two history hosts
       Then all of them complete within 60 seconds, each with its full history
       And Temporal lists each of them exactly once, completed
 
-    @P1 @disruptive @open_finding
+    @P1 @disruptive
     Scenario: Clients reconnect after a frontend restart and new workflows start within the limit
       Given a workflow sleeping in its 3 second timer and another waiting for its signal
       When the frontend is restarted

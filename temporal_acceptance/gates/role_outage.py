@@ -267,7 +267,7 @@ async def polled_again(
     back = timing.started_at + timedelta(seconds=timing.healthy_seconds)
 
     async def since_back() -> dict[str, datetime]:
-        polls: dict[str, datetime] = await driver.last_polls(client)
+        polls: dict[str, datetime] = await driver.last_polls(client, lambda _, at: at >= back)
         return {kind: at for kind, at in polls.items() if at >= back}
 
     try:

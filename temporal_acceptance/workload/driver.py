@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,14 @@ TASK_TYPES = {
     "workflow": TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     "activity": TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
 }
+# Temporal's default matching.numTaskqueueReadPartitions, which the native and compose
+# deployments keep: where a worker's polls can land.
+TASK_QUEUE_PARTITIONS = 4
+
+
+def partition_name(task_queue: str, partition: int) -> str:
+    """The name Temporal's API takes for one partition of a normal task queue."""
+    return task_queue if partition == 0 else f"/_sys/{task_queue}/{partition}"
 
 
 @dataclass(frozen=True)
@@ -246,30 +254,42 @@ class WorkerDriver:
                 await watch
 
     # -- observation ---------------------------------------------------------------
-    async def last_polls(self, client: Client) -> dict[str, datetime]:
-        """When this identity last polled, per task type, as Temporal reports it."""
-        polls = {}
+    async def last_polls(
+        self, client: Client, fresh: Callable[[str, datetime], bool] | None = None
+    ) -> dict[str, datetime]:
+        """When this identity last polled, per task type, as Temporal reports it.
+
+        Temporal spreads a task queue over partitions (TASK_QUEUE_PARTITIONS) and records a
+        poller only at the partition its poll reached: a worker can run activities through
+        partition 2 while the root has not seen its activity poller for a minute. So the
+        partitions are read in turn, root first, until one shows a poll `fresh` accepts
+        (any poll, by default); the latest seen is the answer."""
+        polls: dict[str, datetime] = {}
         for kind, queue_type in TASK_TYPES.items():
-            response = await client.workflow_service.describe_task_queue(
-                DescribeTaskQueueRequest(
-                    namespace=self.spec.namespace,
-                    task_queue=TaskQueue(name=self.spec.task_queue),
-                    task_queue_type=queue_type,
+            for partition in range(TASK_QUEUE_PARTITIONS):
+                response = await client.workflow_service.describe_task_queue(
+                    DescribeTaskQueueRequest(
+                        namespace=self.spec.namespace,
+                        task_queue=TaskQueue(name=partition_name(self.spec.task_queue, partition)),
+                        task_queue_type=queue_type,
+                    )
                 )
-            )
-            for poller in response.pollers:
-                if poller.identity == self.spec.identity:
-                    polls[kind] = poller.last_access_time.ToDatetime(tzinfo=UTC)
+                for poller in response.pollers:
+                    if poller.identity == self.spec.identity:
+                        at = poller.last_access_time.ToDatetime(tzinfo=UTC)
+                        polls[kind] = max(at, polls.get(kind, at))
+                if kind in polls and (fresh is None or fresh(kind, polls[kind])):
+                    break
         return polls
 
     async def polling_kinds(self, client: Client) -> list[str]:
         """The task types (workflow, activity) this worker has polled for since its start."""
-        polls = await self.last_polls(client)
-        return [
-            kind
-            for kind in TASK_TYPES
-            if kind in polls and (kind not in self.baseline or polls[kind] > self.baseline[kind])
-        ]
+
+        def since_start(kind: str, at: datetime) -> bool:
+            return kind not in self.baseline or at > self.baseline[kind]
+
+        polls = await self.last_polls(client, since_start)
+        return [kind for kind in TASK_TYPES if kind in polls and since_start(kind, polls[kind])]
 
     async def wait_polling(self, client: Client, timeout: float = 30.0) -> list[str]:
         """Wait until the worker polls for both task types; fail at once if it exits."""
