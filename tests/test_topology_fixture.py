@@ -59,17 +59,25 @@ def test_shard_handoff_is_allowed_only_on_a_multirole_temporal_disruption() -> N
     owned = _line('{"error":"Shard is owned by:127.0.0.1:18236 but not by 127.0.0.1:18234"}')
     scanner = _line('{"msg":"error starting workflow","wf-type":"temporal-sys-tq-scanner-'
                     'workflow","error":"RST_STREAM"}', "worker")  # fmt: skip
+    # a write fenced by the new owner (two history hosts starting together, 2026-12-03)
+    fenced = _line('{"msg":"Persistent store operation Failure","store-operation":"create-wf-'
+                   'execution","error":"Failed to lock shard. Previous range ID: 10; new range '
+                   'ID: 11"}', "history-1")  # fmt: skip
     other = _line('{"msg":"Persistent store operation failure","error":"data corrupted"}')
-    lines = {"temporal": [handoff, owned, scanner, other]}
+    lines = {"temporal": [handoff, owned, scanner, fenced, other]}
     since = NOW - timedelta(seconds=1)
     after_crash = [Disturbance(crash.name, since)]
     multirole = RESTART_NOISE + MULTIROLE_NOISE
     result = scan(lines, since, multirole, after_crash, required=())
     assert result.errors == [other]
-    assert len(result.allowed) == 3
+    assert len(result.allowed) == 4
     single = scan(lines, since, RESTART_NOISE, after_crash, required=())
-    assert len(single.errors) == 4  # single: none of it allowed
+    assert len(single.errors) == 5  # single: none of it allowed
     after_postgres = [Disturbance(postgres.name, since)]
-    assert len(scan(lines, since, multirole, after_postgres, required=()).errors) == 4
+    assert len(scan(lines, since, multirole, after_postgres, required=()).errors) == 5
     late = [Disturbance(crash.name, since - timedelta(seconds=60))]
-    assert len(scan(lines, since, multirole, late, required=()).errors) == 4  # out of window
+    assert len(scan(lines, since, multirole, late, required=()).errors) == 5  # out of window
+    whole = [
+        Disturbance(DISRUPTIONS["the whole stack is taken down and brought up again"].name, since)
+    ]
+    assert scan(lines, since, multirole, whole, required=()).errors == [other]

@@ -147,14 +147,16 @@ DATABASES_CREATED_AGAIN = _allow(
 # -- topology=multirole: shards move between history hosts when one stops, starts or dies ----
 
 # Ownership of a shard moves when the history ring changes: the new owner bumps the shard's
-# range id, the old one's writes are refused ("Failed to update shard. Previous range ID")
-# and its shard closes; two hosts starting together race for the same shard and the loser
+# range id, the old one's writes are refused ("Failed to update shard. Previous range ID",
+# or "Failed to lock shard. Previous range ID" for a workflow's own write) and its shard
+# closes; two hosts starting together race for the same shard and the loser
 # logs that it could not acquire it; requests routed to the old owner are refused with the
 # name of the new one. This is range-id fencing working: the gates of the same scenario
 # prove no history was lost or duplicated.
 SHARD_HANDOFF = _allow(
     Service.TEMPORAL,
-    r"Failed to update shard\. Previous range ID|Couldn't acquire shard|Error acquiring shard"
+    r"Failed to (?:update|lock) shard\. Previous range ID|Couldn't acquire shard"
+    r"|Error acquiring shard"
     r"|Shard is owned by:\S+ but not by|\bshard closed\b|invalid state transition request"
     r"|Failed to lock shard with ID: \d+\. Error: context canceled",
     kinds(Service.TEMPORAL),
