@@ -69,6 +69,15 @@ def test_one_configuration_rendered_for_every_host_differing_only_in_history(
     assert second == shared
     mode = (stack.layout.temporal_dir / "config-history-2.yaml").stat().st_mode & 0o777
     assert mode == 0o600  # it holds the password
+    # Several history hosts: a failed first readiness check is retried within 10 s, not the
+    # default minute (docs/TOPOLOGY.md); the suite's own settings are kept beside it.
+    dynamic = yaml.safe_load(stack.layout.dynamic_config.read_text())
+    assert dynamic["history.acquireShardInterval"] == [{"value": "10s"}]
+    assert dynamic["system.forceSearchAttributesCacheRefreshOnRead"] == [{"value": True}]
+    single = _stack(tmp_path / "single", "single")
+    single.layout.create()
+    single.temporal.write_config(Secret("pw-1"))
+    assert "history.acquireShardInterval" not in single.layout.dynamic_config.read_text()
 
 
 def test_the_report_lists_every_process_with_its_ports(tmp_path: Path) -> None:

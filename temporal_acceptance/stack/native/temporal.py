@@ -91,6 +91,7 @@ class NativeTemporal:
         self.history_shards = HISTORY_SHARDS
         self.tls: SqlTls | None = None
         self.dynamic_extra: dict[str, Any] = {}
+        self.topology_dynamic: dict[str, Any] = {}  # what the topology adds (multirole)
         self.visibility_database = VISIBILITY_DATABASE
         self.frontend_bind: str | None = None
         self.configure: Callable[[dict[str, Any]], dict[str, Any]] = lambda config: config
@@ -206,7 +207,7 @@ class NativeTemporal:
         )
 
     def write_config(self, password: Secret) -> None:
-        dynamic = {**DYNAMIC_CONFIG, **self.dynamic_extra}
+        dynamic = {**DYNAMIC_CONFIG, **self.topology_dynamic, **self.dynamic_extra}
         self.layout.dynamic_config.write_text(yaml.safe_dump(dynamic, sort_keys=True))
         config = self.configure(self.render(password))
         write_private(self.layout.temporal_config, yaml.safe_dump(config, sort_keys=False))

@@ -135,6 +135,15 @@ def _each(hosts: list[RoleHost], action: Callable[[RoleHost], object]) -> None:
             future.result()
 
 
+# Two history hosts starting together can pass a shard back and forth while their rings
+# join; a host whose first readiness check ran into that stays NOT_SERVING until its next
+# shard acquisition, which without a ring change is history.acquireShardInterval away
+# (1 min by default; docs/TOPOLOGY.md, "Findings on Temporal 1.32.2"). Ten seconds keeps
+# that within the 30 s the whole-cluster gate allows, as an operator running several
+# history hosts would set it; a deployment without it can fail that gate, rightly.
+MULTIROLE_DYNAMIC_CONFIG: dict[str, Any] = {"history.acquireShardInterval": [{"value": "10s"}]}
+
+
 class MultiroleTemporal(NativeTemporal):
     topology = MULTIROLE
 
@@ -150,6 +159,7 @@ class MultiroleTemporal(NativeTemporal):
     ) -> None:
         super().__init__(binaries, layout, host, ports, pg_port, pg_user, namespace)
         self.history_shards = HISTORY_SHARDS[MULTIROLE]
+        self.topology_dynamic = dict(MULTIROLE_DYNAMIC_CONFIG)
         self.hosts = [self._host(spec) for spec in role_processes(MULTIROLE)]
         self.group = RoleGroup(self.hosts)
         # What the single-process code paths (namespace registration, log hints) watch.
