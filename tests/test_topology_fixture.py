@@ -81,3 +81,20 @@ def test_shard_handoff_is_allowed_only_on_a_multirole_temporal_disruption() -> N
         Disturbance(DISRUPTIONS["the whole stack is taken down and brought up again"].name, since)
     ]
     assert scan(lines, since, multirole, whole, required=()).errors == [other]
+
+
+def test_a_cancelled_shard_lock_is_allowed_on_both_sides_after_a_multirole_down_and_up() -> None:
+    whole = [Disturbance(DISRUPTIONS["the whole stack is taken down and brought up again"].name,
+                         NOW - timedelta(seconds=1))]  # fmt: skip
+    since = NOW - timedelta(seconds=1)
+    cancelled = (
+        "Failed to lock shard with ID: 16. Error: pq: canceling statement due to user request"
+    )
+    temporal = _line('{"msg":"Persistent store operation failure","error":"' + cancelled + '"}')
+    postgres = LogLine(NOW, "postgres", "error", "ERROR:  canceling statement due to user request")
+    lines = {"temporal": [temporal], "postgres": [postgres]}
+    multirole = RESTART_NOISE + MULTIROLE_NOISE
+    assert scan(lines, since, multirole, whole, required=()).errors == []
+    assert len(scan(lines, since, RESTART_NOISE, whole, required=()).errors) == 2  # single
+    after_postgres = [Disturbance(DISRUPTIONS["PostgreSQL is restarted"].name, since)]
+    assert len(scan(lines, since, multirole, after_postgres, required=()).errors) == 2

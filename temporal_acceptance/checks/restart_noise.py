@@ -151,14 +151,17 @@ DATABASES_CREATED_AGAIN = _allow(
 # or "Failed to lock shard. Previous range ID" for a workflow's own write) and its shard
 # closes; two hosts starting together race for the same shard and the loser
 # logs that it could not acquire it; requests routed to the old owner are refused with the
-# name of the new one. This is range-id fencing working: the gates of the same scenario
-# prove no history was lost or duplicated.
+# name of the new one; an acquisition cut off when the shard moves on is cancelled,
+# "context canceled" or, when the cancel reached PostgreSQL, "canceling statement". This is
+# range-id fencing working: the gates of the same scenario prove no history was lost or
+# duplicated.
 SHARD_HANDOFF = _allow(
     Service.TEMPORAL,
     r"Failed to (?:update|lock) shard\. Previous range ID|Couldn't acquire shard"
     r"|Error acquiring shard"
     r"|Shard is owned by:\S+ but not by|\bshard closed\b|invalid state transition request"
-    r"|Failed to lock shard with ID: \d+\. Error: context canceled",
+    r"|Failed to lock shard with ID: \d+\. Error: "
+    r"(?:context canceled|pq: canceling statement due to user request)",
     kinds(Service.TEMPORAL),
     45.0,
     "shards move between history hosts while one stops, starts or dies (range-id fencing)",
@@ -178,8 +181,19 @@ ROLE_RESTART = _allow(
     "role processes stopping or starting cut off their own work, which is retried",
 )
 
+# The database's side of a cut-off shard acquisition: the history host cancels its lock
+# statement when the shard moves on (the driver sends PostgreSQL a cancel request, which it
+# logs). Seen after a down + up of the whole multirole stack, 2026-12-03.
+SHARD_LOCK_CANCELLED = _allow(
+    Service.POSTGRES,
+    r"ERROR:\s+canceling statement due to user request",
+    kinds(Service.TEMPORAL),
+    45.0,
+    "a history host cancels its shard lock when the shard moves to the other host",
+)
+
 # Allowed on the multirole topology only (one process per role, two history hosts).
-MULTIROLE_NOISE: tuple[AllowedError, ...] = (SHARD_HANDOFF, ROLE_RESTART)
+MULTIROLE_NOISE: tuple[AllowedError, ...] = (SHARD_HANDOFF, ROLE_RESTART, SHARD_LOCK_CANCELLED)
 
 # What the persistence gates' log scan allows; anything else at error level fails.
 RESTART_NOISE: tuple[AllowedError, ...] = (
