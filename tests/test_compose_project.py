@@ -4,6 +4,7 @@ properties the compose files must keep (127.0.0.1 ports, named volume, no secret
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -370,6 +371,8 @@ def test_down_gets_a_stand_in_for_each_password_that_is_gone(tmp_path: Path) -> 
     assert all(teardown.variables[name] for name in SECRET_VARIABLES)
     assert teardown.variables["POSTGRES_PASSWORD"] == "dotenv-secret"  # a real one is kept
     assert teardown.for_teardown() == teardown
+    emptied = replace(project, variables={**project.variables, "POSTGRES_TIMEZONE": ""})
+    assert emptied.for_teardown().variables["POSTGRES_TIMEZONE"] == ""  # only passwords filled
 
 
 def test_the_compose_file_pins_temporal_to_the_project_address() -> None:

@@ -26,10 +26,14 @@ def _subnet_from_pool(index: int) -> str:
     return str(ipaddress.IPv4Network((int(SUBNET_POOL.network_address) + 256 * index, 24)))
 
 
+def _name_index(name: str) -> int:
+    return zlib.crc32(name.encode()) % 16
+
+
 def preferred_subnet(name: str) -> str:
     """The /24 of 172.31.240-255 a project's name hashes to (side-by-side projects mostly
     get subnets of their own)."""
-    return _subnet_from_pool(zlib.crc32(name.encode()) % 16)
+    return _subnet_from_pool(_name_index(name))
 
 
 def project_network(name: str, subnet: str = "") -> tuple[str, str]:
@@ -65,9 +69,8 @@ def free_subnet(name: str, held: Mapping[str, Iterable[str]]) -> str:
     """The first /24 of the pool, from the one `name` hashes to on, that no network in
     `held` overlaps: a network left behind by another project must not make `up` fail
     with Docker's "Pool overlaps with other one on this address space"."""
-    start = zlib.crc32(name.encode()) % 16
     for step in range(16):
-        subnet = _subnet_from_pool((start + step) % 16)
+        subnet = _subnet_from_pool((_name_index(name) + step) % 16)
         if held_subnet(subnet, held) is None:
             return subnet
     holders = sorted({held_subnet(_subnet_from_pool(i), held) or "" for i in range(16)})

@@ -236,10 +236,8 @@ class ComposeProject:
         """The project as `down` hands it to compose: the file demands every password
         (`${VAR:?…}`), which stopping and removing never use, so one that is gone (the
         project's files purged, or never generated) must not make `down` fail."""
-        stand_in = {name: "not-used-by-down" for name in SECRET_VARIABLES}
-        return replace(
-            self, variables={**stand_in, **{k: v for k, v in self.variables.items() if v}}
-        )
+        gone = {n: "not-used-by-down" for n in SECRET_VARIABLES if not self.variables.get(n)}
+        return replace(self, variables={**self.variables, **gone}) if gone else self
 
     def with_network(
         self, others: Mapping[str, Iterable[str]], own: Iterable[str]
