@@ -14,6 +14,7 @@ from fake_stack import RecordingStack
 
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.fixtures.limits import changes_allowed
+from temporal_acceptance.gates import cluster
 from temporal_acceptance.gates.cluster import settle
 from temporal_acceptance.probes.connections import ConnectionSampler
 from temporal_acceptance.stack.base import Service, ServiceStatus
@@ -85,8 +86,10 @@ def test_settling_polls_until_no_problem_and_is_bounded() -> None:
         now[0] += seconds
 
     settled = settle(read, lambda r: [] if r == "whole" else ["not yet"], 10, lambda: now[0], pause)
-    assert (settled.reading, settled.problems, settled.seconds) == ("whole", [], 1.0)
-    assert settled.waited() == "settled after 1.0s"
+    # two pauses of the poll interval: after the failed read and after the partial one
+    assert (settled.reading, settled.problems) == ("whole", [])
+    assert settled.seconds == pytest.approx(2 * cluster.POLL_SECONDS)
+    assert settled.waited() == f"settled after {2 * cluster.POLL_SECONDS:.1f}s"
     stuck = settle(lambda log: "partial", lambda r: ["not yet"], 2, lambda: now[0], pause)
     assert stuck.problems == ["not yet"]
     assert stuck.waited().startswith("had not settled")

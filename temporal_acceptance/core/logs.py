@@ -7,12 +7,15 @@ timestamp (a continuation, a stack trace) takes the timestamp of the line before
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+from temporal_acceptance.core.log_index import LogIndex
 
 # PostgreSQL with log_line_prefix = '%m [%p] ': "2026-11-25 14:30:00.123 UTC [42] LOG:  ..."
 _PG = re.compile(
@@ -164,10 +167,17 @@ def read_log(
 ) -> list[LogLine]:
     if not path.is_file():
         return []
-    with path.open(errors="replace") as handle:
-        lines = list(parse_lines(handle, service, process))
+    start = _INDEX.start_offset(path, _aware(since)) if since is not None else 0
+    with path.open("rb") as raw:
+        raw.seek(start)
+        with io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as handle:
+            lines = list(parse_lines(handle, service, process))
     written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     return window(restamp_trailing(lines, written), since, until)
+
+
+# Reads for a time window skip what is older (core/log_index.py).
+_INDEX = LogIndex(lambda raw: parse_line(raw)[0])
 
 
 def tail(path: Path, count: int = 15) -> str:

@@ -33,7 +33,7 @@ from temporal_acceptance.stack.disruption import DisruptionTiming
 from temporal_acceptance.stack.facts import TemporalFacts
 
 T = TypeVar("T")
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.2
 
 
 @dataclass
