@@ -159,6 +159,29 @@ def test_a_queue_checkpoint_refused_by_a_closing_shard_is_noise_of_a_graceful_st
     assert len(scan_after(stack, [PG_RESTART], *window).errors) == 2
 
 
+# Seen on multirole (history-2, a graceful restart of Temporal, 2026-12-03), 16 such lines.
+VISIBILITY_CUT_OFF = (
+    '{"level":"error","ts":"2026-12-03T10:21:07.112Z","msg":"Operation failed with an error",'
+    '"error":"sql: database is closed","logging-call-at":"go.temporal.io/server@v1.32.2/common/'
+    'persistence/visibility/visiblity_manager_metrics.go:257"}'
+)
+OTHER_VISIBILITY_ERROR = VISIBILITY_CUT_OFF.replace("sql: database is closed", "pq: deadlock")
+CLOSED_ELSEWHERE = VISIBILITY_CUT_OFF.replace("visibility/visiblity_manager_metrics", "sql/x")
+
+
+def test_a_visibility_write_cut_off_by_a_graceful_stop_is_noise_of_that_stop_only() -> None:
+    lines = [VISIBILITY_CUT_OFF, OTHER_VISIBILITY_ERROR, CLOSED_ELSEWHERE]
+    stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, text) for text in lines]})
+    window = (T0, T0 + timedelta(seconds=5))
+    restarted = scan_after(stack, [TEMPORAL_RESTART], *window)
+    assert [e.text for e in restarted.errors] == [OTHER_VISIBILITY_ERROR, CLOSED_ELSEWHERE]
+    killed = DISRUPTIONS["the Temporal server is killed and started again"]
+    assert len(scan_after(stack, [killed], *window).errors) == 3
+    assert len(scan_after(stack, [PG_RESTART], *window).errors) == 3
+    late = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, VISIBILITY_CUT_OFF, 25)]})
+    assert len(scan_after(late, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=30)).errors) == 1
+
+
 def test_a_restart_during_an_outage_allows_postgres_noise_too() -> None:
     stack = stack_with({Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)]})
     outage = DISRUPTIONS["the Temporal server is restarted while PostgreSQL is down"]
