@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import PollerInfo
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, DescribeTaskQueueResponse
@@ -122,3 +123,26 @@ def test_polled_again_times_the_later_kind_and_fails_past_its_limit(tmp_path: Pa
     assert took == 3.5
     assert len(problems) == 1
     assert "polled again" in problems[0]
+
+
+def test_a_poll_before_the_health_check_but_after_the_old_frontend_was_gone_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(role_outage, "POLL_AGAIN_AT_LEAST", 0.3)
+    # stopped after 1.0 s, healthy (as the suite saw it) after 2.0 s; the SDK reconnected
+    # at 1.4 s and its activity poll has been parked since
+    timing = DisruptionTiming("restart of temporal frontend", T0, 1.0, healthy_seconds=2.0)
+    service = FakeService(
+        {
+            ("tq", WORKFLOW): [(ME, T0 + timedelta(seconds=2.5))],
+            ("tq", ACTIVITY): [(ME, T0 + timedelta(seconds=1.4))],
+        }
+    )
+    driver = _driver(tmp_path)
+    took, problems = asyncio.run(role_outage.polled_again(_client(service), driver, timing, 10))
+    assert (took, problems) == (2.5, [])
+    # a poll from before the old frontend was gone does not count
+    service.seen[("tq", ACTIVITY)] = [(ME, T0 + timedelta(seconds=0.9))]
+    took, problems = asyncio.run(role_outage.polled_again(_client(service), driver, timing, 0.1))
+    assert took is None
+    assert "to poll through the restarted frontend" in problems[0]

@@ -14,10 +14,11 @@ from fake_stack import RecordingStack
 from temporal_acceptance.checks import logscan, restart_noise
 from temporal_acceptance.core.errors import WaitTimeout
 from temporal_acceptance.core.logs import LogLine
-from temporal_acceptance.fixtures import recovery
+from temporal_acceptance.fixtures import persistence, recovery
 from temporal_acceptance.fixtures.persistence import PersistenceFixture
+from temporal_acceptance.gates.topology import Seen
 from temporal_acceptance.probes.logs import service_logs
-from temporal_acceptance.stack.base import START_ORDER, Service
+from temporal_acceptance.stack.base import START_ORDER, Process, Service
 from temporal_acceptance.stack.disruption import DISRUPTIONS, DisruptionTiming
 
 T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -324,6 +325,7 @@ class FakeWorkerFixture:
 class FakeRun:
     stack: RecordingStack
     client_name: str = "client"
+    endpoints: Any = None
 
     async def client(self) -> str:
         return self.client_name
@@ -402,3 +404,32 @@ def test_the_run_ends_with_the_timings_and_the_mutant_switched_off() -> None:
         "switching the ephemeral-postgres mutant off: back onto the real data",
     ]
     assert run.stack.calls == ["mutant off"]
+
+
+class TwoHistoryHosts(RecordingStack):
+    def processes(self, service: Service) -> list[Process]:
+        if service is not Service.TEMPORAL:
+            return super().processes(service)
+        roles = ("frontend", "history", "history", "matching")
+        return [Process(service, f"{role}-{n}", role) for n, role in enumerate(roles)]
+
+
+def test_the_cleanup_waits_for_every_history_host_to_own_shards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waited: list[float] = []
+
+    def spread(stack: Any, endpoints: Any, started_at: Any, within: float) -> Seen:
+        waited.append(within)
+        return Seen(None, ["history-2 owns no shard"], "")
+
+    monkeypatch.setattr(persistence, "shards_spread", spread)
+    out = io.StringIO()
+    fixture, driver = PersistenceFixture(out=out), FakeDriver(alive=True)
+    fixture.cleanup(FakeRun(RecordingStack()), FakeWorkerFixture(driver), FakeScenario(False))  # type: ignore[arg-type]
+    assert waited == []  # one history host: nothing to wait for
+    fixture.cleanup(FakeRun(TwoHistoryHosts()), FakeWorkerFixture(driver), FakeScenario(False))  # type: ignore[arg-type]
+    assert waited == [recovery.SETTLE_TIMEOUT]
+    assert out.getvalue() == (
+        "persistence cleanup: the deployment did not settle: history-2 owns no shard\n"
+    )

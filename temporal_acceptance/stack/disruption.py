@@ -286,7 +286,9 @@ def _perform_on_process(
     if action in (Action.KILL, Action.START):
         stack.start_process(process)
     elif action is Action.RESTART:
-        stack.restart_process(process)
+        stack.stop_process(process)
+        stopped = clock() - begin  # from here on, only the new process can be answering
+        stack.start_process(process)
     elif action is not Action.CRASH:
         raise ValueError(f"{action.value} of one process is not a disruption the suite performs")
     wait_healthy(stack, left_down=process if action is Action.CRASH else None)
