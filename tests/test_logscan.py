@@ -189,3 +189,34 @@ def test_the_gate_writes_a_marker_through_each_service_before_reading(
     assert markers["postgres"].startswith("could not write a marker: OperationalError")
     assert result.silent == ["postgres"]
     assert "no lines from postgres since" in result.problems()[0]
+
+
+def stamped(level: str, text: str, seconds: float = 0) -> LogLine:
+    """A Temporal JSON line: it carries its own timestamp."""
+    at = (T + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+    return line("temporal", level, f'{{"level":"{level}","ts":"{at}","msg":"{text}"}}', seconds)
+
+
+def test_a_continuation_line_is_judged_with_the_entry_it_belongs_to() -> None:
+    # Temporal's plain "All services are stopped." inherits the level of the line before it
+    lines = [
+        stamped("error", "known noise: the pool is closed", 1),
+        line("temporal", "error", "All services are stopped.", 1),
+        stamped("error", "real trouble", 2),
+        line("temporal", "error", "  with a second line", 2),
+        stamped("error", "known noise again", 3),
+        line("temporal", "error", "panic: boom", 3),
+        stamped("info", "fine", 4),
+        line("temporal", "info", "continued", 4),
+    ]
+    result = scan({"temporal": lines}, T, [harmless()], [RESTART])
+    assert [e.text for e in result.errors] == [
+        lines[2].text,
+        "  with a second line",
+        "panic: boom",  # a crash trace is never part of an allowed entry
+    ]
+    assert [a[0].text for a in result.allowed] == [
+        lines[0].text,
+        "All services are stopped.",
+        lines[4].text,
+    ]

@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from temporal_acceptance.core.logs import LogLine
+from temporal_acceptance.core.logs import LogLine, parse_line
 
 
 @dataclass(frozen=True)
@@ -141,18 +141,30 @@ def scan(
     allowed: list[tuple[LogLine, AllowedError, Disturbance]] = []
     for service, lines in logs.items():
         count = 0
+        # The verdict of the last entry with a timestamp of its own, when it was allowed: a
+        # line without one (a continuation: it inherited the entry's level) belongs to that
+        # entry — e.g. the plain "All services are stopped." Temporal prints on exit, after
+        # its last, allowed, error line. A crash trace never rides on an allowed entry.
+        entry: tuple[AllowedError, Disturbance] | None = None
         for line in lines:
             count += 1
+            own_stamp = parse_line(line.text)[0] is not None
+            if own_stamp:
+                entry = None
             if not counts_as_error(line):
                 continue
             covered = next(
                 ((rule, cause) for rule in allowlist if (cause := rule.covers(line, disturbances))),
                 None,
             )
+            if covered is None and not own_stamp and not CRASH_TRACE.match(line.text):
+                covered = entry
             if covered is None:
                 errors.append(line)
             else:
                 allowed.append((line, *covered))
+                if own_stamp:
+                    entry = covered
         scanned[service] = count
     errors.sort(key=lambda line: line.ts)
     wanted = logs.keys() if required is None else required
