@@ -162,3 +162,22 @@ def test_backups_and_restores_run_as_the_admin_where_the_suite_holds_it() -> Non
     )
     assert maintenance.postgres.ca_file == "/ca.pem"
     assert maintenance.temporal_address == stack.endpoints().temporal_address
+
+
+def test_the_upgrade_folder_goes_once_empty_and_stays_while_it_holds_data(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from temporal_acceptance.fixtures import upgrade
+
+    root = tmp_path / "state-upgrade"
+    settings = replace(Settings.load({}, env={}), state_dir=root)
+    fixture = upgrade.UpgradeFixture(lambda: settings, loop=None)
+    fixture.close()  # never asked for a deployment: its folder was never worked out
+    root.mkdir()
+    (root / "1.30.8-0-abc").mkdir()
+    assert fixture.settings.state_dir == root
+    fixture.close()
+    assert root.is_dir()  # a deployment's folder still in it: kept
+    (root / "1.30.8-0-abc").rmdir()
+    fixture.close()
+    assert not root.exists()
