@@ -160,11 +160,13 @@ def test_a_queue_checkpoint_refused_by_a_closing_shard_is_noise_of_a_graceful_st
     assert len(scan_after(stack, [PG_RESTART], *window).errors) == 2
 
 
-# Seen on multirole (history-2, a graceful restart of Temporal, 2026-12-03), 16 such lines.
+# Seen on multirole (history-2, a graceful restart of Temporal, 2026-12-03), 23 such lines
+# (the stack trace cut short here).
 VISIBILITY_CUT_OFF = (
-    '{"level":"error","ts":"2026-12-03T10:21:07.112Z","msg":"Operation failed with an error",'
+    '{"level":"error","ts":"2026-12-03T12:48:00.955Z","msg":"Operation failed with an error.",'
     '"error":"sql: database is closed","logging-call-at":"go.temporal.io/server@v1.32.2/common/'
-    'persistence/visibility/visiblity_manager_metrics.go:257"}'
+    'persistence/visibility/visiblity_manager_metrics.go:257","stacktrace":"go.temporal.io/'
+    'server/common/log.(*zapLogger).Error"}'
 )
 OTHER_VISIBILITY_ERROR = VISIBILITY_CUT_OFF.replace("sql: database is closed", "pq: deadlock")
 CLOSED_ELSEWHERE = VISIBILITY_CUT_OFF.replace("visibility/visiblity_manager_metrics", "sql/x")

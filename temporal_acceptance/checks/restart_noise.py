@@ -104,7 +104,7 @@ TEMPORAL_SHUTDOWN = _allow(
 # layer's line with this error: a failed visibility write of any other kind still fails.
 VISIBILITY_WRITE_CUT_OFF = _allow(
     Service.TEMPORAL,
-    r'"msg":"Operation failed with an error"[^\n]*"error":"sql: database is closed"'
+    r'"msg":"Operation failed with an error\."[^\n]*"error":"sql: database is closed"'
     r"[^\n]*visibility/visiblity_manager_metrics\.go",
     kinds(Service.TEMPORAL, actions=GRACEFUL),
     20.0,
