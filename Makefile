@@ -18,7 +18,7 @@ help:
 	@echo "make report       single-file HTML report + ISSUES.md from the last run (reports/allure-report/)"
 	@echo "make images       build the compose target's images offline (then: TACC_TARGET=compose)"
 	@echo "make check-profile  deployment/workflow/persistence on a TLS-only PostgreSQL in Asia/Kolkata"
-	@echo "make multirole    one process per Temporal role, two history hosts: the non-UI features but persistence, and the multirole gates"
+	@echo "make multirole    one process per Temporal role, two history hosts: every non-UI feature and the multirole gates"
 	@echo "make mutation     every seeded-defect mutant against its gates, and the clean stack (docs/MUTANTS.md)"
 	@echo "make proofs       the external target on four deployments the suite did not create (slow)"
 	@echo "make upgrade      the upgrade gates CI runs (the 1.30 → 1.31 hop, refusal, rollback, restore) on native and compose"
@@ -168,8 +168,8 @@ compat-report: setup
 
 # ---------------------------------------------------------------- topology=multirole (issue 16)
 # `make multirole`: one temporal-server per role and two history hosts (native, its own
-# state directory and ports: see .ci/multirole), the non-UI features but persistence and the
-# multirole feature on it (TACC_CI_TIER=full: persistence too), then the multirole figures (min/median/max
+# state directory and ports: see .ci/multirole), every non-UI feature and the multirole
+# feature on it (TACC_CI_TIER=full: any @open_finding scenario too), then the multirole figures (min/median/max
 # over every run so far). Not in `check`.
 .PHONY: multirole
 multirole: setup
@@ -228,7 +228,7 @@ upgrade-images: setup
 # ---------------------------------------------------------------- the heavy tiers
 # `make full`: what CI (.ci/run) runs a representative part of, at full size — the operator
 # profile with persistence, compose with its multirole topology, the multirole native stack
-# with every non-UI feature, every mutant of the catalogue (refreshing docs/MUTANTS.md), every
+# with its @open_finding scenarios, every mutant of the catalogue (refreshing docs/MUTANTS.md), every
 # upgrade hop on native and the CI hop on compose, the external proofs, and the PostgreSQL
 # matrix. Hours, not minutes: run it before a release, not per change. Ends with the summary
 # line over every tier that ran.

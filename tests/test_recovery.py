@@ -169,19 +169,29 @@ VISIBILITY_CUT_OFF = (
     'server/common/log.(*zapLogger).Error"}'
 )
 OTHER_VISIBILITY_ERROR = VISIBILITY_CUT_OFF.replace("sql: database is closed", "pq: deadlock")
-CLOSED_ELSEWHERE = VISIBILITY_CUT_OFF.replace("visibility/visiblity_manager_metrics", "sql/x")
+# The same down + up, history-2 loading workflows' state (128 such lines, and one each of
+# GetTimerTasks, ReadHistoryBranch and the event cache's read).
+STATE_READ_CUT_OFF = (
+    '{"level":"error","ts":"2026-12-03T12:52:12.266Z","msg":"Operation failed with internal '
+    'error.","error":"GetWorkflowExecution: failed to get timer info. Error: Failed to get '
+    'timer info. Error: sql: database is closed","error-type":"serviceerror.Unavailable",'
+    '"operation":"GetWorkflowExecution"}'
+)
+CLOSED_IN_MESSAGE_ONLY = (
+    '{"level":"error","ts":"2026-12-03T12:52:12.3Z","msg":"sql: database is closed"}'
+)
 
 
-def test_a_visibility_write_cut_off_by_a_graceful_stop_is_noise_of_that_stop_only() -> None:
-    lines = [VISIBILITY_CUT_OFF, OTHER_VISIBILITY_ERROR, CLOSED_ELSEWHERE]
+def test_calls_cut_off_by_a_graceful_stop_closing_the_pools_are_noise_of_that_stop_only() -> None:
+    lines = [VISIBILITY_CUT_OFF, STATE_READ_CUT_OFF, OTHER_VISIBILITY_ERROR, CLOSED_IN_MESSAGE_ONLY]
     stack = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, text) for text in lines]})
     window = (T0, T0 + timedelta(seconds=5))
     restarted = scan_after(stack, [TEMPORAL_RESTART], *window)
-    assert [e.text for e in restarted.errors] == [OTHER_VISIBILITY_ERROR, CLOSED_ELSEWHERE]
+    assert [e.text for e in restarted.errors] == [OTHER_VISIBILITY_ERROR, CLOSED_IN_MESSAGE_ONLY]
     killed = DISRUPTIONS["the Temporal server is killed and started again"]
-    assert len(scan_after(stack, [killed], *window).errors) == 3
-    assert len(scan_after(stack, [PG_RESTART], *window).errors) == 3
-    late = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, VISIBILITY_CUT_OFF, 25)]})
+    assert len(scan_after(stack, [killed], *window).errors) == 4
+    assert len(scan_after(stack, [PG_RESTART], *window).errors) == 4
+    late = stack_with({Service.TEMPORAL: [line(Service.TEMPORAL, STATE_READ_CUT_OFF, 25)]})
     assert len(scan_after(late, [TEMPORAL_RESTART], T0, T0 + timedelta(seconds=30)).errors) == 1
 
 

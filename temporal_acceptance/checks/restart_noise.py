@@ -94,22 +94,23 @@ TEMPORAL_SHUTDOWN = _allow(
     "operations cut short by the graceful stop",
 )
 
-# A history host's graceful stop closes its visibility store's pool while visibility tasks
-# already handed to the host's worker pool are still writing (1.32.2: Service.Stop closes
-# the visibility manager after the shard controller stopped, and the pool's workers stop
-# later): the write fails "sql: database is closed" at the visibility layer. The task is
-# not acknowledged, so the shard's next owner (the host itself after a restart) loads it
-# again from the queue's saved position and writes the row from the workflow's current
-# state (docs/PERSISTENCE.md, "visibility writes cut off by a graceful stop"). Only this
-# layer's line with this error: a failed visibility write of any other kind still fails.
-VISIBILITY_WRITE_CUT_OFF = _allow(
+# A graceful stop closes the server's SQL pools (the execution store's and the visibility
+# store's) while work already under way may still call them: a history queue task loading a
+# workflow's state or its events, a visibility task writing its row (1.32.2: the history
+# service closes its visibility manager after stopping the shard controller, and the pool of
+# workers running queue tasks stops later). Such a call fails at once with Go's "sql: database
+# is closed", which database/sql returns only when a connection is asked of a pool already
+# closed — before any statement is sent, so nothing of it reached PostgreSQL. The task is not
+# acknowledged, and the shard's next owner (the host itself after a restart) runs it again
+# (docs/PERSISTENCE.md, "Work cut off by a graceful stop"). Only that error, only after a
+# graceful stop of Temporal.
+POOL_CLOSED_BY_STOP = _allow(
     Service.TEMPORAL,
-    r'"msg":"Operation failed with an error\."[^\n]*"error":"sql: database is closed"'
-    r"[^\n]*visibility/visiblity_manager_metrics\.go",
+    r'"error":"[^"\n]*sql: database is closed',
     kinds(Service.TEMPORAL, actions=GRACEFUL),
     20.0,
-    "visibility writes in flight when a history host's graceful stop closes their pool "
-    "(retried by the shard's next owner)",
+    "calls made after a graceful stop closed the server's own SQL pools (never sent; the "
+    "task is run again by the shard's next owner)",
 )
 
 # While PostgreSQL is away the namespace registry cannot read the namespace, and a visibility
@@ -219,7 +220,7 @@ RESTART_NOISE: tuple[AllowedError, ...] = (
     TEMPORAL_STARTING,
     TEMPORAL_MEMBERSHIP,
     TEMPORAL_SHUTDOWN,
-    VISIBILITY_WRITE_CUT_OFF,
+    POOL_CLOSED_BY_STOP,
     TEMPORAL_NAMESPACE_UNREADABLE,
     POSTGRES_FAST_SHUTDOWN,
     POSTGRES_STARTING,
