@@ -179,5 +179,9 @@ def test_the_upgrade_folder_goes_once_empty_and_stays_while_it_holds_data(tmp_pa
     fixture.close()
     assert root.is_dir()  # a deployment's folder still in it: kept
     (root / "1.30.8-0-abc").rmdir()
+    named = upgrade.UpgradeFixture(lambda: settings, loop=None, owns_root=False)
+    assert named.settings.state_dir == root
+    named.close()
+    assert root.is_dir()  # a folder the user named (-D upgrade_root) is theirs
     fixture.close()
     assert not root.exists()
