@@ -201,6 +201,18 @@ def test_a_restart_during_an_outage_allows_postgres_noise_too() -> None:
     assert scan_after(stack, [outage], T0, T0 + timedelta(seconds=5)).errors == []
 
 
+def test_an_autovacuum_worker_ended_by_a_restart_is_noise_of_that_restart_only() -> None:
+    autovacuum = (
+        "2026-12-03 13:19:02.752 UTC [26315] FATAL:  terminating autovacuum process due to "
+        "administrator command"
+    )
+    stack = stack_with({Service.POSTGRES: [line(Service.POSTGRES, autovacuum)]})
+    window = (T0, T0 + timedelta(seconds=5))
+    assert scan_after(stack, [PG_RESTART], *window).errors == []
+    killed = DISRUPTIONS["PostgreSQL is killed and started again"]
+    assert [e.text for e in scan_after(stack, [killed], *window).errors] == [autovacuum]
+
+
 def test_a_kill_does_not_excuse_what_only_a_graceful_stop_logs() -> None:
     stack = stack_with({Service.POSTGRES: [line(Service.POSTGRES, PG_SHUTDOWN)]})
     killed = DISRUPTIONS["PostgreSQL is killed and started again"]
