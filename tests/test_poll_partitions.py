@@ -108,6 +108,12 @@ def test_polling_since_start_looks_past_a_stale_root_entry(tmp_path: Path) -> No
     assert asyncio.run(driver.polling_kinds(_client(service))) == ["workflow"]
 
 
+def _polled_again(
+    service: FakeService, driver: WorkerDriver, timing: DisruptionTiming, within: float
+) -> tuple[float | None, list[str]]:
+    return asyncio.run(role_outage.polled_again(_client(service), driver, timing, within))
+
+
 def test_polled_again_times_the_later_kind_and_fails_past_its_limit(tmp_path: Path) -> None:
     timing = DisruptionTiming("restart of temporal frontend", T0, None, healthy_seconds=1.5)
     service = FakeService(
@@ -117,9 +123,8 @@ def test_polled_again_times_the_later_kind_and_fails_past_its_limit(tmp_path: Pa
         }
     )
     driver = _driver(tmp_path)
-    took, problems = asyncio.run(role_outage.polled_again(_client(service), driver, timing, 10))
-    assert (took, problems) == (3.5, [])
-    took, problems = asyncio.run(role_outage.polled_again(_client(service), driver, timing, 3))
+    assert _polled_again(service, driver, timing, 10) == (3.5, [])
+    took, problems = _polled_again(service, driver, timing, 3)
     assert took == 3.5
     assert len(problems) == 1
     assert "polled again" in problems[0]
@@ -139,10 +144,9 @@ def test_a_poll_before_the_health_check_but_after_the_old_frontend_was_gone_coun
         }
     )
     driver = _driver(tmp_path)
-    took, problems = asyncio.run(role_outage.polled_again(_client(service), driver, timing, 10))
-    assert (took, problems) == (2.5, [])
+    assert _polled_again(service, driver, timing, 10) == (2.5, [])
     # a poll from before the old frontend was gone does not count
     service.seen[("tq", ACTIVITY)] = [(ME, T0 + timedelta(seconds=0.9))]
-    took, problems = asyncio.run(role_outage.polled_again(_client(service), driver, timing, 0.1))
+    took, problems = _polled_again(service, driver, timing, 0.1)
     assert took is None
     assert "to poll through the restarted frontend" in problems[0]

@@ -148,23 +148,22 @@ def scan(
         entry: tuple[AllowedError, Disturbance] | None = None
         for line in lines:
             count += 1
-            own_stamp = parse_line(line.text)[0] is not None
-            if own_stamp:
-                entry = None
             if not counts_as_error(line):
+                entry = None  # whatever continues this line inherits a level that is no error
                 continue
+            own_stamp = parse_line(line.text)[0] is not None  # only error lines are parsed again
             covered = next(
                 ((rule, cause) for rule in allowlist if (cause := rule.covers(line, disturbances))),
                 None,
             )
             if covered is None and not own_stamp and not CRASH_TRACE.match(line.text):
                 covered = entry
+            if own_stamp:
+                entry = covered
             if covered is None:
                 errors.append(line)
             else:
                 allowed.append((line, *covered))
-                if own_stamp:
-                    entry = covered
         scanned[service] = count
     errors.sort(key=lambda line: line.ts)
     wanted = logs.keys() if required is None else required
