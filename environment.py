@@ -177,6 +177,9 @@ def after_scenario(context: Any, scenario: Any) -> None:
     # ---- reporting: timings always; on failure the effective configuration and the logs
     # of every service (and the worker) for this scenario's window
     report_scenario_end(context.run, scenario, context.scenario_window)
+    # ---- reporting: one line per scenario for a run over several stacks (cli/stacks.py)
+    if label := context.config.userdata.get("progress_label"):
+        print(timings.progress_line(label, scenario), file=CONSOLE, flush=True)
     # ---- reporting: a disruption may have restarted a service: sample its new pid
     if "disruptive" in scenario.effective_tags or "multirole" in scenario.effective_tags:
         context.resources.refresh()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from temporal_acceptance.cli.stacks import run_on_stacks
 from temporal_acceptance.core.errors import UserError
 from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.reporting.verdict import (
@@ -45,6 +46,13 @@ def add(commands: Any, settings_args: Callable[[argparse.ArgumentParser], None])
     )
     _policy(run)
     run.add_argument("--verdict", type=Path, default=VERDICT_FILE, help="where it is written")
+    run.add_argument(
+        "--stacks",
+        type=int,
+        default=1,
+        help="native: spread the disruptive scenarios over this many stacks at once (1-4; "
+        "the extra ones are throw-away; docs/PERFORMANCE.md)",
+    )
     run.add_argument("behave_args", nargs=argparse.REMAINDER, help="given to behave (after --)")
     verdict = commands.add_parser(
         "verdict", help="print the last run's verdict and exit by a policy (--fail-on)"
@@ -84,6 +92,10 @@ def run_gates(args: argparse.Namespace, runner: Callable[[list[str]], int] | Non
     policy = parse_policy(args.fail_on)
     behave_args = [a for a in args.behave_args if a != "--"]
     args.verdict.unlink(missing_ok=True)  # a verdict left by an earlier run must not count
+    if getattr(args, "stacks", 1) != 1 and runner is None:
+        spread = run_on_stacks(behave_args, args.stacks, args.verdict, policy)
+        if spread is not None:
+            return spread
     argv = [sys.executable, "-m", "behave", "-D", f"verdict_file={args.verdict}", *behave_args]
     status = (runner or _subprocess)(argv)
     if not args.verdict.is_file():

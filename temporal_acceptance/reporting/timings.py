@@ -13,6 +13,9 @@ from typing import Any
 TIMINGS_FILE = Path("reports/timings.json")
 CONSOLE_ROWS = 15  # the console shows the slowest ones; the files hold every scenario
 OVERVIEW_ROWS = 5
+# A line a behave process of a run over several stacks prints when a scenario ends
+# (`-D progress_label=`, environment.py); the run shows it on its console (cli/stacks.py).
+PROGRESS_MARK = "»tacc» "
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,20 @@ def overview_fact(rows: list[Timing]) -> dict[str, str]:
         return {}
     slowest = "; ".join(f"{t.scenario} {t.seconds:.1f} s" for t in rows[:OVERVIEW_ROWS])
     return {"Slowest scenarios": slowest}
+
+
+def progress_line(label: str, scenario: Any) -> str:
+    """What a share's behave prints when a scenario ends (`-D progress_label=`)."""
+    status = getattr(getattr(scenario, "status", None), "name", "?")
+    seconds = float(getattr(scenario, "duration", 0.0) or 0.0)
+    feature = getattr(getattr(scenario, "feature", None), "name", "")
+    return f"{PROGRESS_MARK}{label}\t{status}\t{seconds:.1f}\t{feature}: {scenario.name}"
+
+
+def shown(line: str) -> str | None:
+    """A share's progress line as the run's console shows it; None for any other line."""
+    if not line.startswith(PROGRESS_MARK):
+        return None
+    fields = [*line.removeprefix(PROGRESS_MARK).split("\t", 3), "", "", ""]
+    label, status, seconds, name = fields[:4]
+    return f"  {label:<8} {status:<8} {seconds:>6} s  {name}"
