@@ -130,6 +130,16 @@ def _scenarios(context: Any) -> list[tuple[Any, bool, str]]:
     ]
 
 
+# ---------------------------------------------------------------- feature
+
+
+def after_feature(context: Any, feature: Any) -> None:
+    # -- ui: the browser session is kept from one passing scenario to the next, but not past
+    # its feature: an open page of the UI keeps polling and drawing (about a third of a core
+    # here) while the rest of the run works
+    context.run.run(context.browser.close_session())
+
+
 # ---------------------------------------------------------------- scenario
 
 

@@ -142,3 +142,20 @@ def test_a_gate_the_target_cannot_run_is_skipped_before_it_starts() -> None:
     environment.before_scenario(context, scenario)
     assert len(scenario.skipped) == 1
     assert scenario.skipped[0].startswith("it changes the deployment")
+
+
+def test_a_features_end_closes_the_browser_session_it_kept() -> None:
+    import asyncio
+
+    environment = load_environment()
+    closed: list[str] = []
+
+    async def close_session() -> None:
+        closed.append("session")
+
+    context = SimpleNamespace(
+        run=SimpleNamespace(run=asyncio.run),
+        browser=SimpleNamespace(close_session=close_session),
+    )
+    environment.after_feature(context, SimpleNamespace(name="Temporal UI in a browser"))
+    assert closed == ["session"]
