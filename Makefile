@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
+# The gates of `make acceptance` and `make check` run on this many native stacks at once: the
+# run's own and throw-away ones for the disruptive scenarios (`temporal-acceptance run
+# --stacks`, docs/PERFORMANCE.md); 1 runs every scenario on the run's own stack. The compose
+# and external targets are one deployment: there it is always 1.
+STACKS ?= 3
 REPORTS := reports
 
 .PHONY: help setup acceptance check lint typecheck unit up down status bench bench-load load clean report report-screenshot images browser proofs
@@ -64,7 +69,7 @@ down: setup
 acceptance: setup
 	$(BIN)/temporal-acceptance up
 	@rm -rf $(REPORTS)/junit; mkdir -p $(REPORTS)
-	@set -o pipefail; status=0; $(BIN)/behave $(BEHAVE_ARGS) 2>&1 | tee $(REPORTS)/console.log || status=$$?; \
+	@set -o pipefail; status=0; $(BIN)/temporal-acceptance run --stacks $(STACKS) -- $(BEHAVE_ARGS) 2>&1 | tee $(REPORTS)/console.log || status=$$?; \
 	$(BIN)/temporal-acceptance scan-secrets $(REPORTS) || status=1; exit $$status
 
 bench: setup
@@ -97,7 +102,8 @@ unit: setup
 	$(BIN)/pytest
 
 # The gates `make check` runs: the default set (pyproject.toml's default_tags) and the load gate
-# (features/performance.feature, @load), in one run and one report.
+# (features/performance.feature, @load), in one run and one report; the load gate runs alone
+# on the run's own stack once the others have ended (core/shares.py).
 CHECK_TAGS ?= {config.tags} or @load
 
 # Runs every stage even when one fails, then prints one summary line over all of them.
@@ -110,7 +116,7 @@ check: setup
 	$(BIN)/temporal-acceptance up; up=$$?; \
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit/pytest.xml --cov --cov-fail-under=0 --cov-report=xml:$(REPORTS)/coverage.xml; \
 	echo "package coverage: $$($(BIN)/coverage report --format=total)% (gate: 80%)"; $(BIN)/coverage report >/dev/null; coverage=$$?; \
-	report=1; secrets=1; run_gate=1; if [ $$up -eq 0 ]; then $(BIN)/behave --tags="$(CHECK_TAGS)" $(BEHAVE_ARGS) 2>&1 | tee $(REPORTS)/console.log; \
+	report=1; secrets=1; run_gate=1; if [ $$up -eq 0 ]; then $(BIN)/temporal-acceptance run --stacks $(STACKS) -- --tags="$(CHECK_TAGS)" $(BEHAVE_ARGS) 2>&1 | tee $(REPORTS)/console.log; \
 	  ! grep -q '^  LEAK ' $(REPORTS)/console.log; run_gate=$$?; \
 	  $(BIN)/temporal-acceptance report; report=$$?; \
 	  $(BIN)/temporal-acceptance scan-secrets $(REPORTS); secrets=$$?; fi; \
