@@ -5,6 +5,7 @@ is replaced at its boundary (the dev server has none)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from temporal_acceptance.checks import inflight as inflight_checks
 from temporal_acceptance.checks import stored as stored_checks
 from temporal_acceptance.checks.load import not_running, outcome_problems
 from temporal_acceptance.core.errors import WaitTimeout
+from temporal_acceptance.core.verdict import GateFailed
 from temporal_acceptance.gates import load as load_gate
 from temporal_acceptance.gates import persistence as gates
 from temporal_acceptance.probes import stored
@@ -110,6 +112,26 @@ def test_a_workflow_that_does_not_move_on_is_reported_lost_or_stuck(
         assert "did not accept its signal — LOST" in refused[0]
 
     run(scenario())
+
+
+def test_a_workflow_already_past_its_position_fails_at_once_not_after_the_timeout(
+    run: LoopRunner, dev_env: WorkflowEnvironment
+) -> None:
+    client, q = dev_env.client, queue()
+
+    async def scenario() -> float:
+        async with worker(client, q, "w1"):
+            watched = await start(
+                client, options_for(f"unit-past-{uuid.uuid4().hex[:6]}", q, 1), True
+            )
+            await wait_for_position(client, watched, "closed", 30)
+        started = time.monotonic()
+        for position in ("sleeping in its timer", "waiting for its signal"):
+            with pytest.raises(GateFailed, match=f"went past '{position}' before it was seen"):
+                await wait_for_position(client, watched, position, 30)
+        return time.monotonic() - started
+
+    assert run(scenario()) < 5
 
 
 def test_a_held_activity_is_retried_on_the_second_worker(

@@ -5,7 +5,6 @@ workflow whose activity is cut off by a worker crash (it must be retried elsewhe
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,19 +50,22 @@ async def park_pair(
     margin: float = DEFAULT_EXECUTION_MARGIN,
 ) -> InFlightPair:
     """Start both and return once each is where the disruption should find it; their
-    histories at that point are kept as `before`. `margin`: see watch.options_for."""
+    histories at that point are kept as `before`. `margin`: see watch.options_for.
+
+    The sleeping one starts only once the other waits for its signal (a child workflow and
+    a timer of its own first: seconds on a loaded machine), so the disruption finds it early
+    in its timer; started together, a busy machine let its timer fire before it was seen."""
     sleeping_options = options_for(
         new_workflow_id(f"{prefix}-timer"), task_queue, timer_seconds, margin=margin
     )
     waiting_options = options_for(
         new_workflow_id(f"{prefix}-signal"), task_queue, WAITING_TIMER_SECONDS, margin=margin
     )
-    sleeping, waiting = await asyncio.gather(
-        start(client, sleeping_options, True), start(client, waiting_options, False)
-    )
+    waiting = await start(client, waiting_options, False)
     waiting.before = await wait_for_position(
         client, waiting, "waiting for its signal", PARK_TIMEOUT
     )
+    sleeping = await start(client, sleeping_options, True)
     sleeping.before = await wait_for_position(
         client, sleeping, "sleeping in its timer", PARK_TIMEOUT
     )

@@ -17,6 +17,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
+from temporal_acceptance.core.verdict import GateFailed
 from temporal_acceptance.core.waiting import wait_until_async
 from temporal_acceptance.workload.events import type_name
 from temporal_acceptance.workload.execute import (
@@ -53,6 +54,14 @@ def sleeping_in_timer(events: Sequence[HistoryEvent]) -> bool:
     """The timer was started (the server holds it) and has not fired."""
     seen = kinds(events)
     return E.EVENT_TYPE_TIMER_STARTED in seen and E.EVENT_TYPE_TIMER_FIRED not in seen
+
+
+def past_its_timer(events: Sequence[HistoryEvent]) -> bool:
+    return E.EVENT_TYPE_TIMER_FIRED in kinds(events)
+
+
+def past_its_signal_wait(events: Sequence[HistoryEvent]) -> bool:
+    return E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED in kinds(events) or closed(events)
 
 
 def waiting_for_signal(events: Sequence[HistoryEvent]) -> bool:
@@ -151,15 +160,26 @@ async def start(client: Client, options: ExecutionOptions, signal_at_start: bool
 async def wait_for_position(
     client: Client, watched: Watched, position: str, timeout: float
 ) -> list[HistoryEvent]:
-    """Wait until the workflow's history shows it at `position` (see POSITIONS)."""
-    predicate = POSITIONS[position]
+    """Wait until the workflow's history shows it at `position` (see POSITIONS); fail at
+    once when it shows the workflow already past it (it can never be seen there again)."""
+    predicate, passed = POSITIONS[position], PASSED.get(position)
+
+    async def history() -> list[HistoryEvent]:
+        events = await read_history(client, watched.workflow_id, watched.run_id)
+        if passed is not None and passed(events) and not predicate(events):
+            seen = describe_position(events)
+            problem = f"it went past '{position}' before it was seen there ({seen})"
+            raise GateFailed(f"workflow {watched.workflow_id}", [problem])
+        return events
+
     return await wait_until_async(
-        lambda: read_history(client, watched.workflow_id, watched.run_id),
+        history,
         what=f"workflow {watched.workflow_id} to be {position}",
         timeout=timeout,
         accept=predicate,
         describe=describe_position,
         errors=(RPCError,),
+        fatal=(GateFailed,),
         max_delay=0.1,
     )
 
@@ -169,6 +189,11 @@ POSITIONS = {
     "waiting for its signal": waiting_for_signal,
     "waiting for a worker": waiting_for_worker,
     "closed": closed,
+}
+# Where a workflow is once it has left a position for good.
+PASSED = {
+    "sleeping in its timer": past_its_timer,
+    "waiting for its signal": past_its_signal_wait,
 }
 
 
