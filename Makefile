@@ -15,7 +15,7 @@ REPORTS := reports
 .PHONY: help setup acceptance check lint typecheck unit up down status bench bench-load load clean report report-screenshot images browser proofs
 
 help:
-	@echo "make acceptance   install, bring the native stack up, run every gate, show where results are"
+	@echo "make acceptance   install, bring the native stack up, run every gate (on STACKS=3 stacks at once), show where results are"
 	@echo "make check        ruff, mypy, pytest and the gates (with the load gate) against the native stack (what CI runs)"
 	@echo "make load         the load gate alone: throughput, latency, CPU and memory (features/performance.feature)"
 	@echo "make bench-load   the load on the native stack and on the Temporal dev server, side by side"

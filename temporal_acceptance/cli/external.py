@@ -9,6 +9,8 @@ the exit policy a deploy pipeline applies to a run of the gates.
 hooks cannot change it, so the wrapper reads the verdict the run wrote (reports/verdict.json)
 and exits 0 when no gate at or above the policy's P-level failed, 1 when one did (or no gate
 ran at all), 2 when the run could not start (a bad setting, a failed preflight).
+`run --stacks N` spreads the gates over N native stacks at once (cli/stacks.py; `make
+acceptance` and `make check` use 3); on compose and external it is always one.
 """
 
 from __future__ import annotations
