@@ -303,3 +303,65 @@ def test_a_failed_shares_logs_are_kept_before_its_stack_is_purged(
     run.status = 1
     run.keep_logs_of_a_failure()
     assert (run.folder / "logs" / "temporal.log").read_text() == "line\n"
+
+
+def _share_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str) -> stacks.ShareRun:
+    import io
+
+    from temporal_acceptance.core.shares import Share
+
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.load({"state_dir": str(tmp_path / "stack")}, env={})
+    run = stacks.ShareRun(Share(1, [_s("p:1", 1.0, True)]), settings, [], io.StringIO())
+    run.argv = [sys.executable, "-c", code]
+    return run
+
+
+def test_a_share_streams_its_progress_and_the_lines_that_matter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    progress = timings.PROGRESS_MARK + "stack 2\tpassed\t1.5\tF: s"
+    code = (
+        f"print({progress!r}); print('  Scenario: s'); print('  LEAK reports/x:3 (postgres)');"
+        "print('error: port 15701 is in use'); raise SystemExit(3)"
+    )
+    run = _share_run(tmp_path, monkeypatch, code)
+    run.start(own=True).join()
+    assert (run.status, run.leaks) == (3, 1)
+    shown = run.out.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert shown == [
+        "  stack 2  passed      1.5 s  F: s",
+        "  LEAK reports/x:3 (postgres)  (stack 2)",
+        "error: port 15701 is in use  (stack 2)",
+    ]
+    assert "  Scenario: s" in (run.folder / "console.log").read_text()
+    assert run.part().exit_status == 3
+
+
+def test_a_share_that_never_ends_is_stopped_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _share_run(tmp_path, monkeypatch, "import time; time.sleep(30)")
+    run.timeout = 0.3
+    run.start(own=True).join(timeout=20)
+    assert run.status is not None
+    assert run.status != 0
+    assert "stack 2: no end after 0 min — stopped" in run.out.getvalue()  # type: ignore[attr-defined]
+
+
+def test_the_runs_end_merges_judges_and_fails_on_a_leak(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _share_run(tmp_path, monkeypatch, "pass")
+    run.folder.mkdir(parents=True)
+    run.status, run.seconds = 0, 2.0
+    write_verdict(Verdict("native", [_gate("p:1", PASSED)]), run.folder / "verdict.json")
+    said: list[str] = []
+    verdict_path = tmp_path / "reports" / "verdict.json"
+    assert stacks._finish("native", [run], [], 3.0, verdict_path, "any", said.append) == 0
+    assert json.loads(verdict_path.read_text())["counts"][PASSED] == 1
+    assert any("stack 2: 1 scenarios in 2.0 s, behave exit status 0" in line for line in said)
+    assert (tmp_path / "reports" / "allure-results").is_dir()
+    run.leaks = 1
+    assert stacks._finish("native", [run], [], 3.0, verdict_path, "any", said.append) == 1
+    assert said[-1].startswith("FAILED: the secrets gate found 1 leaked password(s)")

@@ -62,7 +62,8 @@ PART_TIMEOUT = 30 * 60.0
 # A share's console lines the run's console shows as they come, besides its progress: a
 # leaked secret (the run's secrets gate; `make check` greps for it), a setting or a stack
 # that stopped the share, the one verdict of a deployment that stopped answering.
-FORWARDED = ("  LEAK ", "error: ", "DEPLOYMENT DOWN")
+LEAK = "  LEAK "
+FORWARDED = (LEAK, "error: ", "DEPLOYMENT DOWN")
 
 
 def behave_config(behave_args: Sequence[str]) -> Any:
@@ -112,6 +113,8 @@ class ShareRun:
         ]  # fmt: skip
         self.status: int | None = None
         self.seconds = 0.0
+        self.timeout = PART_TIMEOUT
+        self.leaks = 0  # lines of its secrets gate naming a leaked password
 
     def start(self, own: bool) -> threading.Thread:
         if self.folder.exists():
@@ -129,18 +132,32 @@ class ShareRun:
                 self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                 text=True, errors="replace",
             )  # fmt: skip
-            for line in process.stdout or ():
-                log.write(line)
-                if (row := timings.shown(line.rstrip("\n"))) is not None:
-                    print(row, file=self.out, flush=True)
-                elif line.startswith(FORWARDED):
-                    print(f"{line.rstrip()}  ({self.share.label})", file=self.out, flush=True)
+            # A share that never ends is stopped, saying so (its console stays open to the end).
+            overrun = threading.Timer(self.timeout, self._stop, args=(process,))
+            overrun.start()
             try:
-                self.status = process.wait(timeout=PART_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
+                for line in process.stdout or ():
+                    log.write(line)
+                    self._show(line.rstrip("\n"))
                 self.status = process.wait()
+            finally:
+                overrun.cancel()
         self.seconds = time.monotonic() - started
+
+    def _show(self, line: str) -> None:
+        if (row := timings.shown(line)) is not None:
+            print(row, file=self.out, flush=True)
+        elif line.startswith(FORWARDED):
+            self.leaks += line.startswith(LEAK)
+            print(f"{line}  ({self.share.label})", file=self.out, flush=True)
+
+    def _stop(self, process: subprocess.Popen[str]) -> None:
+        print(
+            f"{self.share.label}: no end after {self.timeout / 60:.0f} min — stopped",
+            file=self.out,
+            flush=True,
+        )
+        process.kill()
 
     def keep_logs_of_a_failure(self) -> None:
         """A throw-away stack's service logs, kept in the share's folder when its run did
@@ -255,6 +272,12 @@ def _finish(
             f"behave exit status {run.status} (console: {run.folder / 'console.log'})")  # fmt: skip
     say(f"\ngates took {int(took // 60)}m{took % 60:04.1f}s (wall time, {len(runs)} processes)")
     say("\n".join(verdict.summary_lines(policy)) + f"\n(verdict: {verdict_path})")
+    leaks = sum(run.leaks for run in runs)
+    if leaks:
+        # behave writes the verdict before its secrets gate runs (environment.py): a leak
+        # fails the run here, as it fails a single behave run
+        say(f"FAILED: the secrets gate found {leaks} leaked password(s) (LEAK lines above)")
+        return 1
     return exit_status(verdict, policy)
 
 
