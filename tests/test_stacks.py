@@ -365,3 +365,22 @@ def test_the_runs_end_merges_judges_and_fails_on_a_leak(
     run.leaks = 1
     assert stacks._finish("native", [run], [], 3.0, verdict_path, "any", said.append) == 1
     assert said[-1].startswith("FAILED: the secrets gate found 1 leaked password(s)")
+
+
+def test_a_stopped_run_stops_its_shares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    run = _share_run(
+        tmp_path, monkeypatch, "print('started', flush=True); import time; time.sleep(30)"
+    )
+    run.stop()  # nothing started yet: nothing to stop
+    thread = run.start(own=True)
+    while run.process is None or "started" not in (run.folder / "console.log").read_text():
+        time.sleep(0.05)
+    run.stop()
+    thread.join(timeout=10)
+    assert run.status is not None
+    assert run.status != 0
+    with pytest.raises(SystemExit) as exit_info:
+        stacks._exit_on_term(15, None)
+    assert exit_info.value.code == 143

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -59,6 +60,7 @@ STACK_PORTS = (22233, 15700, 18700)
 REPORTS = Path("reports")
 PARTS = REPORTS / "stacks"
 PART_TIMEOUT = 30 * 60.0
+STOP_TIMEOUT = 15.0
 # A share's console lines the run's console shows as they come, besides its progress: a
 # leaked secret (the run's secrets gate; `make check` greps for it), a setting or a stack
 # that stopped the share, the one verdict of a deployment that stopped answering.
@@ -115,6 +117,7 @@ class ShareRun:
         self.seconds = 0.0
         self.timeout = PART_TIMEOUT
         self.leaks = 0  # lines of its secrets gate naming a leaked password
+        self.process: subprocess.Popen[str] | None = None
 
     def start(self, own: bool) -> threading.Thread:
         if self.folder.exists():
@@ -127,12 +130,14 @@ class ShareRun:
 
     def _run(self, env: dict[str, str]) -> None:
         started = time.monotonic()
-        with (self.folder / "console.log").open("w", encoding="utf-8") as log:
+        # line-buffered: the console can be followed while the share runs (tail -f)
+        with (self.folder / "console.log").open("w", encoding="utf-8", buffering=1) as log:
             process = subprocess.Popen(
                 self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                 text=True, errors="replace",
             )  # fmt: skip
             # A share that never ends is stopped, saying so (its console stays open to the end).
+            self.process = process
             overrun = threading.Timer(self.timeout, self._stop, args=(process,))
             overrun.start()
             try:
@@ -158,6 +163,19 @@ class ShareRun:
             flush=True,
         )
         process.kill()
+
+    def stop(self) -> None:
+        """End its behave process if the run stopped before it ended (it gets SIGTERM, and
+        its own cleanup a few seconds)."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def keep_logs_of_a_failure(self) -> None:
         """A throw-away stack's service logs, kept in the share's folder when its run did
@@ -219,11 +237,16 @@ def run_on_stacks(
     later = " (the @load ones alone afterwards)" if len(parallel) < len(runs) else ""
     say(f"{len(chosen)} scenarios on {len(parallel)} stacks at once{later}: {each}; "
         f"consoles in {PARTS}/")  # fmt: skip
+    # A stopped run (Ctrl-C, or SIGTERM from a CI limit) still stops its shares and purges
+    # the throw-away stacks: SIGTERM becomes an exit, so the cleanup below runs.
+    previous = signal.signal(signal.SIGTERM, _exit_on_term)
     try:
         for thread in [run.start(own=run.share.stack == 0) for run in parallel]:
             thread.join()
     finally:
+        signal.signal(signal.SIGTERM, previous)
         for run in parallel:
+            run.stop()
             if run.share.stack > 0:
                 run.keep_logs_of_a_failure()
                 tear_down(run.settings, say)
@@ -234,6 +257,10 @@ def run_on_stacks(
             run.start(own=True).join()
     took = time.monotonic() - started
     return _finish(base.target, runs, unselected, took, verdict_path, policy, say)
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _settings_of(share: Share, base: Settings, root: Path) -> Settings:
