@@ -72,3 +72,30 @@ def test_recorded_decision_must_match_the_live_versions(tmp_path: Path) -> None:
     )
     record(tmp_path, wanted)
     assert checks.recorded_decision_problems(recorded(tmp_path), wanted, "x") == []
+
+
+def test_a_taken_port_counts_only_when_this_deployment_or_nobody_known_holds_it(
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    from temporal_acceptance.core.ports import port_owner_command
+
+    state = tmp_path / "tacc-compat-x"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        # another stack beside it (its command names its own state directory)
+        other = f"postgres -D {tmp_path}/stack-2/postgres/data"
+        assert probe.leftovers(state, [port], owner=lambda _: other) == []
+        ours = f"postgres -D {state}/postgres/data"
+        assert probe.leftovers(state, [port], owner=lambda _: ours) == [
+            f"port {port} is taken by {ours}"
+        ]
+        assert probe.leftovers(state, [port], owner=lambda _: None) == [f"port {port} is taken"]
+        # the real owner: this test's own process
+        command = port_owner_command(port)
+        assert command is not None
+        assert "pytest" in command or "python" in command
+        assert probe.leftovers(state, [port]) == []

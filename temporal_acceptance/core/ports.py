@@ -44,8 +44,8 @@ def listening_inodes(port: int, proc: Path = Path("/proc")) -> set[str]:
     return inodes
 
 
-def port_owner(port: int, proc: Path = Path("/proc")) -> str | None:
-    """'pid 123 (postgres)' for the process listening on `port`, when it can be seen."""
+def _owner_dir(port: int, proc: Path) -> Path | None:
+    """/proc/<pid> of the process listening on `port`, when it can be seen."""
     inodes = listening_inodes(port, proc)
     if not inodes:
         return None
@@ -57,8 +57,27 @@ def port_owner(port: int, proc: Path = Path("/proc")) -> str | None:
             for fd in (pid_dir / "fd").iterdir():
                 with contextlib.suppress(OSError):
                     if fd.readlink().as_posix() in targets:
-                        comm = (pid_dir / "comm").read_text().strip()
-                        return f"pid {pid_dir.name} ({comm})"
+                        return pid_dir
+    return None
+
+
+def port_owner(port: int, proc: Path = Path("/proc")) -> str | None:
+    """'pid 123 (postgres)' for the process listening on `port`, when it can be seen."""
+    pid_dir = _owner_dir(port, proc)
+    if pid_dir is None:
+        return None
+    with contextlib.suppress(OSError):
+        return f"pid {pid_dir.name} ({(pid_dir / 'comm').read_text().strip()})"
+    return None
+
+
+def port_owner_command(port: int, proc: Path = Path("/proc")) -> str | None:
+    """The command line of the process listening on `port`, when it can be seen."""
+    pid_dir = _owner_dir(port, proc)
+    if pid_dir is None:
+        return None
+    with contextlib.suppress(OSError):
+        return (pid_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     return None
 
 

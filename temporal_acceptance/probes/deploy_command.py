@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporal_acceptance.core.ports import port_is_free
+from temporal_acceptance.core.ports import port_is_free, port_owner_command
 from temporal_acceptance.core.settings import ENV_PREFIX, MAX_TEMPORAL_PORT
 from temporal_acceptance.core.versions import ui_for
 from temporal_acceptance.stack.native.layout import Layout
@@ -115,10 +115,23 @@ def throwaway_deployment(host: str = "127.0.0.1") -> ThrowawayDeployment:
     raise RuntimeError("found no free ports for a throwaway deployment in 50 tries")
 
 
-def leftovers(state_dir: Path, ports: Sequence[int], host: str = "127.0.0.1") -> list[str]:
-    """What a deployment left behind: the state directory, or ports now listening."""
+def leftovers(
+    state_dir: Path,
+    ports: Sequence[int],
+    host: str = "127.0.0.1",
+    owner: Callable[[int], str | None] = port_owner_command,
+) -> list[str]:
+    """What a deployment left behind: the state directory, or ports now listening. A port
+    taken by a process whose command line does not name the deployment's state directory
+    (another stack beside it; every service the suite starts names its state directory)
+    is not counted; one whose owner cannot be seen is."""
     found = [f"state directory {state_dir} exists"] if state_dir.exists() else []
-    found += [f"port {port} is taken" for port in ports if not port_is_free(port, host)]
+    for port in ports:
+        if port_is_free(port, host):
+            continue
+        command = owner(port)
+        if command is None or str(state_dir) in command:
+            found.append(f"port {port} is taken" + (f" by {command}" if command else ""))
     return found
 
 
