@@ -17,6 +17,7 @@ from temporal_acceptance.core.settings import Settings
 from temporal_acceptance.core.shares import (
     UNTIMED_DISRUPTIVE,
     UNTIMED_OTHER,
+    UNTIMED_SLOW,
     Planned,
     planned,
     share_out,
@@ -46,6 +47,7 @@ def test_estimates_come_from_the_last_run_else_from_the_kind_of_scenario() -> No
     assert planned("f/p.feature:10", "a", ["disruptive"], history).seconds == 12.5
     untimed = planned("f/p.feature:20", "b", ["disruptive", "P0"], history)
     assert (untimed.seconds, untimed.anywhere, untimed.alone) == (UNTIMED_DISRUPTIVE, True, False)
+    assert planned("f/p.feature:30", "d", ["disruptive", "slow"], {}).seconds == UNTIMED_SLOW
     other = planned("f/d.feature:3", "c", ["load"], {})
     assert (other.seconds, other.anywhere, other.alone) == (UNTIMED_OTHER, False, True)
     assert other.path == "f/d.feature"
