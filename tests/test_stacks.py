@@ -328,7 +328,7 @@ def test_a_share_streams_its_progress_and_the_lines_that_matter(
         "print('error: port 15701 is in use'); raise SystemExit(3)"
     )
     run = _share_run(tmp_path, monkeypatch, code)
-    run.start(own=True).join()
+    run.start().join()
     assert (run.status, run.leaks) == (3, 1)
     shown = run.out.getvalue().splitlines()  # type: ignore[attr-defined]
     assert shown == [
@@ -345,7 +345,7 @@ def test_a_share_that_never_ends_is_stopped_saying_so(
 ) -> None:
     run = _share_run(tmp_path, monkeypatch, "import time; time.sleep(30)")
     run.timeout = 0.3
-    run.start(own=True).join(timeout=20)
+    run.start().join(timeout=20)
     assert run.status is not None
     assert run.status != 0
     assert "stack 2: no end after 0 min — stopped" in run.out.getvalue()  # type: ignore[attr-defined]
@@ -376,7 +376,7 @@ def test_a_stopped_run_stops_its_shares(tmp_path: Path, monkeypatch: pytest.Monk
         tmp_path, monkeypatch, "print('started', flush=True); import time; time.sleep(30)"
     )
     run.stop()  # nothing started yet: nothing to stop
-    thread = run.start(own=True)
+    thread = run.start()
     while run.process is None or "started" not in (run.folder / "console.log").read_text():
         time.sleep(0.05)
     run.stop()

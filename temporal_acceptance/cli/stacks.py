@@ -119,11 +119,12 @@ class ShareRun:
         self.leaks = 0  # lines of its secrets gate naming a leaked password
         self.process: subprocess.Popen[str] | None = None
 
-    def start(self, own: bool) -> threading.Thread:
+    def start(self) -> threading.Thread:
         if self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True)
-        env = dict(os.environ) if own else environment(self.settings)
+        # the run's own stack is the environment's; an extra one gets its own TACC_* settings
+        env = dict(os.environ) if self.share.stack == 0 else environment(self.settings)
         thread = threading.Thread(target=self._run, args=(env,), daemon=True)
         thread.start()
         return thread
@@ -241,7 +242,7 @@ def run_on_stacks(
     # the throw-away stacks: SIGTERM becomes an exit, so the cleanup below runs.
     previous = signal.signal(signal.SIGTERM, _exit_on_term)
     try:
-        for thread in [run.start(own=run.share.stack == 0) for run in parallel]:
+        for thread in [run.start() for run in parallel]:
             thread.join()
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -254,7 +255,7 @@ def run_on_stacks(
             root.rmdir()  # the folder the extra stacks' state went in, once empty
     for run in runs:
         if run.share.alone:
-            run.start(own=True).join()
+            run.start().join()
     took = time.monotonic() - started
     return _finish(base.target, runs, unselected, took, verdict_path, policy, say)
 

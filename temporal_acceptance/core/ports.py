@@ -61,24 +61,26 @@ def _owner_dir(port: int, proc: Path) -> Path | None:
     return None
 
 
+def _read(pid_dir: Path | None, name: str) -> bytes | None:
+    """/proc/<pid>/<name>, or None when there is no such process or it cannot be read."""
+    with contextlib.suppress(OSError):
+        return None if pid_dir is None else (pid_dir / name).read_bytes()
+    return None
+
+
 def port_owner(port: int, proc: Path = Path("/proc")) -> str | None:
     """'pid 123 (postgres)' for the process listening on `port`, when it can be seen."""
     pid_dir = _owner_dir(port, proc)
-    if pid_dir is None:
+    comm = _read(pid_dir, "comm")
+    if pid_dir is None or comm is None:
         return None
-    with contextlib.suppress(OSError):
-        return f"pid {pid_dir.name} ({(pid_dir / 'comm').read_text().strip()})"
-    return None
+    return f"pid {pid_dir.name} ({comm.decode().strip()})"
 
 
 def port_owner_command(port: int, proc: Path = Path("/proc")) -> str | None:
     """The command line of the process listening on `port`, when it can be seen."""
-    pid_dir = _owner_dir(port, proc)
-    if pid_dir is None:
-        return None
-    with contextlib.suppress(OSError):
-        return (pid_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    return None
+    cmdline = _read(_owner_dir(port, proc), "cmdline")
+    return None if cmdline is None else cmdline.replace(b"\0", b" ").decode(errors="replace")
 
 
 def require_free(port: int, purpose: str, setting: str, host: str = "127.0.0.1") -> None:
