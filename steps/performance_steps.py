@@ -11,12 +11,13 @@ Then PostgreSQL's database sizes were recorded before and after the loads
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
 from behave import given, then, when
 
-from temporal_acceptance.checks import performance
+from temporal_acceptance.checks import load_breakdown, performance
 from temporal_acceptance.clients.endpoints import TEMPORAL_DATABASE
 from temporal_acceptance.clients.postgres import connect
 from temporal_acceptance.core.evidence import attach_png, attach_text
@@ -24,14 +25,18 @@ from temporal_acceptance.core.verdict import attach_evidence, expect
 from temporal_acceptance.probes.resources import ResourceSampler, database_sizes, stack_pids
 from temporal_acceptance.reporting.charts import latency_chart, resource_chart
 from temporal_acceptance.workload.throughput import one_workflow, run_load
+from temporal_acceptance.workload.timeline import read_timelines
 
 CONSOLE = sys.__stderr__ or sys.stderr
+# Where the time went is read from this many of each load's slowest workflows' histories.
+EXAMINED = 10
 
 
 @given("the CPU and memory of every service and of the test worker are being sampled")
 async def step_sample_resources(context: Any) -> None:
     driver = await context.worker.ensure(context.run)
-    pids = stack_pids(context.run.stack, driver.pid)
+    # The loads' client is this process (behave): on 2 cores it competes with the services.
+    pids = {**stack_pids(context.run.stack, driver.pid), "load client (behave)": os.getpid()}
     context.resource_pids = pids  # what must have been sampled (read once: a status call each)
     context.resource_sampler = ResourceSampler(lambda: pids).start()
     context.add_cleanup(context.resource_sampler.stop)
@@ -56,13 +61,18 @@ async def step_run_loads(context: Any) -> None:
             spec, limits, note = performance.scaled_for_external(spec, limits, asked)
             attach_text("the load on this target", note)
         print(f"      load: {spec.line()} …", file=CONSOLE, flush=True)
-        make_one = one_workflow(
-            spec.kind, client, driver.spec.task_queue, f"load-{spec.kind}", spec.timer_seconds
-        )
-        done = await context.worker.needed(run_load(make_one, spec.count, spec.concurrency))
+        make_one = one_workflow(spec.kind, client, driver.spec.task_queue, spec.timer_seconds)
+        loaded = run_load(make_one, spec.count, spec.concurrency, prefix=f"load-{spec.kind}")
+        done = await context.worker.needed(loaded)
         figures = performance.summarise(spec, done.samples, done.wall_seconds)
         print(f"      {figures.line()}", file=CONSOLE, flush=True)
-        context.loads.append((spec, limits, figures, done.samples))
+        examined = load_breakdown.slowest(done.samples, EXAMINED)
+        spent = load_breakdown.breakdown(*await read_timelines(client, examined))
+        print(f"      where the time went: {spent.line()}", file=CONSOLE, flush=True)
+        attach_text(
+            f"where the time went: {spec.line()}", json.dumps(spent.as_json(), indent=2), "json"
+        )
+        context.loads.append((spec, limits, figures, done.samples, spent))
 
 
 @then("every load completed within the thresholds of its row")
@@ -75,13 +85,15 @@ def step_loads_within(context: Any) -> None:
         attach_png("CPU and memory during the loads", resource_chart(series, "during the loads"))
     attach_evidence("CPU and memory per process (mean and max)", sampler.summary())
     found: list[str] = []
-    for _spec, limits, figures, samples in context.loads:
+    for _spec, limits, figures, samples, spent in context.loads:
         attach_png(f"latency: {figures.spec.line()}", latency_chart(figures, samples))
-        found += performance.problems(figures, limits)
+        missed = performance.problems(figures, limits)
+        # A missed threshold says where that load's time went (its slowest workflows).
+        found += [f"{problem} (where the time went: {spent.line()})" for problem in missed]
     expect(
         "the load gate",
         found,
-        {"load figures": [figures.as_json() for _s, _l, figures, _d in context.loads]},
+        {"load figures": [load[2].as_json() for load in context.loads]},
     )
 
 

@@ -110,8 +110,11 @@ def test_run_load_bounds_concurrency_and_times_failures() -> None:
     in_flight = peak = 0
     calls = 0
 
-    async def one() -> None:
+    ids: list[str] = []
+
+    async def one(workflow_id: str) -> None:
         nonlocal in_flight, peak, calls
+        ids.append(workflow_id)
         calls += 1
         mine = calls
         in_flight += 1
@@ -122,7 +125,7 @@ def test_run_load_bounds_concurrency_and_times_failures() -> None:
             raise RPCError("unavailable", RPCStatusCode.UNAVAILABLE, b"")
 
     progress: list[int] = []
-    done = asyncio.run(run_load(one, 10, 3, lambda n, total: progress.append(n)))
+    done = asyncio.run(run_load(one, 10, 3, lambda n, total: progress.append(n), prefix="t"))
     assert peak == 3
     assert len(done.samples) == 10
     assert progress[-1] == 10
@@ -131,11 +134,15 @@ def test_run_load_bounds_concurrency_and_times_failures() -> None:
     assert "unavailable" in failed[0].error
     assert all(s.latency is None or s.latency >= 0.01 for s in done.samples)
     assert done.wall_seconds >= 0.03
+    # every workflow has an id of its own, kept with its sample (its history can be read)
+    assert len(set(ids)) == 10
+    assert all(i.startswith("t-") for i in ids)
+    assert sorted(s.workflow_id for s in done.samples) == sorted(ids)
 
 
 def test_one_workflow_refuses_an_unknown_kind() -> None:
     with pytest.raises(ValueError, match="unknown load kind"):
-        one_workflow("huge", SimpleNamespace(), "q", "p", 0.0)  # type: ignore[arg-type]
+        one_workflow("huge", SimpleNamespace(), "q", 0.0)  # type: ignore[arg-type]
 
 
 def test_charts_are_png() -> None:

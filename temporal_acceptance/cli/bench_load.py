@@ -120,12 +120,12 @@ async def measure(
     await driver.start(client)
     try:
         await driver.wait_polling(client, 30)
-        run_one = one_workflow(SHORT_LOAD, client, queue, "bench", 0.0)
-        await run_load(run_one, WARM_UP, min(WARM_UP, spec.concurrency))
+        run_one = one_workflow(SHORT_LOAD, client, queue, 0.0)
+        await run_load(run_one, WARM_UP, min(WARM_UP, spec.concurrency), prefix="bench")
         pids = {**server_pids, "test worker": driver.pid or 0}
         sampler = ResourceSampler(lambda: pids).start()
         for i in range(rounds):
-            done = await run_load(run_one, spec.count, spec.concurrency)
+            done = await run_load(run_one, spec.count, spec.concurrency, prefix="bench")
             side.rounds.append(summarise(spec, done.samples, done.wall_seconds))
             say(f"{side.name}, round {i + 1}/{rounds}: {side.rounds[-1].line()}")
         sampler.stop()

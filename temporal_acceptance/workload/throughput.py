@@ -37,6 +37,7 @@ class Timed:
     started: float  # seconds after the load began
     latency: float | None  # None: it did not complete
     error: str = ""
+    workflow_id: str = ""  # where to read its history (the load gate's breakdown)
 
 
 @dataclass
@@ -45,8 +46,7 @@ class LoadRun:
     wall_seconds: float
 
 
-async def _short(client: Client, task_queue: str, prefix: str) -> None:
-    workflow_id = new_workflow_id(prefix)
+async def _short(client: Client, task_queue: str, workflow_id: str) -> None:
     await client.execute_workflow(
         LOAD_PROBE_WORKFLOW_NAME,
         workflow_id,
@@ -57,9 +57,9 @@ async def _short(client: Client, task_queue: str, prefix: str) -> None:
     )
 
 
-async def _five_stage(client: Client, task_queue: str, prefix: str, timer: float) -> None:
+async def _five_stage(client: Client, task_queue: str, workflow_id: str, timer: float) -> None:
     options = ExecutionOptions(
-        new_workflow_id(prefix),
+        workflow_id,
         task_queue,
         timer_seconds=timer,
         execution_timeout=timer + FIVE_STAGE_MARGIN,
@@ -69,22 +69,25 @@ async def _five_stage(client: Client, task_queue: str, prefix: str, timer: float
 
 
 def one_workflow(
-    kind: str, client: Client, task_queue: str, prefix: str, timer: float
-) -> Callable[[], Awaitable[None]]:
+    kind: str, client: Client, task_queue: str, timer: float
+) -> Callable[[str], Awaitable[None]]:
+    """Runs one workflow of the load's kind, with the workflow id it is given."""
     if kind == SHORT_LOAD:
-        return lambda: _short(client, task_queue, prefix)
+        return lambda workflow_id: _short(client, task_queue, workflow_id)
     if kind == FIVE_STAGE_LOAD:
-        return lambda: _five_stage(client, task_queue, prefix, timer)
+        return lambda workflow_id: _five_stage(client, task_queue, workflow_id, timer)
     raise ValueError(f"unknown load kind {kind!r}")
 
 
 async def run_load(
-    run_one: Callable[[], Awaitable[None]],
+    run_one: Callable[[str], Awaitable[None]],
     count: int,
     concurrency: int,
     on_progress: Callable[[int, int], None] | None = None,
+    *,
+    prefix: str = "load",
 ) -> LoadRun:
-    """Run `count` workflows, at most `concurrency` at a time; time each one."""
+    """Run `count` workflows, at most `concurrency` at a time (ids `<prefix>-…`); time each."""
     began = time.perf_counter()
     gate = asyncio.Semaphore(max(1, concurrency))
     done = 0
@@ -92,13 +95,15 @@ async def run_load(
     async def timed() -> Timed:
         nonlocal done
         async with gate:
+            workflow_id = new_workflow_id(prefix)
             started = time.perf_counter()
             try:
-                await run_one()
+                await run_one(workflow_id)
             except (WorkflowFailureError, RPCError) as exc:
-                outcome = Timed(started - began, None, f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                outcome = Timed(started - began, None, error, workflow_id)
             else:
-                outcome = Timed(started - began, time.perf_counter() - started)
+                outcome = Timed(started - began, time.perf_counter() - started, "", workflow_id)
         done += 1
         if on_progress is not None:
             on_progress(done, count)
