@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Collection
+from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from temporal_acceptance.probes import resources
 from temporal_acceptance.probes.resources import Reading, ResourceSampler, Series
@@ -20,10 +24,35 @@ class Clock:
         return self.now
 
 
+def _reader(readings: dict[int, Reading]) -> Callable[[Collection[int]], dict[int, Reading]]:
+    return lambda pids: {pid: readings[pid] for pid in pids if pid in readings}
+
+
+def _stat(root: Path, pid: int, ppid: int, utime: int, stime: int, rss_pages: int) -> None:
+    # proc(5): pid (comm) state ppid ... utime(14) stime(15) ... rss(24); a comm with ") ("
+    rest = ["S", str(ppid)] + ["0"] * 9 + [str(utime), str(stime)] + ["0"] * 8 + [str(rss_pages)]
+    (root / str(pid)).mkdir()
+    (root / str(pid) / "stat").write_text(f"{pid} (odd ) (name) " + " ".join(rest) + " 0 0\n")
+
+
+def test_each_tree_is_summed_from_one_reading_of_the_process_table(tmp_path: Path) -> None:
+    _stat(tmp_path, 10, 1, 100, 50, 10)  # postgres
+    _stat(tmp_path, 11, 10, 30, 20, 5)  # one of its backends
+    _stat(tmp_path, 12, 11, 1, 1, 1)  # and a grandchild
+    _stat(tmp_path, 20, 1, 7, 3, 2)  # another service
+    (tmp_path / "30").mkdir()  # a process that exited while the table was read: no stat
+    (tmp_path / "self").mkdir()  # not a pid
+    trees = resources.read_trees([10, 20, 99], str(tmp_path))
+    assert set(trees) == {10, 20}  # 99 is gone
+    assert trees[10].cpu_seconds == pytest.approx((150 + 50 + 2) / resources.TICKS)
+    assert trees[10].rss_bytes == 16 * resources.PAGE
+    assert trees[20] == Reading(10 / resources.TICKS, 2 * resources.PAGE)
+
+
 def test_cpu_is_tree_time_over_wall_time() -> None:
     clock = Clock()
     readings = {1: Reading(10.0, 100 * resources.MIB)}
-    sampler = ResourceSampler(lambda: {"temporal": 1}, reader=readings.get, clock=clock)
+    sampler = ResourceSampler(lambda: {"temporal": 1}, reader=_reader(readings), clock=clock)
     sampler.sample()  # the first reading: nothing to divide by yet
     assert sampler.series == {}
     clock.now, readings[1] = 2.0, Reading(11.0, 150 * resources.MIB)
@@ -38,7 +67,7 @@ def test_a_new_pid_starts_a_new_interval_and_a_gone_process_is_skipped() -> None
     clock = Clock()
     pids = {"postgres": 1}
     readings: dict[int, Reading] = {1: Reading(5.0, 0), 2: Reading(0.5, 0)}
-    sampler = ResourceSampler(lambda: pids, reader=readings.get, clock=clock)
+    sampler = ResourceSampler(lambda: pids, reader=_reader(readings), clock=clock)
     sampler.sample()
     clock.now, pids["postgres"] = 1.0, 2  # restarted: its CPU time began again
     sampler.sample()

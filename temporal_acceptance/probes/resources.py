@@ -5,18 +5,21 @@ Each watched name stands for a process and everything it started (PostgreSQL's b
 are children of its postmaster; a container's processes are children of its first one, which
 the host sees too). CPU is the process tree's user + system time between two samples over the
 wall time between them (100 % = one core busy); memory is the tree's resident set.
+
+One sample reads every process's /proc/<pid>/stat once (parent, CPU times, resident set)
+and sums each watched tree from that table: asking per tree for its children scanned /proc
+once per watched name, and over a run on three stacks that cost a tenth of a core.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import psutil
 
 from temporal_acceptance.clients.postgres import QueryLog, query
 from temporal_acceptance.stack.base import Stack
@@ -31,22 +34,52 @@ class Reading:
     rss_bytes: int
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def process_table(proc: str = "/proc") -> dict[int, tuple[int, Reading]]:
+    """Every process now: its parent and its own CPU time and resident set (from
+    /proc/<pid>/stat; a process that exits while it is read is left out)."""
+    table: dict[int, tuple[int, Reading]] = {}
+    for entry in os.scandir(proc):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"{entry.path}/stat", "rb") as stat:
+                # after the command's closing parenthesis: state, ppid, ... (proc(5))
+                fields = stat.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        cpu = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+        table[int(entry.name)] = (int(fields[1]), Reading(cpu, int(fields[21]) * PAGE))
+    return table
+
+
+def read_trees(pids: Collection[int], proc: str = "/proc") -> dict[int, Reading]:
+    """Each of these processes with its descendants, from one reading of the process table;
+    a process that is gone has no entry."""
+    table = process_table(proc)
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _reading) in table.items():
+        children.setdefault(parent, []).append(pid)
+    found: dict[int, Reading] = {}
+    for root in pids:
+        if root not in table:
+            continue
+        cpu, rss, todo = 0.0, 0, [root]
+        while todo:
+            pid = todo.pop()
+            reading = table[pid][1]
+            cpu, rss = cpu + reading.cpu_seconds, rss + reading.rss_bytes
+            todo += children.get(pid, [])
+        found[root] = Reading(cpu, rss)
+    return found
+
+
 def read_tree(pid: int) -> Reading | None:
     """The process `pid` and its descendants, now; None when it is gone."""
-    try:
-        root = psutil.Process(pid)
-        family = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return None
-    cpu, rss = 0.0, 0
-    for proc in family:
-        try:
-            times, memory = proc.cpu_times(), proc.memory_info()
-        except psutil.Error:  # a child that exited between the listing and the reading
-            continue
-        cpu += times.user + times.system
-        rss += memory.rss
-    return Reading(cpu, rss)
+    return read_trees([pid]).get(pid)
 
 
 @dataclass
@@ -88,7 +121,7 @@ class ResourceSampler:
         self,
         pids: Callable[[], Mapping[str, int]],
         interval: float = DEFAULT_INTERVAL,
-        reader: Callable[[int], Reading | None] = read_tree,
+        reader: Callable[[Collection[int]], Mapping[int, Reading]] = read_trees,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._pids, self._interval, self._read, self._clock = pids, interval, reader, clock
@@ -100,8 +133,10 @@ class ResourceSampler:
 
     def sample(self) -> None:
         now = self._clock()
-        for name, pid in self._pids().items():
-            reading = self._read(pid)
+        pids = self._pids()
+        readings = self._read(set(pids.values()))
+        for name, pid in pids.items():
+            reading = readings.get(pid)
             if reading is None:
                 continue
             last = self._last.get(name)
