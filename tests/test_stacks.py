@@ -386,3 +386,23 @@ def test_a_stopped_run_stops_its_shares(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(SystemExit) as exit_info:
         stacks._exit_on_term(15, None)
     assert exit_info.value.code == 143
+
+
+def test_a_throw_away_stack_is_purged_once_as_its_share_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from temporal_acceptance.core.shares import Share
+
+    purged: list[Path] = []
+    monkeypatch.setattr(stacks, "tear_down", lambda s, say: purged.append(s.state_dir))
+    run = _share_run(tmp_path, monkeypatch, "raise SystemExit(1)")
+    (run.settings.state_dir / "logs").mkdir(parents=True)
+    (run.settings.state_dir / "logs" / "temporal.log").write_text("why\n")
+    run.start().join(timeout=20)
+    assert purged == [run.settings.state_dir]  # by its own thread, when its behave ended
+    assert (run.folder / "logs" / "temporal.log").read_text() == "why\n"  # it failed: kept
+    run.retire()  # the run's end asks again: nothing more
+    assert purged == [run.settings.state_dir]
+    own = stacks.ShareRun(Share(0), run.settings, [], sys.stdout)
+    own.retire()  # the run's own stack stays up
+    assert purged == [run.settings.state_dir]

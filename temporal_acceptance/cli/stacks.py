@@ -104,12 +104,16 @@ class ShareRun:
 
     def __init__(self, share: Share, settings: Settings, extra: Sequence[str], out: TextIO):
         self.share, self.settings, self.out = share, settings, out
+        self._retired = threading.Lock()
+        self.retired = False
         self.folder = PARTS / share.label.replace(" ", "-")
         self.argv = [
             sys.executable, "-m", "behave", *extra,
             "-D", f"verdict_file={self.folder / 'verdict.json'}",
             "-D", f"allure_results={self.folder / PART_RESULTS}",
             "-D", f"progress_label={share.label}",
+            # the report shows the first stack's chart: the others' would not be read
+            "-D", f"resource_chart={'on' if share.stack == 0 else 'off'}",
             "--junit-directory", str(self.folder / PART_JUNIT),
             *share.locations(),
         ]  # fmt: skip
@@ -149,6 +153,21 @@ class ShareRun:
             finally:
                 overrun.cancel()
         self.seconds = time.monotonic() - started
+        # A throw-away stack goes as soon as its share ends, while the others still run
+        # (one after another at the end added 3 s to every run).
+        self.retire()
+
+    def retire(self) -> None:
+        """Purge a throw-away stack once (its logs kept first when its share did not pass);
+        the run's own stack stays."""
+        if self.share.stack == 0:
+            return
+        with self._retired:
+            if self.retired:
+                return
+            self.retired = True
+            self.keep_logs_of_a_failure()
+            tear_down(self.settings, lambda line: print(line, file=self.out, flush=True))
 
     def _show(self, line: str) -> None:
         if (row := timings.shown(line)) is not None:
@@ -248,9 +267,7 @@ def run_on_stacks(
         signal.signal(signal.SIGTERM, previous)
         for run in parallel:
             run.stop()
-            if run.share.stack > 0:
-                run.keep_logs_of_a_failure()
-                tear_down(run.settings, say)
+            run.retire()  # done already unless the run was stopped
         with contextlib.suppress(OSError):
             root.rmdir()  # the folder the extra stacks' state went in, once empty
     for run in runs:
