@@ -114,7 +114,8 @@ def _resources(context: Any, verdict_path: Path) -> dict[str, str]:
     """The run's CPU and memory per process: reports/resources.json and .png, and the
     overview's figures."""
     usage = context.resources.finish(verdict_path.with_name("resources.json"))
-    if context.resources.sampler is not None and context.resources.sampler.series:
+    charted = context.config.userdata.get("resource_chart", "on") != "off"
+    if charted and context.resources.sampler is not None and context.resources.sampler.series:
         chart = resource_chart(context.resources.sampler.series, "the whole run")
         verdict_path.with_name("resources.png").write_bytes(chart)
     return {f"CPU and memory: {name}": usage_line(u) for name, u in sorted(usage.items())}
