@@ -39,6 +39,9 @@ def test_a_side_prints_rounds_cpu_and_its_median() -> None:
     text = "\n".join(side.lines())
     assert "round 3: 2/2 completed in 4.00 s" in text
     assert "temporal: CPU mean 120 %, max 180 %" in text
+    assert "where the time went" not in text  # nothing read: nothing said
+    side.spent = "10 slowest, 20.0 s in all: waiting for a worker to take a workflow task 90%"
+    assert side.lines()[-1] == f"  where the time went (last round): {side.spent}"
 
 
 def test_no_dev_server_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

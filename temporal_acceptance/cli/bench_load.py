@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 from temporalio.client import Client
 
+from temporal_acceptance.checks.load_breakdown import breakdown, slowest
 from temporal_acceptance.checks.performance import LoadFigures, LoadSpec, summarise
 from temporal_acceptance.cli.bench import BENCH_PORTS
 from temporal_acceptance.clients.endpoints import FrontendTls
@@ -38,10 +39,12 @@ from temporal_acceptance.stack.native.stack import NativeStack
 from temporal_acceptance.workload.driver import WorkerDriver, WorkerSpec
 from temporal_acceptance.workload.shared import SHORT_LOAD
 from temporal_acceptance.workload.throughput import one_workflow, run_load
+from temporal_acceptance.workload.timeline import read_timelines
 
 NAME = "bench-load"
 WARM_UP = 30  # workflows run first on each server and not counted (caches, connections)
 DEV_SERVER_NAMESPACE = "default"
+EXAMINED = 10  # the slowest workflows of the last round whose histories are read
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Side:
     namespace: str
     rounds: list[LoadFigures] = field(default_factory=list)
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+    spent: str = ""  # where the last round's slowest workflows' time went
 
     @property
     def throughput(self) -> float:
@@ -60,6 +64,8 @@ class Side:
         out = [f"{self.name} ({self.address}):"]
         out += [f"  round {i}: {f.line()}" for i, f in enumerate(self.rounds, 1)]
         out += [f"  {process}: {usage_line(usage)}" for process, usage in sorted(self.cpu.items())]
+        if self.spent:
+            out.append(f"  where the time went (last round): {self.spent}")
         return out
 
 
@@ -130,6 +136,9 @@ async def measure(
             say(f"{side.name}, round {i + 1}/{rounds}: {side.rounds[-1].line()}")
         sampler.stop()
         side.cpu = sampler.summary()
+        if side.rounds:
+            examined = slowest(done.samples, EXAMINED)
+            side.spent = breakdown(*await read_timelines(client, examined)).line()
     finally:
         driver.close()
 
