@@ -29,8 +29,8 @@ def _five_stage_with_a_lost_task() -> list[Step]:
         Step("ACTIVITY_TASK_SCHEDULED", 18.4, 15),
         Step("ACTIVITY_TASK_STARTED", 18.6, 16),
         Step("ACTIVITY_TASK_COMPLETED", 18.9, 17),
-        Step("WORKFLOW_TASK_SCHEDULED", 18.9, 18),
-        Step("WORKFLOW_TASK_STARTED", 19.0, 19),
+        Step("WORKFLOW_TASK_SCHEDULED", 18.9, 18, "sticky"),
+        Step("WORKFLOW_TASK_STARTED", 19.0, 19),  # taken from the worker's sticky queue
         Step("WORKFLOW_TASK_COMPLETED", 19.1, 20),
         Step("START_CHILD_WORKFLOW_EXECUTION_INITIATED", 19.1, 21),
         Step("CHILD_WORKFLOW_EXECUTION_STARTED", 19.3, 22),
@@ -46,7 +46,8 @@ def test_every_gap_is_put_down_to_what_it_waited_for() -> None:
     assert spent.total == pytest.approx(21.4)  # the gaps add up to the workflow's time
     assert spent.seconds[lb.TAKEN_NEVER_DONE] == pytest.approx(10.0)
     assert spent.seconds[lb.NEVER_TAKEN] == pytest.approx(3.0)
-    assert spent.seconds[lb.WAIT_WORKFLOW_TASK] == pytest.approx(2.0 + 0.5 + 0.1 + 0.1)
+    assert spent.seconds[lb.WAIT_WORKFLOW_TASK] == pytest.approx(2.0 + 0.5 + 0.1)
+    assert spent.seconds[lb.WAIT_STICKY] == pytest.approx(0.1)
     assert spent.seconds[lb.IN_WORKER] == pytest.approx(0.2 + 0.1 + 0.1)
     assert spent.seconds[lb.TIMERS] == pytest.approx(2.5)
     assert spent.seconds[lb.WAIT_ACTIVITY] == pytest.approx(0.2)
@@ -105,3 +106,25 @@ def test_the_slowest_come_first_and_unfinished_ones_before_them() -> None:
     ]
     assert lb.slowest(samples, 3) == ["b", "c", "d"]
     assert lb.slowest(samples, 10) == ["b", "c", "d", "a"]
+
+
+def test_a_history_event_becomes_a_step_and_an_unknown_type_keeps_its_number() -> None:
+    from temporalio.api.enums.v1 import EventType, TimeoutType
+    from temporalio.api.history.v1 import HistoryEvent
+
+    from temporal_acceptance.workload.timeline import step
+
+    timed_out = HistoryEvent(event_id=7, event_type=EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT)
+    timed_out.event_time.FromSeconds(100)
+    timed_out.workflow_task_timed_out_event_attributes.timeout_type = (
+        TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE
+    )
+    assert step(timed_out) == Step("WORKFLOW_TASK_TIMED_OUT", 100.0, 7, "START_TO_CLOSE")
+    timer = HistoryEvent(event_id=3, event_type=EventType.EVENT_TYPE_TIMER_STARTED)
+    timer.timer_started_event_attributes.start_to_fire_timeout.FromSeconds(5)
+    assert step(timer).seconds == 5.0
+    fired = HistoryEvent(event_id=4, event_type=EventType.EVENT_TYPE_TIMER_FIRED)
+    fired.timer_fired_event_attributes.started_event_id = 3
+    assert step(fired).ref == 3
+    newer = HistoryEvent(event_id=9, event_type=9999)  # a type a newer server may add
+    assert step(newer).kind == "9999"

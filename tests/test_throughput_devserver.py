@@ -15,6 +15,7 @@ from temporal_acceptance.checks.load_breakdown import (
     IN_WORKER,
     SERVER,
     WAIT_ACTIVITY,
+    WAIT_STICKY,
     WAIT_WORKFLOW_TASK,
     breakdown,
     slowest,
@@ -79,7 +80,14 @@ def test_where_the_time_went_is_read_from_real_histories(
     assert unread[0].startswith("no-such-workflow: RPCError")
     # One activity between two workflow tasks: each wait is there, and nothing else.
     assert {WAIT_WORKFLOW_TASK, IN_WORKER, ACTIVITIES} <= set(spent.seconds)
-    assert set(spent.seconds) <= {WAIT_WORKFLOW_TASK, IN_WORKER, ACTIVITIES, WAIT_ACTIVITY, SERVER}
+    assert set(spent.seconds) <= {
+        WAIT_WORKFLOW_TASK,
+        WAIT_STICKY,
+        IN_WORKER,
+        ACTIVITIES,
+        WAIT_ACTIVITY,
+        SERVER,
+    }
     assert spent.timed_out == {}
     assert spent.total > 0
     assert "1 histories not read" in spent.line()

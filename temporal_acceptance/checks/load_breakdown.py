@@ -24,6 +24,7 @@ from temporal_acceptance.workload.throughput import Timed
 from temporal_acceptance.workload.timeline import Step
 
 WAIT_WORKFLOW_TASK = "waiting for a worker to take a workflow task"
+WAIT_STICKY = "waiting for the worker to take a workflow task from its sticky queue"
 IN_WORKER = "workflow tasks in the worker"
 TAKEN_NEVER_DONE = "workflow tasks a worker took and never completed (timed out)"
 NEVER_TAKEN = "workflow tasks nobody took from a sticky queue (timed out)"
@@ -43,7 +44,7 @@ def category(previous: Step, event: Step) -> str:
     """What the gap from `previous` to `event` was spent waiting for."""
     kind = event.kind
     if kind == "WORKFLOW_TASK_STARTED":
-        return WAIT_WORKFLOW_TASK
+        return WAIT_STICKY if previous.detail == "sticky" else WAIT_WORKFLOW_TASK
     if kind in ("WORKFLOW_TASK_COMPLETED", "WORKFLOW_TASK_FAILED"):
         return IN_WORKER
     if kind == "WORKFLOW_TASK_TIMED_OUT":

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType, TaskQueueKind, TimeoutType
 from temporalio.api.history.v1 import HistoryEvent
@@ -28,13 +29,22 @@ class Step:
     ref: int = 0  # the event this one closes (a fired timer: its TimerStarted)
 
 
+def _name(enum: Any, value: int, prefix: str) -> str:
+    """An enum value's name without its prefix; a value this SDK does not know (a newer
+    server's) by its number."""
+    try:
+        return str(enum.Name(value)).removeprefix(prefix)
+    except ValueError:
+        return str(value)
+
+
 def step(event: HistoryEvent) -> Step:
-    kind = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+    kind = _name(EventType, event.event_type, "EVENT_TYPE_")
     at = event_time(event).timestamp()
     detail, seconds, ref = "", 0.0, 0
     if event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
         timeout = event.workflow_task_timed_out_event_attributes.timeout_type
-        detail = TimeoutType.Name(timeout).removeprefix("TIMEOUT_TYPE_")
+        detail = _name(TimeoutType, timeout, "TIMEOUT_TYPE_")
     elif event.event_type == E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
         queue_kind = event.workflow_task_scheduled_event_attributes.task_queue.kind
         detail = "sticky" if queue_kind == TaskQueueKind.TASK_QUEUE_KIND_STICKY else ""
