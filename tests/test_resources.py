@@ -90,15 +90,14 @@ def test_the_thread_samples_a_real_process_tree() -> None:
         while sampler.series.get("me") is None or len(sampler.series["me"].points) < 2:
             total += sum(range(10000))  # some CPU of our own
         series = sampler.stop()
+        trees = resources.read_trees([os.getpid(), child.pid])
     finally:
         child.kill()
         child.wait()
     assert total > 0
-    reading = resources.read_tree(os.getpid())
-    assert reading is not None
-    assert reading.rss_bytes > 0
+    assert trees[os.getpid()].rss_bytes > trees[child.pid].rss_bytes > 0  # ours holds the child
     assert series["me"].points[-1][2] > 1  # MiB: this interpreter and its child
-    assert resources.read_tree(child.pid) is None  # gone
+    assert child.pid not in resources.read_trees([child.pid])  # gone
     assert Series("x").summary() == {"samples": 0}
 
 

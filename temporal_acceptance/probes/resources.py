@@ -77,11 +77,6 @@ def read_trees(pids: Collection[int], proc: str = "/proc") -> dict[int, Reading]
     return found
 
 
-def read_tree(pid: int) -> Reading | None:
-    """The process `pid` and its descendants, now; None when it is gone."""
-    return read_trees([pid]).get(pid)
-
-
 @dataclass
 class Series:
     """One watched name's samples: (seconds since sampling began, CPU %, RSS MiB)."""
